@@ -1,0 +1,3 @@
+using RecoveryKit.Cli;
+
+return RecoveryKitCli.Run(args, Console.Out, Console.Error);
