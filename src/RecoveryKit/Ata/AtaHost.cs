@@ -103,7 +103,8 @@ public sealed class AtaHost
             $"{what} within {FormatTime(timeout)} on the {Describe(device)} (status {status:X2}h)", advice) { Status = status });
     }
 
-    internal static string FormatTime(TimeSpan t) =>
+    /// <summary>"1.5 s", "20 ms", "400 µs".</summary>
+    public static string FormatTime(TimeSpan t) =>
         t.TotalSeconds >= 1 ? $"{t.TotalSeconds:0.##} s" : t.TotalMilliseconds >= 1 ? $"{t.TotalMilliseconds:0.##} ms" : $"{t.TotalMicroseconds:0.##} µs";
 
     /// <summary>Reads the four signature registers.</summary>
