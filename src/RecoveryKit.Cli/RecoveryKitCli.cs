@@ -46,5 +46,6 @@ public static class RecoveryKitCli
     private static IEnumerable<Command> AllCommands(GlobalOptions options, TextWriter output, TextWriter error)
     {
         yield return RecoveryKit.Cli.Commands.ScanCommand.Create(options, output);
+        foreach (var command in RecoveryKit.Cli.Commands.FirmwareCommands.Create(output)) yield return command;
     }
 }
