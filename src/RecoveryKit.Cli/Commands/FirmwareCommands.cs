@@ -216,7 +216,7 @@ internal static class FirmwareCommands
         if (rule.Evidence.Grade != EvidenceGrade.Verified)
         {
             throw new RecoveryKitException(FailureKind.ImageRejected, "fix-checksum",
-                $"the checksum rule of {family.Name} is graded [{rule.Evidence.Tag}], not verified: {rule.Evidence.Note}",
+                $"the checksum rule of {family.Name} is graded [{rule.Evidence.Tag}], not verified: {rule.Evidence.Note.TrimEnd('.')}",
                 "RecoveryKit fixes checksums only for families with a verified [V] rule; a guessed sum could make the drive refuse the image.");
         }
         return rule;
@@ -312,7 +312,22 @@ internal static class FirmwareCommands
         foreach (var bank in diff.Banks)
         {
             output.WriteLine($"  bank {bank.Bank,2} (0x{bank.Start:X6}): {bank.BytesDiffering,6} bytes in {bank.Sectors.Count,2} sector(s): " +
-                string.Join(" ", bank.Sectors.Select(s => $"0x{s * FlashSize.Sector:X6}")));
+                string.Join(", ", SectorRuns(bank.Sectors)));
+        }
+    }
+
+    /// <summary>Consecutive 4 KiB sectors as address ranges: "0x010000-0x015FFF".</summary>
+    private static IEnumerable<string> SectorRuns(IReadOnlyList<int> sectors)
+    {
+        for (var i = 0; i < sectors.Count;)
+        {
+            var j = i;
+            while (j + 1 < sectors.Count && sectors[j + 1] == sectors[j] + 1)
+                j++;
+            yield return i == j
+                ? $"0x{sectors[i] * FlashSize.Sector:X6}"
+                : $"0x{sectors[i] * FlashSize.Sector:X6}-0x{(sectors[j] + 1) * FlashSize.Sector - 1:X6}";
+            i = j + 1;
         }
     }
 
