@@ -53,6 +53,7 @@ public static class RecoveryKitCli
         yield return RecoveryKit.Cli.Commands.ScanCommand.Create(options, terminal.Output);
         yield return RecoveryKit.Cli.Commands.FlashCommand.Create(options, terminal);
         yield return RecoveryKit.Cli.Commands.SimImageCommand.Create(terminal);
+        yield return RecoveryKit.Cli.Commands.UnbrickCommand.Create(options, terminal);
         foreach (var command in RecoveryKit.Cli.Commands.FirmwareCommands.Create(terminal.Output))
             yield return command;
     }

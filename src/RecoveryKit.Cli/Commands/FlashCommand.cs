@@ -48,27 +48,46 @@ internal static class FlashCommand
     private static int Run(ParseResult parse, GlobalOptions options, Terminal terminal, SessionLog log, string? position, string imagePath,
         bool writeBootCode, string? chipName, string? backupPath, string? profileName, bool forceModel)
     {
-        var output = terminal.Output;
         var yes = parse.GetValue(options.Yes);
         log.Stage("start", $"RecoveryKit {typeof(FlashCommand).Assembly.GetName().Version} flash {position ?? "(auto)"} {imagePath} device={parse.GetValue(options.Device) ?? "auto"}");
 
         // Load and check everything that needs no drive.
-        var image = FirmwareReader.Load(imagePath);
-        foreach (var note in image.Notes)
-            output.WriteLine($"note: {note}");
-        log.Stage("image", $"{image.SourcePath} ({image.Format}, {image.SourceLocation}): {image.Identity.Display}, sha256 {image.Identity.Sha256}, boot block sha256 {image.Identity.BootBlockSha256}");
-        var (drive, family) = PickProfile(image, profileName);
-        var chip = chipName is null ? null : ProfileCatalog.FindChip(chipName) ?? throw new RecoveryKitException(FailureKind.Usage, "flash-chip",
-            $"'{chipName}' is not in the chip table", $"Use one of: {string.Join(", ", ProfileCatalog.Chips.Select(c => c.Name))}.");
-        var backup = backupPath ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(image.SourcePath)) ?? ".",
-            $"{Path.GetFileNameWithoutExtension(image.SourcePath)}-backup-{DateTime.Now:yyyyMMdd-HHmmss}.bin");
+        var image = LoadImage(terminal, log, imagePath);
+        var settings = new FlashSettings(yes, writeBootCode, chipName, backupPath, profileName, forceModel, ConfirmByModelName: false);
+        var (drive, _) = PickProfile(image, profileName);
         if (!yes && !terminal.Interactive)
             throw new RecoveryKitException(FailureKind.Cancelled, "confirm", "flashing needs a confirmation and nobody can answer (no terminal)",
                 "Add --yes to confirm from a script.");
-
         using var session = DriveSession.Open(parse.GetValue(options.Device), position, parse.GetValue(options.Transcript));
-        output.WriteLine($"Flashing {image.Identity.Display} ({Path.GetFileName(image.SourcePath)}) to {session.Where} as {drive.Name} on {session.Bench.Describe}");
+        terminal.Output.WriteLine($"Flashing {image.Identity.Display} ({Path.GetFileName(image.SourcePath)}) to {session.Where} as {drive.Name} on {session.Bench.Describe}");
         log.Stage("position", session.Where);
+        return Execute(terminal, log, session, image, settings);
+    }
+
+    /// <summary>Reads the image and says what the reader decided (DOS path translated, other letter case used).</summary>
+    internal static FirmwareImage LoadImage(Terminal terminal, SessionLog log, string imagePath)
+    {
+        var image = FirmwareReader.Load(imagePath);
+        foreach (var note in image.Notes)
+            terminal.Output.WriteLine($"note: {note}");
+        log.Stage("image", $"{image.SourcePath} ({image.Format}, {image.SourceLocation}): {image.Identity.Display}, sha256 {image.Identity.Sha256}, boot block sha256 {image.Identity.BootBlockSha256}");
+        return image;
+    }
+
+    /// <summary>Runs a flash session on an open position and renders it; shared by 'flash' and 'unbrick'.</summary>
+    internal static int Execute(Terminal terminal, SessionLog log, DriveSession session, FirmwareImage image, FlashSettings settings)
+    {
+        var output = terminal.Output;
+        var yes = settings.Yes;
+        var (drive, family) = PickProfile(image, settings.Profile);
+        var chip = settings.Chip is null ? null : ProfileCatalog.FindChip(settings.Chip) ?? throw new RecoveryKitException(FailureKind.Usage, "flash-chip",
+            $"'{settings.Chip}' is not in the chip table", $"Use one of: {string.Join(", ", ProfileCatalog.Chips.Select(c => c.Name))}.");
+        var backup = settings.Backup ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(image.SourcePath)) ?? ".",
+            $"{Path.GetFileNameWithoutExtension(image.SourcePath)}-backup-{DateTime.Now:yyyyMMdd-HHmmss}.bin");
+        var confirmQuestion = settings.ConfirmByModelName
+            ? $"Type the drive's model name ({drive.Name}) to write it:"
+            : "Type YES to write it:";
+        var confirmAnswer = settings.ConfirmByModelName ? drive.Name : "YES";
 
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) =>
@@ -81,20 +100,26 @@ internal static class FlashCommand
         try
         {
             var lastBank = -1;
+            var lastDone = 0;
             var request = new FlashRequest
             {
                 Image = image.Data,
                 ImageName = Path.GetFileName(image.SourcePath),
                 Firmware = image,
                 KnownDrive = session.Probe?.Inquiry is { } q ? new DriveIdentity(q.Vendor, q.Product, q.Revision) : null,
-                ForceModel = forceModel,
+                ForceModel = settings.ForceModel,
                 Profile = drive,
                 Family = family,
                 ChipOverride = chip,
-                WriteBootCode = writeBootCode,
+                WriteBootCode = settings.WriteBootCode,
                 BackupPath = backup,
-                Confirm = yes ? null : plan => Confirm(terminal, $"Write {FlashSession.Describe(plan)}? Type YES to go on:"),
-                ConfirmBootCode = yes ? null : plan => Confirm(terminal, "This rewrites the BOOT CODE: a power cut now leaves nothing to talk to. Type YES again to rewrite it:"),
+                Confirm = yes ? null : plan =>
+                {
+                    output.WriteLine($"Plan: {FlashSession.Describe(plan)}; about {AtaHost.FormatTime(plan.Estimate(TimeSpan.FromMicroseconds(8)))} of drive time.");
+                    return string.Equals(terminal.Ask(confirmQuestion), confirmAnswer, StringComparison.OrdinalIgnoreCase);
+                },
+                ConfirmBootCode = yes ? null : plan => string.Equals(
+                    terminal.Ask("This rewrites the BOOT CODE: a power cut now leaves nothing to talk to. Type BOOTCODE to rewrite it:"), "BOOTCODE", StringComparison.Ordinal),
                 PowerCycle = (result, attempt) => PowerCycle(terminal, session, result, attempt),
                 Stages = new InlineProgress<StageEvent>(e =>
                 {
@@ -103,10 +128,15 @@ internal static class FlashCommand
                 }),
                 Progress = new InlineProgress<FlashProgress>(p =>
                 {
-                    if (p.Stage == "done" && (p.Bank != lastBank || p.SectorsDone == p.SectorsTotal))
+                    if (p.Stage == "done")
                     {
+                        // One line per bank, printed when the bank is finished.
+                        if (lastBank >= 0 && p.Bank != lastBank)
+                            output.WriteLine($"  Bank {lastBank,2}: done ({lastDone}/{p.SectorsTotal} sectors written and verified)");
                         lastBank = p.Bank;
-                        output.WriteLine($"  Bank {p.Bank,2}: {p.SectorsDone}/{p.SectorsTotal} sectors written and verified");
+                        lastDone = p.SectorsDone;
+                        if (p.SectorsDone == p.SectorsTotal)
+                            output.WriteLine($"  Bank {p.Bank,2}: done ({p.SectorsDone}/{p.SectorsTotal} sectors written and verified)");
                     }
                     else if (p.Stage == "retry")
                     {
@@ -156,12 +186,6 @@ internal static class FlashCommand
         return (drive, imageFamily);
     }
 
-    private static bool Confirm(Terminal terminal, string question)
-    {
-        var answer = terminal.Ask(question);
-        return string.Equals(answer, "YES", StringComparison.Ordinal);
-    }
-
     private static bool PowerCycle(Terminal terminal, DriveSession session, IntroResult result, int attempt)
     {
         terminal.Output.WriteLine($"[vendor-intro] Status = {result.Status:X2} should be 70: {result.Advice}");
@@ -176,6 +200,9 @@ internal static class FlashCommand
         return answer is not null && !answer.Equals("q", StringComparison.OrdinalIgnoreCase);
     }
 }
+
+/// <summary>What the technician asked for, beyond the image and position.</summary>
+internal sealed record FlashSettings(bool Yes, bool WriteBootCode, string? Chip, string? Backup, string? Profile, bool ForceModel, bool ConfirmByModelName);
 
 /// <summary>An <see cref="IProgress{T}"/> that runs its handler on the reporting thread (no synchronisation context).</summary>
 internal sealed class InlineProgress<T>(Action<T> handler) : IProgress<T>
