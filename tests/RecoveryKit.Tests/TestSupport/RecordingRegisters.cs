@@ -29,12 +29,25 @@ public sealed class RecordingRegisters(IAtaRegisters inner) : IAtaRegisters
 
     public List<RegisterAccess> Log { get; } = [];
 
+    /// <summary>
+    /// Accesses allowed before the test is failed as a runaway loop (a wait that never lets time pass would
+    /// otherwise hang the suite). Deterministic: counts accesses, not wall time.
+    /// </summary>
+    public int AccessBudget { get; set; } = 5_000_000;
+
     public ChannelAddress Address => Inner.Address;
 
     public IClock Clock => Inner.Clock;
 
+    private void Spend()
+    {
+        if (Log.Count >= AccessBudget)
+            throw new Xunit.Sdk.XunitException($"runaway loop: more than {AccessBudget} register accesses; last: {Log[^1]}");
+    }
+
     public byte Read(TaskFileRegister register)
     {
+        Spend();
         var value = Inner.Read(register);
         Log.Add(new RegisterAccess(AccessKind.Read, register, value));
         return value;
@@ -42,12 +55,14 @@ public sealed class RecordingRegisters(IAtaRegisters inner) : IAtaRegisters
 
     public void Write(TaskFileRegister register, byte value)
     {
+        Spend();
         Log.Add(new RegisterAccess(AccessKind.Write, register, value));
         Inner.Write(register, value);
     }
 
     public byte ReadAlternateStatus()
     {
+        Spend();
         var value = Inner.ReadAlternateStatus();
         Log.Add(new RegisterAccess(AccessKind.ReadAlternateStatus, TaskFileRegister.StatusCommand, value));
         return value;
@@ -55,12 +70,14 @@ public sealed class RecordingRegisters(IAtaRegisters inner) : IAtaRegisters
 
     public void WriteDeviceControl(byte value)
     {
+        Spend();
         Log.Add(new RegisterAccess(AccessKind.WriteDeviceControl, TaskFileRegister.StatusCommand, value));
         Inner.WriteDeviceControl(value);
     }
 
     public ushort ReadData()
     {
+        Spend();
         var value = Inner.ReadData();
         Log.Add(new RegisterAccess(AccessKind.ReadData, TaskFileRegister.Data, value));
         return value;
@@ -68,6 +85,7 @@ public sealed class RecordingRegisters(IAtaRegisters inner) : IAtaRegisters
 
     public void WriteData(ushort value)
     {
+        Spend();
         Log.Add(new RegisterAccess(AccessKind.WriteData, TaskFileRegister.Data, value));
         Inner.WriteData(value);
     }
