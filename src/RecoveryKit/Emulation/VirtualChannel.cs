@@ -86,7 +86,8 @@ public sealed class VirtualChannel : IAtaRegisters
         var device = _devices[_selected];
         if (device is not null)
             return device.ReadRegister(register, clearInterrupt);
-        var other = Other(_selected);
+        // Only device 0 answers for an absent device 1; nothing answers for an absent device 0 (the bus floats).
+        var other = _selected == 1 ? Other(_selected) : null;
         if (other is null)
             return FloatingValue;
         // Device 0 answers for an absent device 1: status 00h, other registers its own.

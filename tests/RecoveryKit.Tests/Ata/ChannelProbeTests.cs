@@ -141,4 +141,21 @@ public sealed class ChannelProbeTests
         Assert.Empty(disk.VendorCommandsReceived);
         Assert.NotEmpty(disk.CommandsReceived);
     }
+
+    [Fact]
+    public void Probe_of_a_lone_slave_reports_the_absent_master_as_a_floating_bus_without_resetting_it_for_nothing()
+    {
+        var slave = Wire.LiteOn();
+        var wire = new Wire(null, slave, AtaTimeouts.Scan);
+
+        var results = ChannelProbe.Probe(wire.Host);
+
+        Assert.Equal(DeviceClass.Empty, results[0].Class);
+        Assert.Equal(0xFF, results[0].Status);
+        Assert.Equal("nothing answers (floating bus)", results[0].State);
+        Assert.Equal(DeviceClass.Atapi, results[1].Class);
+        Assert.Equal("VS0C", results[1].Revision);
+        // No command went to the slave with the master selected, and the slave saw only its own.
+        Assert.Equal([AtaCommand.IdentifyPacketDevice, AtaCommand.Packet], slave.CommandsReceived);
+    }
 }

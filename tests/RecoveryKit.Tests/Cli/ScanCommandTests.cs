@@ -36,6 +36,7 @@ public sealed class ScanCommandTests
         Assert.Contains("primary master (0x1F0)", Row(text, 1), StringComparison.Ordinal);
         Assert.Contains("empty", Row(text, 2), StringComparison.Ordinal);
         Assert.Contains("empty", Row(text, 3), StringComparison.Ordinal);
+        Assert.Contains("floating bus", Row(text, 3), StringComparison.Ordinal); // nothing answers for an absent master
         var drive = Row(text, 4);
         Assert.Contains("optical drive (ATAPI)", drive, StringComparison.Ordinal);
         Assert.Contains("secondary slave (0x170)", drive, StringComparison.Ordinal);
