@@ -107,6 +107,9 @@ public sealed class VirtualChannel : IAtaRegisters
                 // Both devices run diagnostics; device 0 reports for the pair.
                 if (_devices[0] is null && _devices[1] is null)
                     return;
+                // Both devices take this command, so both record it (safety assertions look at CommandsReceived).
+                _devices[0]?.CommandsReceived.Add(value);
+                _devices[1]?.CommandsReceived.Add(value);
                 var slavePassed = _devices[1]?.RunDiagnostic(isMaster: false) ?? true;
                 _devices[0]?.RunDiagnostic(isMaster: true, slavePassed);
                 return;

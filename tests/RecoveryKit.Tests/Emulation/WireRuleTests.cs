@@ -22,4 +22,48 @@ public sealed class WireRuleTests
         Assert.False(wire.Host.RegistersHoldValues(DeviceSelect.Master));
         Assert.True(wire.Host.RegistersHoldValues(DeviceSelect.Slave));
     }
+
+    [Fact]
+    public void Execute_device_diagnostic_is_recorded_by_both_devices_whichever_is_selected()
+    {
+        var master = Wire.LiteOn();
+        var disk = Wire.Disk();
+        var wire = new Wire(master, disk);
+
+        wire.Host.ExecuteDeviceDiagnostic();
+
+        Assert.Equal([AtaCommand.ExecuteDeviceDiagnostic], master.CommandsReceived);
+        Assert.Equal([AtaCommand.ExecuteDeviceDiagnostic], disk.CommandsReceived);
+    }
+
+    [Fact]
+    public void Execute_device_diagnostic_written_while_bsy_is_ignored()
+    {
+        var wire = new Wire(Wire.LiteOn());
+        wire.Channel.Write(TaskFileRegister.StatusCommand, AtaCommand.IdentifyPacketDevice);
+        Assert.NotEqual(0, wire.Channel.ReadAlternateStatus() & (byte)AtaStatus.Busy);
+
+        wire.Channel.Write(TaskFileRegister.StatusCommand, AtaCommand.ExecuteDeviceDiagnostic);
+
+        var status = wire.SpinUntilNotBusy();
+        Assert.NotEqual(0, status & (byte)AtaStatus.DataRequest); // IDENTIFY PACKET DEVICE carried on
+        Span<ushort> words = stackalloc ushort[256];
+        wire.Channel.ReadData(words);
+        Assert.Equal(0x85C0, words[0]);
+    }
+
+    [Fact]
+    public void Execute_device_diagnostic_master_reports_81h_when_a_busy_slave_ignored_it()
+    {
+        var slave = Wire.LiteOn();
+        var wire = new Wire(Wire.LiteOn(), slave);
+        wire.Channel.Write(TaskFileRegister.Device, 0xB0);
+        wire.Channel.Write(TaskFileRegister.StatusCommand, AtaCommand.IdentifyPacketDevice); // slave busy for a while
+        wire.Channel.Write(TaskFileRegister.Device, 0xA0);
+
+        wire.Channel.Write(TaskFileRegister.StatusCommand, AtaCommand.ExecuteDeviceDiagnostic);
+        wire.SpinUntilNotBusy();
+
+        Assert.Equal(0x81, wire.Channel.Read(TaskFileRegister.ErrorFeatures));
+    }
 }
