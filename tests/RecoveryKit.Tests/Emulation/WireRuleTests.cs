@@ -66,4 +66,36 @@ public sealed class WireRuleTests
 
         Assert.Equal(0x81, wire.Channel.Read(TaskFileRegister.ErrorFeatures));
     }
+
+    [Fact]
+    public void Device_reset_written_to_a_busy_hard_disk_is_ignored_because_only_packet_devices_accept_it_while_bsy()
+    {
+        var disk = Wire.Disk();
+        var wire = new Wire(disk);
+        wire.Channel.Write(TaskFileRegister.StatusCommand, AtaCommand.IdentifyDevice);
+        Assert.NotEqual(0, wire.Channel.ReadAlternateStatus() & (byte)AtaStatus.Busy);
+
+        wire.Channel.Write(TaskFileRegister.StatusCommand, AtaCommand.DeviceReset);
+
+        // Still busy with IDENTIFY DEVICE: no abort status shows up in the middle of it.
+        Assert.NotEqual(0, wire.Channel.ReadAlternateStatus() & (byte)AtaStatus.Busy);
+        var status = wire.SpinUntilNotBusy();
+        Assert.Equal(0, status & (byte)AtaStatus.Error);
+        Assert.NotEqual(0, status & (byte)AtaStatus.DataRequest);
+        Span<ushort> words = stackalloc ushort[256];
+        wire.Channel.ReadData(words);
+        Assert.Equal("ST340016A", IdentifyData.AtaString(words.Slice(27, 20)));
+        Assert.Equal(0, wire.Channel.ReadAlternateStatus() & (byte)(AtaStatus.DataRequest | AtaStatus.Error | AtaStatus.Busy));
+    }
+
+    [Fact]
+    public void Device_reset_to_an_idle_hard_disk_is_aborted()
+    {
+        var wire = new Wire(Wire.Disk());
+
+        wire.Channel.Write(TaskFileRegister.StatusCommand, AtaCommand.DeviceReset);
+
+        Assert.NotEqual(0, wire.Channel.ReadAlternateStatus() & (byte)AtaStatus.Error);
+        Assert.Equal(AtaError.Aborted, wire.Channel.Read(TaskFileRegister.ErrorFeatures));
+    }
 }
