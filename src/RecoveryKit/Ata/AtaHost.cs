@@ -25,6 +25,7 @@ public sealed class AtaHost
 {
     private static readonly TimeSpan SrstHold = TimeSpan.FromMicroseconds(5);
     private static readonly TimeSpan SrstRecovery = TimeSpan.FromMilliseconds(2);
+    private static readonly TimeSpan ResponsePollStep = TimeSpan.FromMicroseconds(10);
 
     public AtaHost(IAtaRegisters registers, AtaTimeouts? timeouts = null)
     {
@@ -184,6 +185,7 @@ public sealed class AtaHost
         // A present device is BSY, or already has DRQ/ERR, within microseconds of the command write.
         var responded = Clock.Now + Timeouts.Response;
         byte status;
+        var polls = 0;
         while (true)
         {
             status = Registers.ReadAlternateStatus();
@@ -191,6 +193,9 @@ public sealed class AtaHost
                 break;
             if (Clock.Now >= responded)
                 return new IdentifyResult(IdentifyOutcome.NoResponse, null, status, 0);
+            // Let time pass ourselves: a fast port (or a zero-cost virtual one) must not spin here forever.
+            if (++polls > 16)
+                Clock.Delay(ResponsePollStep);
         }
 
         status = WaitNotBusy(stage, Timeouts.Command, device);
