@@ -140,5 +140,5 @@ public static class PortIo
     }
 
     private static RecoveryKitException Refuse(string cause, string advice) =>
-        new(FailureKind.Environment, Stage, cause, advice);
+        new(FailureKind.Environment, Stage, cause, char.ToUpperInvariant(advice[0]) + advice[1..]);
 }
