@@ -15,8 +15,8 @@ internal sealed class SysfsFixture : IDisposable
         string? openFile = null;
         foreach (var raw in File.ReadAllLines(manifest))
         {
-            var line = raw.TrimEnd();
-            if (line.Length == 0 || line.StartsWith('#'))
+            var line = raw.TrimEnd('\r');
+            if (line.Trim().Length == 0 || line.StartsWith('#'))
                 continue;
             if (line.StartsWith("| ", StringComparison.Ordinal))
             {
@@ -24,11 +24,11 @@ internal sealed class SysfsFixture : IDisposable
                 continue;
             }
             var parts = line.Split(' ', 2, StringSplitOptions.RemoveEmptyEntries);
-            var rest = parts.Length > 1 ? parts[1].Trim() : "";
+            var rest = parts.Length > 1 ? parts[1].TrimStart() : "";
             switch (parts[0])
             {
                 case "dir":
-                    Directory.CreateDirectory(Path.Combine(root, rest));
+                    Directory.CreateDirectory(Path.Combine(root, rest.Trim()));
                     openFile = null;
                     break;
                 case "file":

@@ -23,6 +23,7 @@ internal static unsafe partial class Libc
     internal const int EBUSY = 16;
     internal const int ENODEV = 19;
     internal const int EINVAL = 22;
+    internal const int ENOTTY = 25;
     internal const int ENOSYS = 38;
     internal const int ENOMEDIUM = 123;
 
@@ -52,6 +53,7 @@ internal static unsafe partial class Libc
         EBUSY => "EBUSY",
         ENODEV => "ENODEV",
         EINVAL => "EINVAL",
+        ENOTTY => "ENOTTY",
         ENOSYS => "ENOSYS",
         ENOMEDIUM => "ENOMEDIUM",
         _ => $"errno {errno}",
