@@ -8,11 +8,20 @@ public static class RecoveryKitCli
 {
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
+        var options = new GlobalOptions();
         var root = new RootCommand("RecoveryKit: bring back MediaTek optical drives after a failed firmware flash.");
-        foreach (var command in Commands(output, error))
+        options.AddTo(root);
+        foreach (var command in AllCommands(options, output, error))
             root.Add(command);
 
         var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var problem in parse.Errors)
+                error.WriteLine($"error: usage: {problem.Message}");
+            error.WriteLine("Run 'recoverykit --help' (or 'recoverykit COMMAND --help') for the commands and options.");
+            return (int)FailureKind.Usage;
+        }
         try
         {
             return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
@@ -20,12 +29,22 @@ public static class RecoveryKitCli
         catch (RecoveryKitException ex)
         {
             error.WriteLine($"error: {ex.Failure}");
+            if (parse.GetValue(options.Verbose))
+                WriteDetail(error, ex.Failure);
             return (int)ex.Failure.Kind;
         }
     }
 
-    private static IEnumerable<Command> Commands(TextWriter output, TextWriter error)
+    private static void WriteDetail(TextWriter error, Failure failure)
     {
-        yield break;
+        if (failure.Status is { } status)
+            error.WriteLine($"  status {status:X2}h{(failure.Error is { } e ? $", error {e:X2}h" : string.Empty)}");
+        if (failure.Detail is { } detail)
+            error.WriteLine($"  {detail}");
+    }
+
+    private static IEnumerable<Command> AllCommands(GlobalOptions options, TextWriter output, TextWriter error)
+    {
+        yield return RecoveryKit.Cli.Commands.ScanCommand.Create(options, output);
     }
 }

@@ -1,0 +1,99 @@
+using System.CommandLine;
+using System.Text.Json;
+using RecoveryKit.Ata;
+
+namespace RecoveryKit.Cli.Commands;
+
+/// <summary><c>scan</c>: what is on every position, in a technician's words.</summary>
+internal static class ScanCommand
+{
+    public static Command Create(GlobalOptions options, TextWriter output)
+    {
+        var command = new Command("scan", "List every IDE/ATAPI position (1-4 as MtkFlash numbered them) and what is on it.");
+        command.SetAction(parse =>
+        {
+            using var bench = Backends.Open(parse.GetValue(options.Device));
+            var reports = BenchScanner.Scan(bench);
+            if (parse.GetValue(options.Json))
+                WriteJson(output, bench, reports);
+            else
+                WriteTable(output, bench, reports);
+            return 0;
+        });
+        return command;
+    }
+
+    internal static string ClassWords(DeviceClass c) => c switch
+    {
+        DeviceClass.Empty => "empty",
+        DeviceClass.Atapi => "optical drive (ATAPI)",
+        DeviceClass.Ata => "hard disk (ATA)",
+        DeviceClass.StuckBusy => "stuck busy",
+        _ => "unknown",
+    };
+
+    private static void WriteTable(TextWriter output, IBench bench, IReadOnlyList<PositionReport> reports)
+    {
+        output.WriteLine($"Scanned {bench.Describe}:");
+        output.WriteLine($"{"POS",-4} {"WHERE",-26} {"WHAT",-22} {"MODEL",-28} {"REV",-5} STATE");
+        foreach (var r in reports)
+        {
+            var pos = r.Position is { } p ? ((int)p).ToString(System.Globalization.CultureInfo.InvariantCulture) : "-";
+            output.WriteLine($"{pos,-4} {r.Where,-26} {ClassWords(r.Probe.Class),-22} {r.Probe.Model ?? "-",-28} {r.Probe.Revision ?? "-",-5} {r.Probe.State}");
+        }
+        var flashable = reports.Count(r => r.Probe.CanBeFlashed);
+        output.WriteLine(flashable switch
+        {
+            0 => "No optical drive found. Hard disks are listed but are never flashed.",
+            1 => "One optical drive found; hard disks are never flashed.",
+            _ => $"{flashable} optical drives found: name the one to work on by its position (e.g. 3 or secondary-master).",
+        });
+    }
+
+    private static void WriteJson(TextWriter output, IBench bench, IReadOnlyList<PositionReport> reports)
+    {
+        using var stream = new MemoryStream();
+        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        {
+            json.WriteStartObject();
+            json.WriteString("bench", bench.Describe);
+            json.WriteStartArray("positions");
+            foreach (var r in reports)
+            {
+                json.WriteStartObject();
+                if (r.Position is { } p)
+                {
+                    json.WriteNumber("position", (int)p);
+                    json.WriteString("name", p.Name());
+                }
+                else
+                {
+                    json.WriteNull("position");
+                }
+                json.WriteString("channel", r.Channel.Name);
+                json.WriteString("device", r.Probe.Device == DeviceSelect.Master ? "master" : "slave");
+                json.WriteString("base", $"0x{r.Channel.Registers.Address.CommandBase:X3}");
+                json.WriteString("class", r.Probe.Class.ToString().ToLowerInvariant());
+                WriteOptional(json, "model", r.Probe.Model);
+                WriteOptional(json, "revision", r.Probe.Revision);
+                WriteOptional(json, "serial", r.Probe.Identify?.Serial);
+                WriteOptional(json, "signature", r.Probe.Signature?.ToString());
+                json.WriteString("status", $"{r.Probe.Status:X2}");
+                json.WriteString("state", r.Probe.State);
+                json.WriteBoolean("flashable", r.Probe.CanBeFlashed);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+        output.WriteLine(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
+    }
+
+    private static void WriteOptional(Utf8JsonWriter json, string name, string? value)
+    {
+        if (value is null)
+            json.WriteNull(name);
+        else
+            json.WriteString(name, value);
+    }
+}

@@ -1,0 +1,53 @@
+using System.CommandLine;
+
+namespace RecoveryKit.Cli;
+
+/// <summary>Options every command accepts (declared once on the root, recursive).</summary>
+internal sealed class GlobalOptions
+{
+    public Option<string?> Device { get; } = new("--device")
+    {
+        Description = "Backend: sim:SCENARIO (a built-in virtual bench), ports (raw IDE ports, root), or auto (default: raw ports when root).",
+        Recursive = true,
+    };
+
+    public Option<bool> Json { get; } = new("--json")
+    {
+        Description = "Print results as JSON.",
+        Recursive = true,
+    };
+
+    public Option<string?> Log { get; } = new("--log")
+    {
+        Description = "Session log file (default: a new file in ./recoverykit-logs/ or the recovery stick's data folder).",
+        Recursive = true,
+    };
+
+    public Option<string?> Transcript { get; } = new("--transcript")
+    {
+        Description = "Record every register access to FILE, one per line ('W 1F6 A0', 'R 1F7 70').",
+        Recursive = true,
+    };
+
+    public Option<bool> Verbose { get; } = new("--verbose", "-v")
+    {
+        Description = "Add register and status detail to errors.",
+        Recursive = true,
+    };
+
+    public Option<bool> Yes { get; } = new("--yes", "-y")
+    {
+        Description = "Answer yes to confirmations (for scripts; the safe default is taken at every choice).",
+        Recursive = true,
+    };
+
+    public void AddTo(RootCommand root)
+    {
+        root.Add(Device);
+        root.Add(Json);
+        root.Add(Log);
+        root.Add(Transcript);
+        root.Add(Verbose);
+        root.Add(Yes);
+    }
+}

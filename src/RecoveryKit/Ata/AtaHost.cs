@@ -1,0 +1,208 @@
+using RecoveryKit.Diagnostics;
+
+namespace RecoveryKit.Ata;
+
+/// <summary>How an IDENTIFY (PACKET) DEVICE command ended.</summary>
+public enum IdentifyOutcome
+{
+    /// <summary>The device returned its 512-byte block.</summary>
+    Data,
+    /// <summary>The device aborted the command (ERR, ABRT).</summary>
+    Aborted,
+    /// <summary>Nothing reacted to the command: no BSY, no DRQ, no ERR (an absent device 1 behind device 0).</summary>
+    NoResponse,
+}
+
+/// <summary>The result of one IDENTIFY (PACKET) DEVICE command.</summary>
+public sealed record IdentifyResult(IdentifyOutcome Outcome, IdentifyData? Data, byte Status, byte Error);
+
+/// <summary>
+/// The ATA/ATAPI host over the register seam, in the manner of libata's SFF layer: device select with the
+/// 400 ns settle rule, BSY/DRQ waits with explicit timeouts, SRST, DEVICE RESET, EXECUTE DEVICE DIAGNOSTIC,
+/// signatures and IDENTIFY. Every wait has a limit and ends in a typed failure naming the stage.
+/// </summary>
+public sealed class AtaHost
+{
+    private static readonly TimeSpan SrstHold = TimeSpan.FromMicroseconds(5);
+    private static readonly TimeSpan SrstRecovery = TimeSpan.FromMilliseconds(2);
+
+    public AtaHost(IAtaRegisters registers, AtaTimeouts? timeouts = null)
+    {
+        Registers = registers;
+        Timeouts = timeouts ?? AtaTimeouts.Default;
+    }
+
+    public IAtaRegisters Registers { get; }
+
+    public AtaTimeouts Timeouts { get; }
+
+    public IClock Clock => Registers.Clock;
+
+    /// <summary>"secondary master (0x170)"-style words for messages.</summary>
+    public string Describe(DeviceSelect device) =>
+        $"{(device == DeviceSelect.Master ? "master" : "slave")} at 0x{Registers.Address.CommandBase:X3}";
+
+    /// <summary>
+    /// Writes the device register (A0h/B0h plus head bits) and waits the 400 ns the device needs to drive the
+    /// bus: four alternate-status reads (ATA/ATAPI-6 §9.2).
+    /// </summary>
+    public void Select(DeviceSelect device, byte head = 0)
+    {
+        Registers.Write(TaskFileRegister.Device, device.RegisterValue(head));
+        Settle();
+    }
+
+    /// <summary>The 400 ns pause: four reads of alternate status, which have no side effect.</summary>
+    public void Settle()
+    {
+        Registers.ReadAlternateStatus();
+        Registers.ReadAlternateStatus();
+        Registers.ReadAlternateStatus();
+        Registers.ReadAlternateStatus();
+    }
+
+    /// <summary>Polls alternate status until BSY clears; returns the status seen.</summary>
+    public byte WaitNotBusy(string stage, TimeSpan timeout, DeviceSelect device) =>
+        WaitUntil(stage, timeout, device, static s => (s & (byte)AtaStatus.Busy) == 0, "BSY did not clear");
+
+    /// <summary>
+    /// Polls alternate status until <paramref name="done"/> holds. Polls back-to-back for the first few
+    /// hundred microseconds, then lets the clock pass in growing steps (at most 1 ms), so long waits cost few reads.
+    /// </summary>
+    public byte WaitUntil(string stage, TimeSpan timeout, DeviceSelect device, Func<byte, bool> done, string what)
+    {
+        var start = Clock.Now;
+        var deadline = start + timeout;
+        var polls = 0;
+        while (true)
+        {
+            var status = Registers.ReadAlternateStatus();
+            if (done(status))
+                return status;
+            var now = Clock.Now;
+            if (now >= deadline)
+                throw Timeout(stage, device, status, what, timeout);
+            if (++polls > 256)
+            {
+                var step = TimeSpan.FromTicks(Math.Clamp((now - start).Ticks / 16, TimeSpan.TicksPerMicrosecond * 10, TimeSpan.TicksPerMillisecond));
+                Clock.Delay(step < deadline - now ? step : deadline - now);
+            }
+        }
+    }
+
+    private RecoveryKitException Timeout(string stage, DeviceSelect device, byte status, string what, TimeSpan timeout)
+    {
+        var advice = status switch
+        {
+            0x80 => "The device is stuck busy: power-cycle the drive (or the PC) and try again; a drive that stays busy after power-on needs the vendor-mode intro, which 'unbrick' sends.",
+            0xFF => "Nothing drives the bus here: check the cable, the jumper (master/slave) and the drive's power.",
+            0x7F => "The bus reads 7Fh, typical of a dead drive or a missing one on a pulled-down cable: power-cycle the drive and check the cable.",
+            _ => "Power-cycle the drive and try again; if it repeats, move the drive to its own cable as master.",
+        };
+        return new RecoveryKitException(new Failure(FailureKind.DeviceTimeout, stage,
+            $"{what} within {FormatTime(timeout)} on the {Describe(device)} (status {status:X2}h)", advice) { Status = status });
+    }
+
+    internal static string FormatTime(TimeSpan t) =>
+        t.TotalSeconds >= 1 ? $"{t.TotalSeconds:0.##} s" : t.TotalMilliseconds >= 1 ? $"{t.TotalMilliseconds:0.##} ms" : $"{t.TotalMicroseconds:0.##} µs";
+
+    /// <summary>Reads the four signature registers.</summary>
+    public Signature ReadSignature() => new(
+        Registers.Read(TaskFileRegister.SectorCount),
+        Registers.Read(TaskFileRegister.LbaLow),
+        Registers.Read(TaskFileRegister.LbaMid),
+        Registers.Read(TaskFileRegister.LbaHigh));
+
+    /// <summary>
+    /// Whether anything holds values written to the channel's registers with <paramref name="device"/> selected
+    /// (libata's devchk: 55h/AAh patterns in sector count and LBA low). A floating bus holds nothing.
+    /// </summary>
+    public bool RegistersHoldValues(DeviceSelect device)
+    {
+        Select(device);
+        Registers.Write(TaskFileRegister.SectorCount, 0x55);
+        Registers.Write(TaskFileRegister.LbaLow, 0xAA);
+        Registers.Write(TaskFileRegister.SectorCount, 0xAA);
+        Registers.Write(TaskFileRegister.LbaLow, 0x55);
+        Registers.Write(TaskFileRegister.SectorCount, 0x55);
+        Registers.Write(TaskFileRegister.LbaLow, 0xAA);
+        return Registers.Read(TaskFileRegister.SectorCount) == 0x55 && Registers.Read(TaskFileRegister.LbaLow) == 0xAA;
+    }
+
+    /// <summary>
+    /// Software reset of both devices on the channel: SRST set for at least 5 µs, released, 2 ms recovery,
+    /// then BSY must clear on device 0 within the reset limit. Interrupts stay disabled (nIEN): RecoveryKit polls.
+    /// </summary>
+    public void SoftReset(bool waitForMaster = true)
+    {
+        Registers.WriteDeviceControl(DeviceControl.InterruptsDisabled | DeviceControl.SoftReset);
+        Clock.Delay(SrstHold);
+        Registers.WriteDeviceControl(DeviceControl.InterruptsDisabled);
+        Clock.Delay(SrstRecovery);
+        if (waitForMaster)
+        {
+            Select(DeviceSelect.Master);
+            WaitNotBusy("soft-reset", Timeouts.Reset, DeviceSelect.Master);
+        }
+    }
+
+    /// <summary>DEVICE RESET (08h) to an ATAPI device, then waits for BSY to clear.</summary>
+    public void DeviceReset(DeviceSelect device)
+    {
+        Select(device);
+        Registers.Write(TaskFileRegister.StatusCommand, AtaCommand.DeviceReset);
+        Settle();
+        WaitNotBusy("device-reset", Timeouts.Reset, device);
+    }
+
+    /// <summary>EXECUTE DEVICE DIAGNOSTIC (90h): both devices reset; returns device 0's diagnostic code (01h = passed).</summary>
+    public byte ExecuteDeviceDiagnostic()
+    {
+        Select(DeviceSelect.Master);
+        WaitNotBusy("diagnostic", Timeouts.NotBusy, DeviceSelect.Master);
+        Registers.Write(TaskFileRegister.StatusCommand, AtaCommand.ExecuteDeviceDiagnostic);
+        Settle();
+        WaitNotBusy("diagnostic", Timeouts.Reset, DeviceSelect.Master);
+        return Registers.Read(TaskFileRegister.ErrorFeatures);
+    }
+
+    /// <summary>
+    /// Issues IDENTIFY DEVICE (ECh) or IDENTIFY PACKET DEVICE (A1h) and reads the 512-byte block.
+    /// A device that does not react at all (no BSY, DRQ or ERR) is reported as <see cref="IdentifyOutcome.NoResponse"/>.
+    /// </summary>
+    public IdentifyResult Identify(DeviceSelect device, byte command)
+    {
+        if (command is not (AtaCommand.IdentifyDevice or AtaCommand.IdentifyPacketDevice))
+            throw new ArgumentOutOfRangeException(nameof(command), "only ECh and A1h are IDENTIFY commands");
+        var stage = command == AtaCommand.IdentifyDevice ? "identify-device" : "identify-packet-device";
+        Select(device);
+        WaitNotBusy(stage, Timeouts.NotBusy, device);
+        Registers.Write(TaskFileRegister.StatusCommand, command);
+        Settle();
+
+        // A present device is BSY, or already has DRQ/ERR, within microseconds of the command write.
+        var responded = Clock.Now + Timeouts.Response;
+        byte status;
+        while (true)
+        {
+            status = Registers.ReadAlternateStatus();
+            if ((status & (byte)(AtaStatus.Busy | AtaStatus.DataRequest | AtaStatus.Error)) != 0)
+                break;
+            if (Clock.Now >= responded)
+                return new IdentifyResult(IdentifyOutcome.NoResponse, null, status, 0);
+        }
+
+        status = WaitNotBusy(stage, Timeouts.Command, device);
+        if ((status & (byte)AtaStatus.DataRequest) != 0)
+        {
+            Span<ushort> words = stackalloc ushort[256];
+            Registers.ReadData(words);
+            Settle();
+            status = Registers.Read(TaskFileRegister.StatusCommand);
+            return new IdentifyResult(IdentifyOutcome.Data, IdentifyData.Parse(words), status, 0);
+        }
+        status = Registers.Read(TaskFileRegister.StatusCommand);
+        var error = Registers.Read(TaskFileRegister.ErrorFeatures);
+        return new IdentifyResult((status & (byte)AtaStatus.Error) != 0 ? IdentifyOutcome.Aborted : IdentifyOutcome.NoResponse, null, status, error);
+    }
+}

@@ -1,0 +1,155 @@
+using RecoveryKit.Diagnostics;
+
+namespace RecoveryKit.Ata;
+
+/// <summary>What one position holds, as a scan found it.</summary>
+/// <param name="Device">Master or slave.</param>
+/// <param name="Class">Empty, ATAPI, ATA, stuck busy or unknown.</param>
+/// <param name="Signature">The reset signature, when one could be read.</param>
+/// <param name="Identify">IDENTIFY (PACKET) DEVICE data, when the device gave it.</param>
+/// <param name="Inquiry">INQUIRY data of an ATAPI device that answers packets.</param>
+/// <param name="Status">The last status byte seen.</param>
+/// <param name="State">In a technician's words: "ready", "answers only to IDENTIFY", "does not answer IDENTIFY PACKET DEVICE (boot code only?)" …</param>
+public sealed record ProbeResult(DeviceSelect Device, DeviceClass Class, Signature? Signature, IdentifyData? Identify, InquiryData? Inquiry, byte Status, string State)
+{
+    /// <summary>Model string from INQUIRY (vendor + product) or IDENTIFY.</summary>
+    public string? Model => Inquiry is { } q ? $"{q.Vendor} {q.Product}".Trim() : Identify?.Model;
+
+    /// <summary>Firmware revision from INQUIRY or IDENTIFY.</summary>
+    public string? Revision => Inquiry?.Revision ?? Identify?.Revision;
+
+    /// <summary>Only ATAPI devices may ever be sent a MediaTek vendor command.</summary>
+    public bool CanBeFlashed => Class == DeviceClass.Atapi;
+}
+
+/// <summary>
+/// Finds out what is on a channel's two positions: floating-bus check, SRST, signatures, then
+/// IDENTIFY to confirm (an absent device 1 is answered for by device 0 and reacts to no command).
+/// Sends no vendor command, ever.
+/// </summary>
+public static class ChannelProbe
+{
+    public static IReadOnlyList<ProbeResult> Probe(AtaHost host)
+    {
+        var regs = host.Registers;
+        var present = new bool[2];
+        var status = new byte[2];
+        foreach (var device in (ReadOnlySpan<DeviceSelect>)[DeviceSelect.Master, DeviceSelect.Slave])
+        {
+            host.Select(device);
+            status[(int)device] = regs.ReadAlternateStatus();
+            // A floating bus reads FFh and holds nothing written to it; a present device latches the registers.
+            present[(int)device] = status[(int)device] != 0xFF || host.RegistersHoldValues(device);
+        }
+        if (!present[0] && !present[1])
+        {
+            return
+            [
+                Empty(DeviceSelect.Master, 0xFF, "nothing answers (floating bus)"),
+                Empty(DeviceSelect.Slave, 0xFF, "nothing answers (floating bus)"),
+            ];
+        }
+
+        host.SoftReset(waitForMaster: false);
+        var results = new ProbeResult[2];
+        foreach (var device in (ReadOnlySpan<DeviceSelect>)[DeviceSelect.Master, DeviceSelect.Slave])
+            results[(int)device] = ProbeOne(host, device, present[(int)device]);
+        return results;
+    }
+
+    private static ProbeResult Empty(DeviceSelect device, byte status, string why) =>
+        new(device, DeviceClass.Empty, null, null, null, status, why);
+
+    private static ProbeResult ProbeOne(AtaHost host, DeviceSelect device, bool present)
+    {
+        if (!present)
+            return Empty(device, 0xFF, "nothing answers (floating bus)");
+        host.Select(device);
+        byte status;
+        try
+        {
+            status = host.WaitNotBusy("scan-reset", host.Timeouts.Reset, device);
+        }
+        catch (RecoveryKitException ex)
+        {
+            var seen = ex.Failure.Status ?? 0x80;
+            return seen == 0x80
+                ? new ProbeResult(device, DeviceClass.StuckBusy, null, null, null, seen, $"stuck busy (status 80h for {AtaHost.FormatTime(host.Timeouts.Reset)} after reset): dead drive or hung controller")
+                : new ProbeResult(device, DeviceClass.Unknown, null, null, null, seen, $"busy after reset (status {seen:X2}h)");
+        }
+        if (status == 0x7F)
+            return new ProbeResult(device, DeviceClass.Unknown, null, null, null, status, "reads 7Fh: dead drive, or a cable with nothing on it");
+        var signature = host.ReadSignature();
+
+        if (signature.IsAtapi)
+            return ProbeAtapi(host, device, signature);
+        if (signature.IsAta)
+            return ProbeAta(host, device, signature);
+        // Neither signature: whatever answers must still react to a command, or device 0 is answering for an absent device 1.
+        try
+        {
+            if (host.Identify(device, AtaCommand.IdentifyPacketDevice).Outcome == IdentifyOutcome.NoResponse)
+                return Empty(device, status, "nothing answers (device 0 answers for an absent device 1)");
+        }
+        catch (RecoveryKitException)
+        {
+            // It reacted (went busy) but never finished: report it as unknown below.
+        }
+        return new ProbeResult(device, DeviceClass.Unknown, signature, null, null, status,
+            $"unrecognised signature {signature.LbaMid:X2}h/{signature.LbaHigh:X2}h (status {status:X2}h)");
+    }
+
+    private static ProbeResult ProbeAtapi(AtaHost host, DeviceSelect device, Signature signature)
+    {
+        IdentifyResult identify;
+        try
+        {
+            identify = host.Identify(device, AtaCommand.IdentifyPacketDevice);
+        }
+        catch (RecoveryKitException ex)
+        {
+            return new ProbeResult(device, DeviceClass.Atapi, signature, null, null, ex.Failure.Status ?? 0x80,
+                "ATAPI signature, but hangs on IDENTIFY PACKET DEVICE (main firmware damaged?)");
+        }
+        switch (identify.Outcome)
+        {
+            case IdentifyOutcome.NoResponse:
+                return Empty(device, identify.Status, "nothing answers (device 0 answers for an absent device 1)");
+            case IdentifyOutcome.Aborted:
+                return new ProbeResult(device, DeviceClass.Atapi, signature, null, null, identify.Status,
+                    "ATAPI signature, but IDENTIFY PACKET DEVICE is refused (boot code only?)");
+        }
+        InquiryData? inquiry = null;
+        var state = "ready";
+        try
+        {
+            inquiry = ScsiCommands.Inquiry(new AtaPacketHost(host, device));
+        }
+        catch (RecoveryKitException ex)
+        {
+            state = $"identifies, but INQUIRY fails ({ex.Failure.Cause})";
+        }
+        return new ProbeResult(device, DeviceClass.Atapi, signature, identify.Data, inquiry, identify.Status, state);
+    }
+
+    private static ProbeResult ProbeAta(AtaHost host, DeviceSelect device, Signature signature)
+    {
+        IdentifyResult identify;
+        try
+        {
+            identify = host.Identify(device, AtaCommand.IdentifyDevice);
+        }
+        catch (RecoveryKitException ex)
+        {
+            return new ProbeResult(device, DeviceClass.Unknown, signature, null, null, ex.Failure.Status ?? 0x80,
+                "ATA signature, but hangs on IDENTIFY DEVICE");
+        }
+        return identify.Outcome switch
+        {
+            IdentifyOutcome.Data => new ProbeResult(device, DeviceClass.Ata, signature, identify.Data, null, identify.Status, "hard disk (never flashed)"),
+            IdentifyOutcome.NoResponse => Empty(device, identify.Status, "nothing answers (device 0 answers for an absent device 1)"),
+            _ => new ProbeResult(device, DeviceClass.Unknown, signature, null, null, identify.Status,
+                $"ATA signature, but IDENTIFY DEVICE aborted (error {identify.Error:X2}h)"),
+        };
+    }
+}

@@ -1,0 +1,92 @@
+using RecoveryKit.Ata;
+
+namespace RecoveryKit.Emulation;
+
+/// <summary>A virtual bench PC: a primary and a secondary channel on one virtual clock.</summary>
+public sealed class SimBench : IBench
+{
+    public SimBench(string scenario, VirtualClock clock, VirtualChannel primary, VirtualChannel secondary)
+    {
+        Scenario = scenario;
+        Clock = clock;
+        Primary = primary;
+        Secondary = secondary;
+        Channels = [new BenchChannel(0, "primary", primary), new BenchChannel(1, "secondary", secondary)];
+    }
+
+    public string Scenario { get; }
+
+    public VirtualClock Clock { get; }
+
+    public VirtualChannel Primary { get; }
+
+    public VirtualChannel Secondary { get; }
+
+    public string Describe => $"virtual bench '{Scenario}'";
+
+    public IReadOnlyList<BenchChannel> Channels { get; }
+
+    public VirtualChannel ChannelOf(DevicePosition position) => position.ChannelIndex() == 0 ? Primary : Secondary;
+
+    public VirtualDevice? DeviceAt(DevicePosition position) => ChannelOf(position)[position.Device()];
+
+    /// <summary>Number of power cycles done through <see cref="TryPowerCycle"/>.</summary>
+    public int PowerCycles { get; private set; }
+
+    public bool TryPowerCycle(DevicePosition position)
+    {
+        PowerCycles++;
+        ChannelOf(position).PowerCycle();
+        return true;
+    }
+
+    public void Dispose()
+    {
+    }
+}
+
+/// <summary>A named, built-in virtual bench (the practice mode and what the tests run against).</summary>
+public sealed record SimScenario(string Name, string Description, Func<SimBench> Create);
+
+/// <summary>The built-in scenarios, used as <c>--device sim:NAME</c>.</summary>
+public static class SimScenarios
+{
+    public static IReadOnlyList<SimScenario> All { get; } = Build();
+
+    public static SimScenario? Find(string name) =>
+        All.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>A healthy Lite-On DVD writer as on a bench.</summary>
+    public static VirtualAtapiDrive HealthyLiteOn() =>
+        new(new DriveIdentityStrings("LITE-ON", "DVDRW SOHW-832S", "VS0C", "LITEON832S0001"));
+
+    /// <summary>A hard disk of the era.</summary>
+    public static VirtualHardDisk HardDisk() => new("ST340016A", "3HS0QX2K", "3.10", 78_165_360);
+
+    private static SimBench Bench(string name, VirtualDevice? pm, VirtualDevice? ps, VirtualDevice? sm, VirtualDevice? ss)
+    {
+        var clock = new VirtualClock();
+        return new SimBench(name, clock,
+            new VirtualChannel(clock, ChannelAddress.Primary, pm, ps),
+            new VirtualChannel(clock, ChannelAddress.Secondary, sm, ss));
+    }
+
+    private static List<SimScenario> Build() =>
+    [
+        new("lite-on-secondary-slave",
+            "a healthy Lite-On SOHW-832S on secondary slave, a hard disk on primary master, two empty positions",
+            () => Bench("lite-on-secondary-slave", HardDisk(), null, null, HealthyLiteOn())),
+        new("healthy-secondary-master",
+            "a healthy Lite-On SOHW-832S alone on secondary master, a hard disk on primary master",
+            () => Bench("healthy-secondary-master", HardDisk(), null, HealthyLiteOn(), null)),
+        new("stuck-busy",
+            "a drive stuck at status 80h on primary slave behind a hard disk; secondary empty",
+            () => Bench("stuck-busy", HardDisk(), new VirtualDeadDevice(DeadDeviceBehaviour.StuckBusy), null, null)),
+        new("reads-7f",
+            "a dead drive reading 7Fh alone on secondary master",
+            () => Bench("reads-7f", HardDisk(), null, new VirtualDeadDevice(DeadDeviceBehaviour.Reads7F), null)),
+        new("empty",
+            "nothing on either channel",
+            () => Bench("empty", null, null, null, null)),
+    ];
+}

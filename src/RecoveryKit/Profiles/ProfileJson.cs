@@ -1,0 +1,107 @@
+using System.Text.Json.Serialization;
+
+namespace RecoveryKit.Profiles;
+
+// The on-disk shape of drives.json and chips.json. Read with source-generated System.Text.Json
+// (no reflection), then turned into the immutable profile records the rest of the code uses.
+
+internal sealed class GradedJson<T>
+{
+    public T Value { get; set; } = default!;
+    public string Grade { get; set; } = "R";
+    public string? Note { get; set; }
+}
+
+internal sealed class RangeJson
+{
+    public string Start { get; set; } = "0x0";
+    public string Length { get; set; } = "0x0";
+}
+
+internal sealed class DriveDefaultsJson
+{
+    public GradedJson<string[]>? IntroKeys { get; set; }
+    public GradedJson<string>? VendorStatus { get; set; }
+    public GradedJson<int>? IntroTimeoutMs { get; set; }
+    public GradedJson<int>? MailboxTimeoutMs { get; set; }
+    public GradedJson<string>? BankRegister { get; set; }
+    public GradedJson<string>? Bank4Register { get; set; }
+    public GradedJson<RangeJson>? BootBlock { get; set; }
+    public GradedJson<string[]>? Outro { get; set; }
+    public GradedJson<int>? OutroTimeoutMs { get; set; }
+    public GradedJson<string>? BootValidity { get; set; }
+    public GradedJson<bool>? Spi { get; set; }
+}
+
+internal sealed class DriveJson
+{
+    public string Name { get; set; } = "";
+    public string Family { get; set; } = "";
+    public string Vendor { get; set; } = "";
+    public string[] Products { get; set; } = [];
+    public int FlashSize { get; set; }
+    public string[] Chips { get; set; } = [];
+    public GradedJson<string[]>? IntroKeys { get; set; }
+    public GradedJson<string>? VendorStatus { get; set; }
+    public GradedJson<RangeJson>? BootBlock { get; set; }
+    public GradedJson<bool>? Spi { get; set; }
+    public string Grade { get; set; } = "R";
+    public string? Note { get; set; }
+}
+
+internal sealed class DrivesFileJson
+{
+    public string? Note { get; set; }
+    public DriveDefaultsJson Defaults { get; set; } = new();
+    public DriveJson[] Drives { get; set; } = [];
+}
+
+internal sealed class SectorRunJson
+{
+    public int Size { get; set; }
+    public int Count { get; set; }
+}
+
+internal sealed class UnlockJson
+{
+    public string First { get; set; } = "0x5555";
+    public string Second { get; set; } = "0x2AAA";
+    public string Mask { get; set; } = "0x7FFF";
+}
+
+internal sealed class TimingJson
+{
+    public double Typical { get; set; }
+    public double Maximum { get; set; }
+}
+
+internal sealed class ChipJson
+{
+    public string Name { get; set; } = "";
+    public string Manufacturer { get; set; } = "";
+    public string ManufacturerId { get; set; } = "0x00";
+    public string DeviceId { get; set; } = "0x00";
+    public int SizeBytes { get; set; }
+    public SectorRunJson[] Sectors { get; set; } = [];
+    public UnlockJson Unlock { get; set; } = new();
+    public string Program { get; set; } = "byte";
+    public int PageSize { get; set; }
+    public TimingJson ProgramUs { get; set; } = new();
+    public TimingJson SectorEraseMs { get; set; } = new();
+    public TimingJson ChipEraseMs { get; set; } = new();
+    public string Grade { get; set; } = "D";
+    public string? Source { get; set; }
+}
+
+internal sealed class ChipsFileJson
+{
+    public string? Note { get; set; }
+    public ChipJson[] Chips { get; set; } = [];
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, ReadCommentHandling = System.Text.Json.JsonCommentHandling.Skip, AllowTrailingCommas = true)]
+[JsonSerializable(typeof(DrivesFileJson))]
+[JsonSerializable(typeof(ChipsFileJson))]
+internal sealed partial class ProfileJsonContext : JsonSerializerContext
+{
+}
