@@ -73,6 +73,16 @@ public sealed record IdeChannel(
             char.ToUpperInvariant(Remedy![0]) + Remedy[1..] + ". Or pass --force-kernel-owned if you know the channel is idle");
     }
 
+    /// <summary>
+    /// Refuses a kernel-owned channel (unless <paramref name="forceKernelOwned"/>), then opens its ports with the
+    /// environment checks of <see cref="Transports.PortIo.Open(ChannelAddress, Transports.IPortIoPlatform?, IClock?)"/>.
+    /// </summary>
+    public Transports.PortIoRegisters OpenPorts(bool forceKernelOwned, Transports.IPortIoPlatform? platform = null, IClock? clock = null)
+    {
+        EnsureRawAccessAllowed(forceKernelOwned);
+        return Transports.PortIo.Open(Address, platform, clock);
+    }
+
     public override string ToString() =>
         $"{Controller} {Name} {Address} {Mode.ToString().ToLowerInvariant()}" + (OwnerDriver is null ? ", free"
             : $", {(DisabledOnCommandLine ? "released by libata.force from" : "owned by")} {OwnerDriver}" + (AtaPort is int n ? $" (ata{n})" : ""));
