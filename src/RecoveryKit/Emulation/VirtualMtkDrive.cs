@@ -1,0 +1,309 @@
+using RecoveryKit.Ata;
+using RecoveryKit.Profiles;
+
+namespace RecoveryKit.Emulation;
+
+/// <summary>What the drive's boot code does with ATAPI commands while the main firmware is unusable.</summary>
+public enum BootCodeBehaviour
+{
+    /// <summary>IDENTIFY PACKET DEVICE and PACKET are aborted.</summary>
+    Aborts,
+    /// <summary>IDENTIFY PACKET DEVICE and PACKET leave the drive busy until the next reset.</summary>
+    Hangs,
+}
+
+/// <summary>The drive's three lives: main firmware running, boot code only, or vendor mode (the mailbox).</summary>
+public enum MtkDriveMode
+{
+    Firmware,
+    BootCode,
+    Vendor,
+}
+
+/// <summary>Seeded, scriptable faults of a virtual MediaTek drive.</summary>
+public sealed class MtkFaultPlan
+{
+    /// <summary>The drive ignores the intro (and stays BSY) until it has been power-cycled this many times.</summary>
+    public int IntroIgnoredUntilPowerCycles { get; set; }
+
+    /// <summary>The N-th mailbox write commit (1-based) never reaches the flash.</summary>
+    public long DropWriteNumber { get; set; }
+
+    /// <summary>The N-th mailbox read (1-based) returns one flipped bit.</summary>
+    public long FlipReadNumber { get; set; }
+
+    /// <summary>Probability that any mailbox read returns one flipped bit (seeded).</summary>
+    public double FlipReadProbability { get; set; }
+
+    /// <summary>After this many mailbox commits the drive's controller hangs with BSY until power-cycled.</summary>
+    public long StuckBusyAfterCommits { get; set; }
+
+    /// <summary>Seed for every random choice the faults make.</summary>
+    public int Seed { get; set; } = 1;
+}
+
+/// <summary>
+/// A MediaTek-chipset optical drive: healthy firmware answering INQUIRY with the identity found in its
+/// flash, or boot code only when the flash fails the family's validity rule [R6]; vendor mode entered by
+/// the intro (LBA low ← key, command 80h) exposes the flash through the task-file mailbox exactly as
+/// PROTOCOL.md §3–4 describes, with bank bits in the device register [R1].
+/// </summary>
+public sealed class VirtualMtkDrive : VirtualAtapiDrive
+{
+    private readonly Func<ReadOnlyMemory<byte>, bool> _bootValid;
+    private readonly Func<ReadOnlyMemory<byte>, DriveIdentityStrings?> _identityOf;
+    private readonly DriveIdentityStrings _bootIdentity;
+    private Random _random;
+    private bool _selectedMe;
+    private byte _bank;
+    private byte _a20;
+    private byte _addressHigh;
+    private byte _addressLow;
+    private byte _dataOut;
+    private byte _dataIn;
+    private MailboxPhase _step;
+    private int _powerCycles;
+    private bool _hung;
+    private bool _poweredBefore;
+
+    private enum MailboxPhase
+    {
+        Idle,
+        Addressed,
+        Armed,
+        Write1,
+        Write2,
+    }
+
+    public VirtualMtkDrive(DriveProfile profile, FlashChipModel flash, Func<ReadOnlyMemory<byte>, bool> bootValid,
+        Func<ReadOnlyMemory<byte>, DriveIdentityStrings?> identityOf, DriveIdentityStrings bootIdentity, MtkFaultPlan? faults = null)
+        : base(bootIdentity)
+    {
+        Profile = profile;
+        Flash = flash;
+        _bootValid = bootValid;
+        _identityOf = identityOf;
+        _bootIdentity = bootIdentity;
+        Faults = faults ?? new MtkFaultPlan();
+        _random = new Random(Faults.Seed);
+        Decide();
+    }
+
+    public DriveProfile Profile { get; }
+
+    public FlashChipModel Flash { get; }
+
+    public MtkFaultPlan Faults { get; }
+
+    public MtkDriveMode Mode { get; private set; }
+
+    public BootCodeBehaviour BootCode { get; set; } = BootCodeBehaviour.Aborts;
+
+    /// <summary>How long the drive takes to boot after DEVICE RESET or SRST out of vendor mode.</summary>
+    public TimeSpan BootTime { get; set; } = TimeSpan.FromMilliseconds(800);
+
+    public long MailboxWrites { get; private set; }
+    public long MailboxReads { get; private set; }
+
+    /// <summary>SC codes that arrived out of the MtkFlash sequence (must stay 0 for a conforming host).</summary>
+    public long MailboxProtocolErrors { get; private set; }
+
+    /// <summary>Intros received (opcode 80h), honoured or not.</summary>
+    public int IntrosReceived { get; private set; }
+
+    private void Decide()
+    {
+        var image = Flash.Contents.ToArray();
+        var valid = _bootValid(image);
+        Mode = valid ? MtkDriveMode.Firmware : MtkDriveMode.BootCode;
+        Identity = valid ? _identityOf(image) ?? _bootIdentity : _bootIdentity;
+    }
+
+    public override void PowerOn()
+    {
+        if (_poweredBefore)
+        {
+            _powerCycles++;
+            Flash.PowerLoss(_random);
+        }
+        _poweredBefore = true;
+        _hung = false;
+        _step = MailboxPhase.Idle;
+        base.PowerOn();
+    }
+
+    protected override void ResetCompleted()
+    {
+        base.ResetCompleted();
+        Decide();
+    }
+
+    internal override void SoftResetAsserted()
+    {
+        if (Mode == MtkDriveMode.Vendor)
+            Mode = MtkDriveMode.BootCode;
+        base.SoftResetAsserted();
+    }
+
+    internal override void SoftResetReleased()
+    {
+        if (_hung)
+            return;
+        BusyThen(BootTime, ResetCompleted);
+    }
+
+    protected override void Execute(byte opcode)
+    {
+        if (_hung)
+            return;
+        if (opcode == AtaCommand.MediaTekVendor)
+        {
+            Intro();
+            return;
+        }
+        if (Mode == MtkDriveMode.Vendor)
+        {
+            if (opcode == AtaCommand.DeviceReset)
+            {
+                // The outro: leave vendor mode and boot whatever the flash now holds.
+                Mode = MtkDriveMode.BootCode;
+                BusyThen(BootTime, ResetCompleted);
+            }
+            return; // the mailbox firmware ignores other opcodes
+        }
+        if (Mode == MtkDriveMode.BootCode && opcode is AtaCommand.IdentifyPacketDevice or AtaCommand.Packet)
+        {
+            if (BootCode == BootCodeBehaviour.Hangs)
+                BusyThen(TimeSpan.MaxValue / 4, () => { });
+            else
+                Abort();
+            return;
+        }
+        base.Execute(opcode);
+    }
+
+    private void Intro()
+    {
+        IntrosReceived++;
+        var key = LbaLow;
+        if (_powerCycles < Faults.IntroIgnoredUntilPowerCycles)
+        {
+            // "Status = 80 should be 70": the drive goes busy and never answers until power-cycled.
+            BusyThen(TimeSpan.MaxValue / 4, () => { });
+            return;
+        }
+        if (!Profile.IntroKeys.Value.Contains(key))
+        {
+            Abort();
+            return;
+        }
+        EndDataPhase();
+        Mode = MtkDriveMode.Vendor;
+        _selectedMe = true;
+        _bank = 0;
+        _a20 = 0;
+        _step = MailboxPhase.Idle;
+        Status = Profile.VendorStatus.Value;
+        InterruptRequested = false;
+    }
+
+    internal override byte ReadRegister(TaskFileRegister register, bool clearInterrupt)
+    {
+        if (_hung)
+            return 0x80;
+        if (Mode != MtkDriveMode.Vendor)
+            return base.ReadRegister(register, clearInterrupt);
+        Settle();
+        return register switch
+        {
+            TaskFileRegister.StatusCommand => Status,
+            TaskFileRegister.LbaLow => _dataIn,
+            TaskFileRegister.LbaMid => _addressLow,
+            TaskFileRegister.LbaHigh => _addressHigh,
+            TaskFileRegister.Device => DeviceRegister,
+            _ => 0x00,
+        };
+    }
+
+    internal override void Latch(TaskFileRegister register, byte value)
+    {
+        if (Mode != MtkDriveMode.Vendor || _hung)
+        {
+            base.Latch(register, value);
+            return;
+        }
+        Settle();
+        switch (register)
+        {
+            case TaskFileRegister.Device:
+                _selectedMe = ((value >> 4) & 1) == (int)Position;
+                if (_selectedMe)
+                {
+                    DeviceRegister = value;
+                    if (Profile.Banking.Value.DeviceHeadBits)
+                        _bank = (byte)(value & 0x0F);
+                }
+                break;
+            case TaskFileRegister.ErrorFeatures:
+                if (_selectedMe && Profile.Banking.Value.FeaturesBit0ForA20)
+                    _a20 = (byte)(value & 1);
+                break;
+            case TaskFileRegister.LbaHigh:
+                if (_selectedMe)
+                    _addressHigh = value;
+                break;
+            case TaskFileRegister.LbaMid:
+                if (_selectedMe)
+                    _addressLow = value;
+                break;
+            case TaskFileRegister.LbaLow:
+                if (_selectedMe)
+                    _dataOut = value;
+                break;
+            case TaskFileRegister.SectorCount:
+                if (_selectedMe)
+                    MailboxStep(value);
+                break;
+        }
+    }
+
+    private uint Address => (uint)((_a20 << 20) | (_bank << 16) | (_addressHigh << 8) | _addressLow);
+
+    private void MailboxStep(byte code)
+    {
+        switch (code, _step)
+        {
+            case (0x15, _):
+                _step = MailboxPhase.Addressed;
+                return;
+            case (0x20, MailboxPhase.Addressed):
+                _step = MailboxPhase.Armed;
+                return;
+            case (0x40, MailboxPhase.Armed):
+                _step = MailboxPhase.Write1;
+                return;
+            case (0x42, MailboxPhase.Write1):
+                _step = MailboxPhase.Write2;
+                return;
+            case (0x01, MailboxPhase.Write2):
+                _step = MailboxPhase.Idle;
+                MailboxWrites++;
+                if (MailboxWrites != Faults.DropWriteNumber)
+                    Flash.Write(Address, _dataOut);
+                if (Faults.StuckBusyAfterCommits > 0 && MailboxWrites >= Faults.StuckBusyAfterCommits)
+                    _hung = true;
+                return;
+            case (0x08, MailboxPhase.Armed):
+                _step = MailboxPhase.Idle;
+                MailboxReads++;
+                _dataIn = Flash.Read(Address);
+                if (MailboxReads == Faults.FlipReadNumber || (Faults.FlipReadProbability > 0 && _random.NextDouble() < Faults.FlipReadProbability))
+                    _dataIn ^= (byte)(1 << _random.Next(8));
+                return;
+            default:
+                MailboxProtocolErrors++;
+                _step = MailboxPhase.Idle;
+                return;
+        }
+    }
+}

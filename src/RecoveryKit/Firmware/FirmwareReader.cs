@@ -1,0 +1,88 @@
+using RecoveryKit.Diagnostics;
+
+namespace RecoveryKit.Firmware;
+
+/// <summary>Reads firmware image files: raw .bin, BTC Intel-HEX, or a vendor updater; the format comes from the content.</summary>
+public static class FirmwareReader
+{
+    /// <summary>Anything larger is neither an image nor an updater we could search (largest updaters are a few MiB).</summary>
+    public const long MaxFileSize = 64L * 1024 * 1024;
+
+    /// <summary>Loads a file, resolving DOS-style paths and letter case against the current directory.</summary>
+    /// <exception cref="RecoveryKitException">FileError when missing/unreadable, ImageRejected when not an image.</exception>
+    public static FirmwareImage Load(string path) => Load(path, new DosPath());
+
+    /// <summary>Loads a file, resolving DOS-style paths and letter case with <paramref name="paths"/>.</summary>
+    public static FirmwareImage Load(string path, DosPath paths)
+    {
+        var resolution = paths.Resolve(path);
+        if (!resolution.Exists)
+        {
+            var folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(resolution.Path)) ?? ".";
+            var translated = resolution.Notes.Count > 0 ? $" ({string.Join("; ", resolution.Notes)})" : "";
+            throw new RecoveryKitException(FailureKind.FileError, "read-image",
+                $"the file \"{path}\" was not found{translated}; no file of that name in any letter case is in \"{folder}\"",
+                "Check the name and folder (DOS shows 8.3 names; the data root stands for the drive letter).");
+        }
+
+        byte[] content;
+        try
+        {
+            var info = new FileInfo(resolution.Path);
+            if (info.Length > MaxFileSize)
+            {
+                throw new RecoveryKitException(FailureKind.ImageRejected, "read-image",
+                    $"\"{resolution.Path}\" is {info.Length} bytes, far larger than any firmware image or updater",
+                    $"Use the firmware .bin ({FlashSize.DescribeValid()}).");
+            }
+            content = File.ReadAllBytes(resolution.Path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new RecoveryKitException(FailureKind.FileError, "read-image",
+                $"\"{resolution.Path}\" could not be read ({ex.Message})",
+                "Check permissions and the medium (floppies give data errors: copy the file to another disk).", ex);
+        }
+
+        return Parse(content, resolution.Path).WithSource(resolution.Path, resolution.Notes);
+    }
+
+    /// <summary>Reads an image from content already in memory; <paramref name="sourceName"/> is used in messages.</summary>
+    /// <exception cref="RecoveryKitException">ImageRejected when the content is not a usable image.</exception>
+    public static FirmwareImage Parse(ReadOnlyMemory<byte> content, string sourceName) =>
+        Parse(content, sourceName, ImageFamilies.All);
+
+    public static FirmwareImage Parse(ReadOnlyMemory<byte> content, string sourceName, IReadOnlyList<ImageFamily> families)
+    {
+        var span = content.Span;
+        if (span.IsEmpty)
+        {
+            throw new RecoveryKitException(FailureKind.ImageRejected, "read-image",
+                $"{sourceName} is empty (0 bytes)", "The copy is incomplete; get the file again.");
+        }
+
+        if (VendorUpdater.LooksLikeExecutable(span))
+        {
+            var found = VendorUpdater.Extract(content, sourceName, families);
+            return new FirmwareImage(found.Image, FirmwareFormat.VendorUpdater, sourceName, found.Offset, found.Location,
+                ImageIdentity.Of(found.Image, families));
+        }
+
+        if (IntelHex.LooksLikeHex(span))
+        {
+            var image = IntelHex.Read(span, sourceName);
+            return new FirmwareImage(image, FirmwareFormat.IntelHex, sourceName, 0, "whole file (Intel-HEX)",
+                ImageIdentity.Of(image, families));
+        }
+
+        if (!FlashSize.IsValid(span.Length))
+        {
+            throw new RecoveryKitException(FailureKind.ImageRejected, "read-image",
+                $"{sourceName} is {span.Length} bytes ({FlashSize.Describe(span.Length)}); a raw image must be exactly " +
+                $"{FlashSize.DescribeValid()} ({string.Join(", ", FlashSize.Valid)} bytes), and the content is neither Intel-HEX nor an updater",
+                "Use the whole-flash .bin; a file cut short by a floppy or download error must be fetched again.");
+        }
+        var bytes = content.ToArray();
+        return new FirmwareImage(bytes, FirmwareFormat.Bin, sourceName, 0, "whole file", ImageIdentity.Of(bytes, families));
+    }
+}

@@ -1,0 +1,142 @@
+using RecoveryKit.Ata;
+using RecoveryKit.Diagnostics;
+using RecoveryKit.Profiles;
+
+namespace RecoveryKit.MediaTek;
+
+/// <summary>The IDs a flash part answered with in software-ID mode (MtkFlash reads addresses 0, 1 and 3).</summary>
+public readonly record struct ChipId(byte Manufacturer, byte Device, byte Third)
+{
+    /// <summary>00/00, FF/FF and 90/90 mean no part answered the ID sequence (PROTOCOL.md §5).</summary>
+    public bool IsNoAnswer => (Manufacturer, Device) is (0x00, 0x00) or (0xFF, 0xFF) or (0x90, 0x90);
+
+    public override string ToString() => $"{Manufacturer:X2}h/{Device:X2}h";
+}
+
+/// <summary>
+/// The JEDEC/SST command engine over the mailbox (PROTOCOL.md §5): software ID, byte program, page write,
+/// sector and chip erase, completion by DQ7 data# polling with a DQ6 toggle fallback, limits from the chip table.
+/// </summary>
+public sealed class FlashChip
+{
+    private readonly Mailbox _mailbox;
+    private readonly IClock _clock;
+
+    public FlashChip(Mailbox mailbox, ChipSpec spec, IClock clock)
+    {
+        _mailbox = mailbox;
+        Spec = spec;
+        _clock = clock;
+    }
+
+    public ChipSpec Spec { get; }
+
+    /// <summary>
+    /// Identification as MtkFlash 1.83c does it: ID exit/reset (5555←AA, 2AAA←55, 5555←F0), ID entry
+    /// (5555←AA, 2AAA←55, 5555←90), reads at 0, 1 and 3. 5555h/2AAAh also reach 555h/2AAh parts, whose
+    /// command decoders ignore the upper bits. The part is left in ID mode: call <see cref="ExitIdMode"/>.
+    /// </summary>
+    public static ChipId ReadId(Mailbox mailbox)
+    {
+        mailbox.Write(0x5555, 0xAA);
+        mailbox.Write(0x2AAA, 0x55);
+        mailbox.Write(0x5555, 0xF0);
+        mailbox.Write(0x5555, 0xAA);
+        mailbox.Write(0x2AAA, 0x55);
+        mailbox.Write(0x5555, 0x90);
+        var manufacturer = mailbox.Read(0);
+        var device = mailbox.Read(1);
+        var third = mailbox.Read(3);
+        return new ChipId(manufacturer, device, third);
+    }
+
+    /// <summary>Leaves software-ID mode (5555←AA, 2AAA←55, 5555←F0).</summary>
+    public static void ExitIdMode(Mailbox mailbox)
+    {
+        mailbox.Write(0x5555, 0xAA);
+        mailbox.Write(0x2AAA, 0x55);
+        mailbox.Write(0x5555, 0xF0);
+    }
+
+    /// <summary>A command-cycle address in the same 64 KiB bank as <paramref name="near"/>, so unlocking costs no bank switch.</summary>
+    private uint Command(uint command, uint near) => (near & ~Spec.UnlockMask) | (command & Spec.UnlockMask);
+
+    private void Unlock(uint near)
+    {
+        _mailbox.Write(Command(Spec.UnlockFirst, near), 0xAA);
+        _mailbox.Write(Command(Spec.UnlockSecond, near), 0x55);
+    }
+
+    /// <summary>Programs one byte (only clears bits: erase first where a bit must become 1).</summary>
+    public void ProgramByte(uint address, byte value)
+    {
+        Unlock(address);
+        _mailbox.Write(Command(Spec.UnlockFirst, address), 0xA0);
+        _mailbox.Write(address, value);
+        WaitDone("program", address, value, Spec.ProgramTime);
+    }
+
+    /// <summary>Writes one page of a page-write part (automatic erase; unloaded bytes become FFh).</summary>
+    public void ProgramPage(uint pageStart, ReadOnlySpan<byte> data)
+    {
+        Unlock(pageStart);
+        _mailbox.Write(Command(Spec.UnlockFirst, pageStart), 0xA0);
+        for (var i = 0; i < data.Length; i++)
+            _mailbox.Write(pageStart + (uint)i, data[i]);
+        // The write cycle starts once no load has come for the load-cycle time-out.
+        _clock.Delay(TimeSpan.FromMicroseconds(200));
+        var last = pageStart + (uint)data.Length - 1;
+        WaitDone("page write", last, data[^1], Spec.ProgramTime);
+    }
+
+    public void EraseSector(FlashSector sector)
+    {
+        Unlock(sector.Start);
+        _mailbox.Write(Command(Spec.UnlockFirst, sector.Start), 0x80);
+        Unlock(sector.Start);
+        _mailbox.Write(sector.Start, 0x30);
+        WaitDone("sector erase", sector.Start, 0xFF, Spec.SectorEraseTime);
+    }
+
+    public void EraseChip()
+    {
+        Unlock(0);
+        _mailbox.Write(Spec.UnlockFirst, 0x80);
+        Unlock(0);
+        _mailbox.Write(Spec.UnlockFirst, 0x10);
+        WaitDone("chip erase", 0, 0xFF, Spec.ChipEraseTime);
+    }
+
+    /// <summary>
+    /// Waits for the embedded algorithm: DQ7 equals the data's bit 7 once done (data# polling); if DQ6
+    /// stops toggling the part is idle too. Polls every tenth of the typical time; gives up at twice
+    /// the datasheet maximum.
+    /// </summary>
+    private void WaitDone(string operation, uint address, byte expected, DatasheetTime time)
+    {
+        var start = _clock.Now;
+        var limit = time.Maximum + time.Maximum;
+        var step = TimeSpan.FromTicks(Math.Clamp(time.Typical.Ticks / 10, TimeSpan.TicksPerMicrosecond, TimeSpan.TicksPerMillisecond));
+        while (true)
+        {
+            var first = _mailbox.Read(address);
+            var second = _mailbox.Read(address);
+            if (((first ^ expected) & 0x80) == 0 && ((second ^ expected) & 0x80) == 0)
+                return; // data# polling: DQ7 shows the true data; any wrong bit shows up in verify
+            if (((first ^ second) & 0x40) == 0)
+                return; // DQ6 stopped toggling: the part is idle; verify decides
+            if (_clock.Now - start > limit)
+                throw new RecoveryKitException(new Failure(FailureKind.WriteFailed, operation,
+                    $"the {Spec.Name} did not finish {operation} at {address:X6}h within {AtaHost.FormatTime(limit)} (datasheet maximum {AtaHost.FormatTime(time.Maximum)})",
+                    "The flash part may be worn or misidentified: check --flash-chip, power-cycle the drive and run again; the sectors already written are kept."));
+            _clock.Delay(step);
+        }
+    }
+
+    /// <summary>Reads <paramref name="buffer"/>.Length bytes starting at <paramref name="address"/>.</summary>
+    public void Read(uint address, Span<byte> buffer)
+    {
+        for (var i = 0; i < buffer.Length; i++)
+            buffer[i] = _mailbox.Read(address + (uint)i);
+    }
+}

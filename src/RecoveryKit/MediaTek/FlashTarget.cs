@@ -1,0 +1,70 @@
+using RecoveryKit.Ata;
+using RecoveryKit.Diagnostics;
+using RecoveryKit.Profiles;
+
+namespace RecoveryKit.MediaTek;
+
+/// <summary>
+/// Proof that a position holds an ATAPI device and not an ATA hard disk. Vendor mode can only be entered
+/// through one, and only <see cref="Acquire"/> makes one: the single place that enforces
+/// "never send a vendor command to a hard disk". It touches only the position it was given.
+/// </summary>
+public sealed class FlashTarget
+{
+    private FlashTarget(AtaHost host, DeviceSelect device, DriveProfile profile, string where)
+    {
+        Host = host;
+        Device = device;
+        Profile = profile;
+        Where = where;
+    }
+
+    public AtaHost Host { get; }
+
+    public DeviceSelect Device { get; }
+
+    public DriveProfile Profile { get; }
+
+    /// <summary>"secondary master (0x170)".</summary>
+    public string Where { get; }
+
+    /// <summary>
+    /// Classifies the device at <paramref name="device"/> with IDENTIFY DEVICE (which an ATA disk answers and
+    /// an ATAPI device aborts, posting its 14h/EBh signature) and refuses anything that is not ATAPI.
+    /// </summary>
+    public static FlashTarget Acquire(AtaHost host, DeviceSelect device, DriveProfile profile, string where)
+    {
+        host.Select(device);
+        var status = host.Registers.ReadAlternateStatus();
+        if (status == 0xFF && !host.RegistersHoldValues(device))
+            throw new RecoveryKitException(new Failure(FailureKind.NoDevice, "target", $"nothing answers at {where} (the bus floats)",
+                "Check the cable, power and master/slave jumper, or pick another position ('scan' lists them).") { Status = status });
+        if (status == profile.VendorStatus.Value)
+        {
+            // Left in vendor mode by an earlier run: DEVICE RESET brings an ATAPI drive back (an ATA disk just aborts it).
+            host.Registers.Write(TaskFileRegister.StatusCommand, AtaCommand.DeviceReset);
+            host.Settle();
+            host.WaitNotBusy("target", profile.OutroTimeout.Value, device);
+        }
+        host.WaitNotBusy("target", host.Timeouts.NotBusy, device);
+        var identify = host.Identify(device, AtaCommand.IdentifyDevice);
+        switch (identify.Outcome)
+        {
+            case IdentifyOutcome.Data:
+                throw new RecoveryKitException(new Failure(FailureKind.WrongDeviceClass, "target",
+                    $"{where} holds a hard disk ({identify.Data!.Model}); RecoveryKit never sends vendor commands to hard disks",
+                    "Pick the optical drive's position instead ('scan' lists every position and what is on it).") { Status = identify.Status });
+            case IdentifyOutcome.NoResponse:
+                throw new RecoveryKitException(new Failure(FailureKind.NoDevice, "target",
+                    $"nothing at {where} reacts to commands (status {identify.Status:X2}h)",
+                    "Check the cable and jumper, or pick another position ('scan' lists them).") { Status = identify.Status });
+        }
+        var signature = host.ReadSignature();
+        if (!signature.IsAtapi)
+            throw new RecoveryKitException(new Failure(FailureKind.WrongDeviceClass, "target",
+                $"{where} refused IDENTIFY DEVICE but shows no ATAPI signature ({signature.LbaMid:X2}h/{signature.LbaHigh:X2}h)",
+                "RecoveryKit only flashes ATAPI optical drives. Power-cycle the drive and run 'scan'; if the signature stays wrong, move the drive to its own cable.")
+            { Status = identify.Status, Error = identify.Error });
+        return new FlashTarget(host, device, profile, where);
+    }
+}

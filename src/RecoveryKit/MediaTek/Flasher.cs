@@ -1,0 +1,194 @@
+using RecoveryKit.Diagnostics;
+using RecoveryKit.Profiles;
+
+namespace RecoveryKit.MediaTek;
+
+/// <summary>What one sector holds at the end of a run (or when it stopped).</summary>
+public enum SectorState
+{
+    /// <summary>Untouched: still holds what it held before the run.</summary>
+    Old,
+    /// <summary>Erased (all FFh), not yet programmed.</summary>
+    Erased,
+    /// <summary>Holds the image's bytes, verified by read-back.</summary>
+    New,
+    /// <summary>Was being erased or programmed when the run stopped: content unknown.</summary>
+    Unknown,
+}
+
+/// <summary>Progress of a flash run, reported per sector (the core never prints).</summary>
+/// <param name="Stage">"erase", "program", "verify", "retry".</param>
+/// <param name="Bank">64 KiB bank of the sector.</param>
+/// <param name="Sector">Sector index.</param>
+/// <param name="SectorsDone">Planned sectors finished so far.</param>
+/// <param name="SectorsTotal">Planned sectors in all.</param>
+public readonly record struct FlashProgress(string Stage, int Bank, int Sector, int SectorsDone, int SectorsTotal);
+
+/// <summary>The sector map after a run: exactly which sectors are old, new, erased or unknown.</summary>
+public sealed class FlashReport
+{
+    private readonly SectorState[] _states;
+
+    public FlashReport(ChipSpec chip)
+    {
+        Chip = chip;
+        _states = new SectorState[chip.Sectors.Count];
+    }
+
+    public ChipSpec Chip { get; }
+
+    public IReadOnlyList<SectorState> States => _states;
+
+    public int Retries { get; internal set; }
+
+    internal void Set(int sector, SectorState state) => _states[sector] = state;
+
+    /// <summary>"new: 0-15, 32; old: 16-31; unknown: 33" — ranges of sector indices per state.</summary>
+    public string Summary()
+    {
+        var parts = new List<string>();
+        foreach (var state in new[] { SectorState.New, SectorState.Erased, SectorState.Unknown, SectorState.Old })
+        {
+            var ranges = Ranges(state);
+            if (ranges.Length > 0)
+                parts.Add($"{state.ToString().ToLowerInvariant()}: {ranges}");
+        }
+        return $"sectors ({Chip.Sectors[0].Size / 1024.0:0.#} KiB) — " + string.Join("; ", parts);
+    }
+
+    private string Ranges(SectorState state)
+    {
+        var list = new List<string>();
+        for (var i = 0; i < _states.Length; i++)
+        {
+            if (_states[i] != state)
+                continue;
+            var j = i;
+            while (j + 1 < _states.Length && _states[j + 1] == state)
+                j++;
+            list.Add(i == j ? $"{i}" : $"{i}-{j}");
+            i = j;
+        }
+        return string.Join(", ", list);
+    }
+}
+
+/// <summary>
+/// Executes a <see cref="FlashPlan"/>: erase where planned, program only what must change, verify every
+/// written sector by reading it back, retry a failed sector a bounded number of times. Cancellation is
+/// honoured between sectors, never inside one. On any failure it stops and says what each sector holds.
+/// </summary>
+public sealed class Flasher
+{
+    private readonly FlashChip _chip;
+
+    public Flasher(FlashChip chip)
+    {
+        _chip = chip;
+    }
+
+    /// <summary>How many times a sector that fails verification is erased and written again.</summary>
+    public int RetriesPerSector { get; init; } = 2;
+
+    public FlashReport Execute(FlashPlan plan, ReadOnlySpan<byte> current, ReadOnlySpan<byte> image, IProgress<FlashProgress>? progress, CancellationToken cancel)
+    {
+        var report = new FlashReport(plan.Chip);
+        var work = plan.Sectors.Where(s => s.Action != SectorAction.Keep).ToList();
+        var done = 0;
+        var readBack = new byte[plan.Chip.Sectors.Max(s => s.Size)];
+        foreach (var step in work)
+        {
+            if (cancel.IsCancellationRequested)
+            {
+                throw new RecoveryKitException(new Failure(FailureKind.Cancelled, "flash",
+                    $"stopped on request after {done} of {work.Count} sectors; every sector is either old or verified new",
+                    "Run the same command again to finish: only sectors that still differ are written.")
+                { Detail = report.Summary() });
+            }
+            var sector = step.Sector;
+            var bank = (int)(sector.Start >> 16);
+            try
+            {
+                WriteSector(step, current, image, report, readBack, progress, done, work.Count);
+            }
+            catch (RecoveryKitException ex) when (ex.Failure.Kind != FailureKind.Cancelled)
+            {
+                report.Set(sector.Index, SectorState.Unknown);
+                throw new RecoveryKitException(ex.Failure with
+                {
+                    Kind = ex.Failure.Kind == FailureKind.VerifyFailed ? FailureKind.VerifyFailed : FailureKind.WriteFailed,
+                    Cause = $"{ex.Failure.Cause} (sector {sector.Index} at {sector.Start:X6}h, bank {bank})",
+                    Detail = report.Summary(),
+                }, ex);
+            }
+            done++;
+            progress?.Report(new FlashProgress("done", bank, sector.Index, done, work.Count));
+        }
+        return report;
+    }
+
+    private void WriteSector(SectorPlan step, ReadOnlySpan<byte> current, ReadOnlySpan<byte> image, FlashReport report, byte[] readBack, IProgress<FlashProgress>? progress, int done, int total)
+    {
+        var sector = step.Sector;
+        var want = image.Slice((int)sector.Start, sector.Size);
+        var bank = (int)(sector.Start >> 16);
+        var erase = step.Action == SectorAction.EraseAndProgram;
+        for (var attempt = 0; ; attempt++)
+        {
+            var have = readBack.AsSpan(0, sector.Size);
+            if (_chip.Spec.Program == ProgramModel.Page)
+            {
+                progress?.Report(new FlashProgress("program", bank, sector.Index, done, total));
+                report.Set(sector.Index, SectorState.Unknown);
+                _chip.ProgramPage(sector.Start, want);
+            }
+            else
+            {
+                if (erase)
+                {
+                    progress?.Report(new FlashProgress("erase", bank, sector.Index, done, total));
+                    report.Set(sector.Index, SectorState.Unknown);
+                    _chip.EraseSector(sector);
+                    report.Set(sector.Index, SectorState.Erased);
+                }
+                else if (attempt == 0)
+                {
+                    // Program-only: the bytes the plan read tell which ones differ.
+                    current.Slice((int)sector.Start, sector.Size).CopyTo(have);
+                }
+                progress?.Report(new FlashProgress("program", bank, sector.Index, done, total));
+                for (var i = 0; i < want.Length; i++)
+                {
+                    var target = want[i];
+                    if (erase ? target == 0xFF : have[i] == target)
+                        continue;
+                    report.Set(sector.Index, SectorState.Unknown);
+                    _chip.ProgramByte(sector.Start + (uint)i, target);
+                }
+            }
+            progress?.Report(new FlashProgress("verify", bank, sector.Index, done, total));
+            _chip.Read(sector.Start, have);
+            var mismatch = FirstMismatch(have, want);
+            if (mismatch < 0)
+            {
+                report.Set(sector.Index, SectorState.New);
+                return;
+            }
+            if (attempt >= RetriesPerSector)
+            {
+                throw new RecoveryKitException(FailureKind.VerifyFailed, "verify",
+                    $"sector {sector.Index} still differs after {attempt + 1} attempts: {sector.Start + (uint)mismatch:X6}h holds {have[mismatch]:X2}h, the image has {want[mismatch]:X2}h",
+                    "The flash may be worn or the cable noisy: reseat the IDE cable, power-cycle the drive and run again; sectors already verified are kept.");
+            }
+            report.Retries++;
+            progress?.Report(new FlashProgress("retry", bank, sector.Index, done, total));
+            erase = true; // a retry starts from a clean sector
+        }
+    }
+
+    private static int FirstMismatch(ReadOnlySpan<byte> have, ReadOnlySpan<byte> want)
+    {
+        var common = have.CommonPrefixLength(want);
+        return common == want.Length ? -1 : common;
+    }
+}

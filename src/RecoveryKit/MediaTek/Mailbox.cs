@@ -1,0 +1,114 @@
+using RecoveryKit.Ata;
+using RecoveryKit.Diagnostics;
+using RecoveryKit.Profiles;
+
+namespace RecoveryKit.MediaTek;
+
+/// <summary>
+/// The vendor-mode mailbox (PROTOCOL.md §4): one flash-bus byte read or write per call, with exactly the
+/// register writes MtkFlash 1.83c makes, in its order. Address bits above A15 travel in the device
+/// register's head bits [R1] (and features bit 0 for A20 [R1b]), written only when the bank changes.
+/// </summary>
+public sealed class Mailbox
+{
+    // Sector-count codes of the mailbox, as the MtkFlash trace writes them (meanings unpublished, §4).
+    private const byte CodeAddress = 0x15;
+    private const byte CodeArm = 0x20;
+    private const byte CodeWrite1 = 0x40;
+    private const byte CodeWrite2 = 0x42;
+    private const byte CodeCommit = 0x01;
+    private const byte CodeRead = 0x08;
+
+    private readonly IAtaRegisters _regs;
+    private readonly DeviceSelect _device;
+    private readonly byte _ready;
+    private readonly TimeSpan _timeout;
+    private readonly BankAddressing _banking;
+    private int _bank;
+    private int _a20;
+
+    /// <param name="regs">The channel, with the drive already in vendor mode and selected (bank 0).</param>
+    /// <param name="device">Master or slave.</param>
+    /// <param name="profile">Vendor-mode status, mailbox timeout and bank addressing.</param>
+    public Mailbox(IAtaRegisters regs, DeviceSelect device, DriveProfile profile)
+    {
+        _regs = regs;
+        _device = device;
+        _ready = profile.VendorStatus.Value;
+        _timeout = profile.MailboxTimeout.Value;
+        _banking = profile.Banking.Value;
+    }
+
+    /// <summary>Flash-bus cycles done (reads + writes).</summary>
+    public long Cycles { get; private set; }
+
+    /// <summary>Reads one byte from the flash bus.</summary>
+    public byte Read(uint address)
+    {
+        Address(address);
+        _regs.Write(TaskFileRegister.SectorCount, CodeArm);
+        _regs.Write(TaskFileRegister.SectorCount, CodeRead);
+        Cycles++;
+        return _regs.Read(TaskFileRegister.LbaLow);
+    }
+
+    /// <summary>Writes one byte to the flash bus (a command cycle or program data).</summary>
+    public void Write(uint address, byte data)
+    {
+        Address(address);
+        _regs.Write(TaskFileRegister.LbaLow, data);
+        _regs.Write(TaskFileRegister.SectorCount, CodeArm);
+        _regs.Write(TaskFileRegister.SectorCount, CodeWrite1);
+        _regs.Write(TaskFileRegister.SectorCount, CodeWrite2);
+        _regs.Write(TaskFileRegister.SectorCount, CodeCommit);
+        Cycles++;
+    }
+
+    private void Address(uint address)
+    {
+        var bank = (int)((address >> 16) & 0x0F);
+        var a20 = (int)((address >> 20) & 1);
+        if (a20 != _a20)
+        {
+            if (!_banking.FeaturesBit0ForA20)
+                throw new RecoveryKitException(FailureKind.ChipUnknown, "mailbox",
+                    $"address {address:X6}h needs A20, which this drive profile does not carry",
+                    "The flash is larger than the drive profile's mailbox can address: check --flash-chip and the profile.");
+            _regs.Write(TaskFileRegister.ErrorFeatures, (byte)a20);
+            _a20 = a20;
+        }
+        if (bank != _bank)
+        {
+            if (!_banking.DeviceHeadBits)
+                throw new RecoveryKitException(FailureKind.ChipUnknown, "mailbox",
+                    $"address {address:X6}h is above 64 KiB, and this drive profile carries no bank bits",
+                    "Check --flash-chip and the drive profile.");
+            _regs.Write(TaskFileRegister.Device, _device.RegisterValue((byte)bank));
+            _bank = bank;
+        }
+        _regs.Write(TaskFileRegister.SectorCount, CodeAddress);
+        _regs.Write(TaskFileRegister.LbaHigh, (byte)(address >> 8));
+        _regs.Write(TaskFileRegister.LbaMid, (byte)address);
+        PollReady(address);
+    }
+
+    private void PollReady(uint address)
+    {
+        var status = _regs.Read(TaskFileRegister.StatusCommand);
+        if (status == _ready)
+            return;
+        var clock = _regs.Clock;
+        var deadline = clock.Now + _timeout;
+        while ((status & (byte)AtaStatus.Busy) != 0 && clock.Now < deadline)
+        {
+            clock.Delay(TimeSpan.FromMicroseconds(10));
+            status = _regs.Read(TaskFileRegister.StatusCommand);
+            if (status == _ready)
+                return;
+        }
+        throw new RecoveryKitException(new Failure(FailureKind.NotInVendorMode, "mailbox",
+            $"the drive left vendor mode at flash address {address:X6}h (status {status:X2}h, expected {_ready:X2}h)",
+            "The drive reset or lost power. Power-cycle it and run the same command again: RecoveryKit re-enters vendor mode and rewrites only what is not yet right.")
+        { Status = status });
+    }
+}

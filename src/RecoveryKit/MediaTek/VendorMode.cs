@@ -1,0 +1,202 @@
+using RecoveryKit.Ata;
+using RecoveryKit.Diagnostics;
+using RecoveryKit.Profiles;
+
+namespace RecoveryKit.MediaTek;
+
+/// <summary>What a status byte after the intro means (PROTOCOL.md §3; the meanings are forum-graded [F]).</summary>
+public enum VendorStatusMeaning
+{
+    /// <summary>70h: vendor mode, parallel flash (MtkFlash era).</summary>
+    ParallelFlash,
+    /// <summary>72h: vendor mode, SPI flash accessible.</summary>
+    SpiAccessible,
+    /// <summary>52h: vendor mode, SPI flash locked.</summary>
+    SpiLocked,
+    /// <summary>73h: BenQ serial flash found.</summary>
+    BenqSerialFlash,
+    /// <summary>50h or D0h: an invalid status for vendor mode.</summary>
+    Invalid,
+    /// <summary>51h: the intro should be sent again.</summary>
+    Resend,
+    /// <summary>80h: busy, no vendor mode ("Status = 80 should be 70").</summary>
+    NoVendorMode,
+    /// <summary>7Fh: dead drive.</summary>
+    Dead,
+    /// <summary>FFh: nothing on the bus.</summary>
+    Absent,
+    /// <summary>Anything else.</summary>
+    Unexpected,
+}
+
+/// <summary>The typed result of one intro attempt.</summary>
+public sealed record IntroResult(byte Status, byte Key, VendorStatusMeaning Meaning, bool Entered, string Advice)
+{
+    public static VendorStatusMeaning Classify(byte status) => status switch
+    {
+        0x70 => VendorStatusMeaning.ParallelFlash,
+        0x72 => VendorStatusMeaning.SpiAccessible,
+        0x52 => VendorStatusMeaning.SpiLocked,
+        0x73 => VendorStatusMeaning.BenqSerialFlash,
+        0x50 or 0xD0 => VendorStatusMeaning.Invalid,
+        0x51 => VendorStatusMeaning.Resend,
+        0x80 => VendorStatusMeaning.NoVendorMode,
+        0x7F => VendorStatusMeaning.Dead,
+        0xFF => VendorStatusMeaning.Absent,
+        _ => VendorStatusMeaning.Unexpected,
+    };
+
+    public static string AdviceFor(VendorStatusMeaning meaning, byte status, byte expected) => meaning switch
+    {
+        VendorStatusMeaning.ParallelFlash or VendorStatusMeaning.SpiAccessible when status == expected => "The drive is in vendor mode.",
+        VendorStatusMeaning.ParallelFlash => $"Vendor mode with a parallel flash, but this drive profile expects {expected:X2}h: check that the right profile was picked.",
+        VendorStatusMeaning.SpiAccessible or VendorStatusMeaning.SpiLocked or VendorStatusMeaning.BenqSerialFlash =>
+            $"The drive answered {status:X2}h: it has serial (SPI) flash, which RecoveryKit recognises but cannot write yet; nothing was changed.",
+        VendorStatusMeaning.Invalid => $"Status {status:X2}h is not a vendor-mode status: the drive's firmware refused the intro. Power-cycle the drive and try again.",
+        VendorStatusMeaning.Resend => "The drive asks for the intro again: RecoveryKit resends it.",
+        VendorStatusMeaning.NoVendorMode => "The drive did not enter vendor mode (status 80h, 'should be 70'): power-cycle it while RecoveryKit resends the intro.",
+        VendorStatusMeaning.Dead => "The bus reads 7Fh: the drive is not powered or is dead. Check its power plug and cable, then power-cycle it.",
+        VendorStatusMeaning.Absent => "Nothing answers at this position (FFh): check the cable and the master/slave jumper, or pick another position ('scan').",
+        _ => $"Unexpected status {status:X2}h: power-cycle the drive and try again.",
+    };
+}
+
+/// <summary>
+/// Enters and leaves MediaTek vendor mode (PROTOCOL.md §3, §6). Only a <see cref="FlashTarget"/>, which
+/// proves the position holds no ATA disk, can be put into vendor mode.
+/// </summary>
+public sealed class VendorMode
+{
+    public VendorMode(FlashTarget target)
+    {
+        Target = target;
+    }
+
+    public FlashTarget Target { get; }
+
+    private AtaHost Host => Target.Host;
+
+    private DriveProfile Profile => Target.Profile;
+
+    /// <summary>
+    /// One intro exactly as MtkFlash 1.83c sends it: select the device, read status, LBA low ← key,
+    /// command ← 80h, then poll status until it reads the vendor status or the profile's intro timeout passes.
+    /// </summary>
+    public IntroResult SendIntro(byte key)
+    {
+        var regs = Host.Registers;
+        regs.Write(TaskFileRegister.Device, Target.Device.RegisterValue());
+        regs.Read(TaskFileRegister.StatusCommand);
+        regs.Write(TaskFileRegister.LbaLow, key);
+        regs.Write(TaskFileRegister.StatusCommand, AtaCommand.MediaTekVendor);
+        var expected = Profile.VendorStatus.Value;
+        var clock = regs.Clock;
+        var deadline = clock.Now + Profile.IntroTimeout.Value;
+        byte status;
+        var polls = 0;
+        while (true)
+        {
+            status = regs.Read(TaskFileRegister.StatusCommand);
+            if (status == expected)
+                break;
+            var meaning = Classify(status);
+            // Definite answers end the wait; busy or transitional ones are polled until the deadline.
+            if (meaning is VendorStatusMeaning.SpiAccessible or VendorStatusMeaning.SpiLocked or VendorStatusMeaning.BenqSerialFlash or VendorStatusMeaning.Resend or VendorStatusMeaning.ParallelFlash)
+                break;
+            if ((status & 0x01) != 0 && (status & 0x80) == 0)
+                break; // ERR: intro refused
+            if (clock.Now >= deadline)
+                break;
+            if (++polls > 64)
+                clock.Delay(TimeSpan.FromMilliseconds(1));
+        }
+        var kind = Classify(status);
+        var entered = status == expected;
+        return new IntroResult(status, key, kind, entered, IntroResult.AdviceFor(kind, status, expected));
+    }
+
+    private static VendorStatusMeaning Classify(byte status) => IntroResult.Classify(status);
+
+    /// <summary>
+    /// Sends the intro with each of the profile's keys, resending on 51h; when the drive does not answer,
+    /// asks <paramref name="powerCycle"/> (the technician, or a virtual bench) to power-cycle the drive and
+    /// keeps resending until it answers or the callback gives up (returns false).
+    /// </summary>
+    public IntroResult Enter(Func<IntroResult, int, bool>? powerCycle = null, int resends = 3)
+    {
+        IntroResult last = null!;
+        var cycles = 0;
+        while (true)
+        {
+            foreach (var key in Profile.IntroKeys.Value)
+            {
+                for (var attempt = 0; attempt < resends; attempt++)
+                {
+                    last = SendIntro(key);
+                    if (last.Entered)
+                        return last;
+                    if (last.Meaning != VendorStatusMeaning.Resend)
+                        break;
+                }
+                if (last.Meaning is VendorStatusMeaning.SpiAccessible or VendorStatusMeaning.SpiLocked or VendorStatusMeaning.BenqSerialFlash)
+                    throw Refused(last, FailureKind.ChipUnknown);
+            }
+            if (powerCycle is null || !powerCycle(last, ++cycles))
+                throw Refused(last, FailureKind.NotInVendorMode);
+        }
+    }
+
+    private RecoveryKitException Refused(IntroResult result, FailureKind kind) =>
+        new(new Failure(kind, "vendor-intro",
+            $"Status = {result.Status:X2} should be {Profile.VendorStatus.Value:X2}: the {Host.Describe(Target.Device)} did not enter vendor mode (intro key {result.Key:X2}h)",
+            result.Advice)
+        { Status = result.Status });
+
+    /// <summary>
+    /// The outro [R3]: DEVICE RESET, falling back to SRST, then waits for the drive to boot and answer as an
+    /// ATAPI device again. Returns what the drive says it is now (null when it only runs its boot code).
+    /// </summary>
+    public OutroResult Exit()
+    {
+        var regs = Host.Registers;
+        var device = Target.Device;
+        var timeout = Profile.OutroTimeout.Value;
+        string how = "device-reset";
+        try
+        {
+            Host.Select(device);
+            regs.Write(TaskFileRegister.StatusCommand, AtaCommand.DeviceReset);
+            Host.Settle();
+            Host.WaitNotBusy("outro", timeout, device);
+        }
+        catch (RecoveryKitException)
+        {
+            how = "srst";
+            Host.SoftReset(waitForMaster: false);
+            Host.Select(device);
+            Host.WaitNotBusy("outro", timeout, device);
+        }
+        var signature = Host.ReadSignature();
+        if (!signature.IsAtapi)
+            return new OutroResult(how, signature, null, "the drive did not come back with the ATAPI signature");
+        var identify = Host.Identify(device, AtaCommand.IdentifyPacketDevice);
+        if (identify.Outcome != IdentifyOutcome.Data)
+            return new OutroResult(how, signature, null, "the drive answers, but only with its boot code (IDENTIFY PACKET DEVICE refused)");
+        InquiryData? inquiry;
+        try
+        {
+            inquiry = ScsiCommands.Inquiry(new AtaPacketHost(Host, device));
+        }
+        catch (RecoveryKitException ex)
+        {
+            return new OutroResult(how, signature, null, $"the drive identifies, but INQUIRY fails: {ex.Failure.Cause}");
+        }
+        return new OutroResult(how, signature, inquiry, "the drive runs its main firmware again");
+    }
+}
+
+/// <summary>How the drive came back after leaving vendor mode.</summary>
+public sealed record OutroResult(string Method, Signature Signature, InquiryData? Inquiry, string State)
+{
+    public bool CameBack => Inquiry is not null;
+}
