@@ -21,8 +21,10 @@ public enum SelftestVerdict
 /// <param name="Detail">Register values, sense data or the failure text, for --verbose.</param>
 public sealed record SelftestCheck(string Check, SelftestVerdict Verdict, string Result, string Detail);
 
-/// <summary>The selftest table for one device position.</summary>
-public sealed record SelftestReport(ChannelAddress Address, DeviceSelect Device, IReadOnlyList<SelftestCheck> Checks)
+/// <summary>The selftest table for one device.</summary>
+/// <param name="Target">What was tested: "master at 0x170" (raw registers) or "/dev/sg1", "\\.\CdRom0" (pass-through).</param>
+/// <param name="Checks">The checks in the order they ran.</param>
+public sealed record SelftestReport(string Target, IReadOnlyList<SelftestCheck> Checks)
 {
     /// <summary>No check failed.</summary>
     public bool Passed => Checks.All(c => c.Verdict != SelftestVerdict.Fail);
@@ -40,7 +42,7 @@ public static class Selftest
     {
         var host = new AtaHost(registers, timeouts);
         var checks = new List<SelftestCheck>();
-        var report = new SelftestReport(registers.Address, device, checks);
+        var report = new SelftestReport(host.Describe(device), checks);
 
         // 1. Something drives the bus at this position.
         host.Select(device);
@@ -107,7 +109,43 @@ public static class Selftest
         }
 
         // 4..7. Packet commands.
-        var packets = new AtaPacketHost(host, device);
+        RunPacketChecks(new AtaPacketHost(host, device), checks);
+        return report;
+    }
+
+    /// <summary>
+    /// The same table for a drive behind an OS pass-through (SG_IO, SPTI), where there are no registers to look at:
+    /// IDENTIFY PACKET DEVICE through ATA PASS-THROUGH(16), then the packet checks.
+    /// </summary>
+    /// <remarks>Raw registers use <see cref="Run"/>: ATAPI packets are 12 bytes and cannot carry the 16-byte pass-through.</remarks>
+    public static SelftestReport RunPacket(IPacketTransport transport)
+    {
+        if (transport is AtaPacketHost)
+            throw new ArgumentException("a drive on raw registers is tested with Selftest.Run, which has its own IDENTIFY", nameof(transport));
+        var checks = new List<SelftestCheck>
+        {
+            new("bus", SelftestVerdict.Skipped, "not visible through a pass-through", "the operating system owns the bus"),
+            new("signature", SelftestVerdict.Skipped, "not visible through a pass-through", "the operating system owns the bus"),
+        };
+        try
+        {
+            var id = Transports.AtaPassThrough.IdentifyPacketDevice(transport, out var sense);
+            checks.Add(id is null
+                ? new("identify-packet-device", SelftestVerdict.Warn, "the SCSI/ATA layer does not pass ATA commands (USB bridge?)",
+                    sense?.ToString() ?? "CHECK CONDITION without sense")
+                : new("identify-packet-device", id.IsPacketDevice && id.PacketDeviceType == 5 ? SelftestVerdict.Pass : SelftestVerdict.Warn,
+                    $"{id.Model} {id.Revision}".Trim(), $"serial '{id.Serial}', packet device type {id.PacketDeviceType:X2}h, via ATA PASS-THROUGH(16)"));
+        }
+        catch (RecoveryKitException e)
+        {
+            checks.Add(Failed("identify-packet-device", e));
+        }
+        RunPacketChecks(transport, checks);
+        return new SelftestReport(transport.Describe, checks);
+    }
+
+    private static void RunPacketChecks(IPacketTransport packets, List<SelftestCheck> checks)
+    {
         if (!Step(checks, "inquiry", () =>
             {
                 var q = ScsiCommands.Inquiry(packets);
@@ -117,7 +155,7 @@ public static class Selftest
             }))
         {
             SkipRest(checks, "inquiry", "packet commands fail");
-            return report;
+            return;
         }
 
         Step(checks, "request-sense", () =>
@@ -139,7 +177,7 @@ public static class Selftest
         if (!mediumReady)
         {
             checks.Add(new("read-lba-0", SelftestVerdict.Skipped, "no readable disc", "TEST UNIT READY did not report GOOD"));
-            return report;
+            return;
         }
         Step(checks, "read-lba-0", () =>
         {
@@ -149,7 +187,6 @@ public static class Selftest
                 ? new(r.Transferred == block.Length ? SelftestVerdict.Pass : SelftestVerdict.Warn, $"{r.Transferred} bytes", $"first bytes {Convert.ToHexString(block, 0, 8)}")
                 : new(SelftestVerdict.Fail, r.Sense?.Description ?? "CHECK CONDITION", r.Sense?.ToString() ?? "no sense");
         });
-        return report;
     }
 
     private static readonly string[] Order =

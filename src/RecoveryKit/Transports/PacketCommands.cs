@@ -48,6 +48,33 @@ public sealed class AtaPassThroughCdb
     }
 }
 
+/// <summary>ATA commands sent through an OS SCSI pass-through (SG_IO, SPTI) wrapped in ATA PASS-THROUGH(16).</summary>
+public static class AtaPassThrough
+{
+    private static readonly TimeSpan IdentifyTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// IDENTIFY PACKET DEVICE through the SCSI/ATA translation layer. Returns null, with the sense, when the layer
+    /// refuses it (CHECK CONDITION): USB bridges and some SATA drivers do not pass ATA commands through.
+    /// </summary>
+    public static IdentifyData? IdentifyPacketDevice(IPacketTransport transport, out SenseData? sense)
+    {
+        var cdb = AtaPassThroughCdb.IdentifyPacketDevice();
+        var block = new byte[cdb.DataLength];
+        var result = transport.Execute(cdb.Bytes, block, DataDirection.In, IdentifyTimeout);
+        sense = result.Sense;
+        if (!result.IsGood)
+            return null;
+        if (result.Transferred < block.Length)
+            throw new RecoveryKitException(FailureKind.DeviceTimeout, "identify-packet-device",
+                $"{transport.Describe} returned {result.Transferred} of 512 IDENTIFY bytes", "Retry once; if it repeats, the drive or its bridge is unreliable");
+        var words = new ushort[256];
+        for (var i = 0; i < words.Length; i++)
+            words[i] = System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(block.AsSpan(2 * i));
+        return IdentifyData.Parse(words);
+    }
+}
+
 /// <summary>Checks every CDB before an OS pass-through sends it.</summary>
 public static class PacketCommandGuard
 {

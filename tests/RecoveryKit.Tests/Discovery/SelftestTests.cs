@@ -28,7 +28,7 @@ public class SelftestTests
         Assert.Equal(AllChecks, report.Checks.Select(c => c.Check));
         Assert.All(report.Checks, c => Assert.Equal(SelftestVerdict.Pass, c.Verdict));
         Assert.True(report.Passed);
-        Assert.Equal(ChannelAddress.Secondary, report.Address);
+        Assert.Equal("master at 0x170", report.Target);
         Assert.Equal("ATAPI (14h/EBh)", Check(report, "signature").Result);
         Assert.Contains("SOHW-832S", Check(report, "identify-packet-device").Result);
         Assert.Equal("LITE-ON DVDRW SOHW-832S VS0C", Check(report, "inquiry").Result);
@@ -74,5 +74,16 @@ public class SelftestTests
         Assert.Equal(SelftestVerdict.Fail, Check(report, "bus").Verdict);
         Assert.Contains("floating bus", Check(report, "bus").Result);
         Assert.Equal(6, report.Checks.Count(c => c.Verdict == SelftestVerdict.Skipped));
+    }
+}
+
+public class PacketSelftestGuardTests
+{
+    [Fact]
+    public void The_pass_through_table_refuses_the_raw_register_packet_host()
+    {
+        var channel = new VirtualChannel(new VirtualClock(), ChannelAddress.Primary, SimScenarios.HealthyLiteOn());
+        var packets = new AtaPacketHost(new AtaHost(channel), DeviceSelect.Master);
+        Assert.Throws<ArgumentException>(() => Selftest.RunPacket(packets));
     }
 }
