@@ -9,6 +9,16 @@ internal static class Backends
 {
     public const string SimPrefix = "sim:";
 
+    /// <summary>Set from --force-kernel-owned for the command running on this thread.</summary>
+    [ThreadStatic]
+    private static bool _forceKernelOwned;
+
+    public static bool ForceKernelOwned
+    {
+        get => _forceKernelOwned;
+        set => _forceKernelOwned = value;
+    }
+
     public static IBench Open(string? device)
     {
         var spec = (device ?? "auto").Trim();
@@ -21,23 +31,22 @@ internal static class Backends
             return scenario.Create();
         }
         if (spec is "auto" or "ports")
-            return OpenPorts();
+            return OpenPorts(null);
+        if (spec.StartsWith("port:", StringComparison.OrdinalIgnoreCase))
+        {
+            var position = PositionSpec.Parse(spec.Split(':').Length == 2 ? spec + ":master" : spec);
+            return OpenPorts(new ChannelAddress(position.PortBase, (ushort)(position.PortBase is 0x1F0 ? 0x3F6 : position.PortBase is 0x170 ? 0x376 : position.PortBase + 0x206)));
+        }
         throw new RecoveryKitException(FailureKind.Usage, "device", $"'{spec}' is not a backend",
-            "Use --device sim:SCENARIO for a virtual bench or --device ports for the PC's IDE ports.");
+            "Use --device sim:SCENARIO for a virtual bench, --device ports (or port:BASE) for the PC's IDE ports.");
     }
 
-    private static IBench OpenPorts()
+    private static IBench OpenPorts(ChannelAddress? only)
     {
         if (!OperatingSystem.IsLinux())
             throw new RecoveryKitException(FailureKind.Environment, "device",
                 "raw IDE port access exists only on the Linux recovery media",
                 "Boot the RecoveryKit stick on the bench PC, or practise with --device sim:dead-ldw411s.");
-        if (Environment.UserName != "root")
-            throw new RecoveryKitException(FailureKind.Environment, "device",
-                "raw IDE port access needs root",
-                "Run it as root (sudo recoverykit …) or from the RecoveryKit stick; to practise without hardware use --device sim:dead-ldw411s.");
-        throw new RecoveryKitException(FailureKind.Environment, "device",
-            "this build has no raw port backend yet",
-            "Use --device sim:SCENARIO to practise; the port backend ships with the hardware support.");
+        return PortBench.Open(ForceKernelOwned, only);
     }
 }

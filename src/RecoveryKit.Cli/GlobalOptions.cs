@@ -7,7 +7,7 @@ internal sealed class GlobalOptions
 {
     public Option<string?> Device { get; } = new("--device")
     {
-        Description = "Backend: sim:SCENARIO (a built-in virtual bench), ports (raw IDE ports, root), or auto (default: raw ports when root).",
+        Description = "Backend: sim:SCENARIO (a built-in virtual bench), ports (every raw IDE channel, root), port:BASE (one channel), or auto (default: raw ports).",
         Recursive = true,
     };
 
@@ -41,8 +41,15 @@ internal sealed class GlobalOptions
         Recursive = true,
     };
 
+    public Option<bool> ForceKernelOwned { get; } = new("--force-kernel-owned")
+    {
+        Description = "Use raw ports on a channel a kernel driver owns (only when you know it is idle: racing the driver corrupts both).",
+        Recursive = true,
+    };
+
     public void AddTo(RootCommand root)
     {
+        root.Add(ForceKernelOwned);
         root.Add(Device);
         root.Add(Json);
         root.Add(Log);

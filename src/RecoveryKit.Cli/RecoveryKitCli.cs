@@ -27,6 +27,7 @@ public static class RecoveryKitCli
             error.WriteLine("Run 'recoverykit --help' (or 'recoverykit COMMAND --help') for the commands and options.");
             return (int)FailureKind.Usage;
         }
+        Backends.ForceKernelOwned = parse.GetValue(options.ForceKernelOwned);
         try
         {
             return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
@@ -54,6 +55,7 @@ public static class RecoveryKitCli
         yield return RecoveryKit.Cli.Commands.FlashCommand.Create(options, terminal);
         yield return RecoveryKit.Cli.Commands.SimImageCommand.Create(terminal);
         yield return RecoveryKit.Cli.Commands.UnbrickCommand.Create(options, terminal);
+        yield return RecoveryKit.Cli.Commands.SelftestCommand.Create(options, terminal.Output);
         foreach (var command in RecoveryKit.Cli.Commands.FirmwareCommands.Create(terminal.Output))
             yield return command;
     }

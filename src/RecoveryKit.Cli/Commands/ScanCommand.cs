@@ -14,10 +14,12 @@ internal static class ScanCommand
         {
             using var bench = Backends.Open(parse.GetValue(options.Device));
             var reports = BenchScanner.Scan(bench);
+            var notes = bench is PortBench ports ? ports.Notes : [];
+            var kernel = bench is PortBench ? KernelDrives() : [];
             if (parse.GetValue(options.Json))
-                WriteJson(output, bench, reports);
+                WriteJson(output, bench, reports, notes, kernel);
             else
-                WriteTable(output, bench, reports);
+                WriteTable(output, bench, reports, notes, kernel);
             return 0;
         });
         return command;
@@ -32,7 +34,21 @@ internal static class ScanCommand
         _ => "unknown",
     };
 
-    private static void WriteTable(TextWriter output, IBench bench, IReadOnlyList<PositionReport> reports)
+    /// <summary>Drives the kernel still sees (healthy ones), through SG_IO; a dead drive the kernel dropped has no node.</summary>
+    private static IReadOnlyList<RecoveryKit.Discovery.OpticalDrive> KernelDrives()
+    {
+        try
+        {
+            return RecoveryKit.Discovery.OpticalDriveDiscovery.Scan();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return [];
+        }
+    }
+
+    private static void WriteTable(TextWriter output, IBench bench, IReadOnlyList<PositionReport> reports,
+        IReadOnlyList<string> notes, IReadOnlyList<RecoveryKit.Discovery.OpticalDrive> kernel)
     {
         output.WriteLine($"Scanned {bench.Describe}:");
         output.WriteLine($"{"POS",-4} {"WHERE",-26} {"WHAT",-22} {"MODEL",-28} {"REV",-5} STATE");
@@ -41,6 +57,10 @@ internal static class ScanCommand
             var pos = r.Position is { } p ? ((int)p).ToString(System.Globalization.CultureInfo.InvariantCulture) : "-";
             output.WriteLine($"{pos,-4} {r.Where,-26} {ClassWords(r.Probe.Class),-22} {r.Probe.Model ?? "-",-28} {r.Probe.Revision ?? "-",-5} {r.Probe.State}");
         }
+        foreach (var note in notes)
+            output.WriteLine($"note: {note}");
+        foreach (var drive in kernel)
+            output.WriteLine($"kernel: {drive.GenericDevice}{(drive.BlockDevice is null ? "" : $" ({drive.BlockDevice})")}: {drive.Vendor} {drive.Model} {drive.Revision} (healthy drive, reachable through SG_IO)");
         var flashable = reports.Count(r => r.Probe.CanBeFlashed);
         output.WriteLine(flashable switch
         {
@@ -50,7 +70,8 @@ internal static class ScanCommand
         });
     }
 
-    private static void WriteJson(TextWriter output, IBench bench, IReadOnlyList<PositionReport> reports)
+    private static void WriteJson(TextWriter output, IBench bench, IReadOnlyList<PositionReport> reports,
+        IReadOnlyList<string> notes, IReadOnlyList<RecoveryKit.Discovery.OpticalDrive> kernel)
     {
         using var stream = new MemoryStream();
         using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
@@ -81,6 +102,22 @@ internal static class ScanCommand
                 json.WriteString("status", $"{r.Probe.Status:X2}");
                 json.WriteString("state", r.Probe.State);
                 json.WriteBoolean("flashable", r.Probe.CanBeFlashed);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+            json.WriteStartArray("notes");
+            foreach (var note in notes)
+                json.WriteStringValue(note);
+            json.WriteEndArray();
+            json.WriteStartArray("kernel");
+            foreach (var drive in kernel)
+            {
+                json.WriteStartObject();
+                json.WriteString("sg", drive.GenericDevice);
+                WriteOptional(json, "block", drive.BlockDevice);
+                json.WriteString("vendor", drive.Vendor);
+                json.WriteString("model", drive.Model);
+                json.WriteString("revision", drive.Revision);
                 json.WriteEndObject();
             }
             json.WriteEndArray();

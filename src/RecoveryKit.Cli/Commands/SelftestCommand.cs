@@ -1,0 +1,94 @@
+using System.CommandLine;
+using System.Text.Json;
+using RecoveryKit.Ata;
+using RecoveryKit.Diagnostics;
+using RecoveryKit.Discovery;
+using RecoveryKit.Transports;
+using RecoveryKit.Transports.Linux;
+
+namespace RecoveryKit.Cli.Commands;
+
+/// <summary>
+/// <c>selftest</c>: the read-only conformance checks (signature, IDENTIFY PACKET DEVICE, INQUIRY, REQUEST SENSE,
+/// TEST UNIT READY, READ of LBA 0) against whatever answers at a position — real ports, SG_IO, or a virtual bench.
+/// </summary>
+internal static class SelftestCommand
+{
+    public static Command Create(GlobalOptions options, TextWriter output)
+    {
+        var position = new Argument<string?>("position")
+        {
+            Description = "The position (1-4, primary-master …, or sg:/dev/sgN); with --device port:BASE:master|slave it may be left out.",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var command = new Command("selftest", "Read-only conformance checks of one device: prints a pass/fail table. Sends no vendor command and writes nothing.")
+        {
+            position,
+        };
+        command.SetAction(parse =>
+        {
+            var device = parse.GetValue(options.Device);
+            var named = parse.GetValue(position);
+            SelftestReport report;
+            if (named is not null && named.StartsWith("sg:", StringComparison.OrdinalIgnoreCase))
+            {
+                var spec = PositionSpec.Parse(named);
+                if (!OperatingSystem.IsLinux())
+                    throw new RecoveryKitException(FailureKind.Environment, "selftest", "sg: nodes exist only on Linux", "Use the Linux recovery stick.");
+                using var sg = SgIoTransport.Open(spec.SgPath!);
+                report = Selftest.RunPacket(sg);
+            }
+            else
+            {
+                // --device port:0x170:slave carries the position; otherwise the position argument does.
+                var text = named ?? (device is not null && device.StartsWith("port:", StringComparison.OrdinalIgnoreCase) && device.Split(':').Length == 3 ? device : null)
+                    ?? throw new RecoveryKitException(FailureKind.Usage, "selftest", "no position given", PositionSpec.Help);
+                var spec = PositionSpec.Parse(text);
+                using var bench = Backends.Open(device ?? (spec.Kind == PositionSpecKind.Port ? $"port:0x{spec.PortBase:X}" : null));
+                var channel = bench.Channels.FirstOrDefault(c => c.Registers.Address.CommandBase == spec.PortBase)
+                    ?? throw new RecoveryKitException(FailureKind.NoDevice, "selftest", $"{bench.Describe} has no usable channel at 0x{spec.PortBase:X3}",
+                        bench is PortBench ports && ports.Notes.Count > 0 ? string.Join(" ", ports.Notes) : "Run 'recoverykit scan' to see the channels.");
+                report = Selftest.Run(channel.Registers, spec.Device);
+            }
+            if (parse.GetValue(options.Json))
+                WriteJson(output, report);
+            else
+                WriteTable(output, report);
+            return report.Passed ? 0 : (int)FailureKind.NoDevice;
+        });
+        return command;
+    }
+
+    private static void WriteTable(TextWriter output, SelftestReport report)
+    {
+        output.WriteLine($"Selftest of {report.Target}:");
+        output.WriteLine($"{"CHECK",-24} {"VERDICT",-8} RESULT");
+        foreach (var c in report.Checks)
+            output.WriteLine($"{c.Check,-24} {c.Verdict.ToString().ToUpperInvariant(),-8} {c.Result}");
+        output.WriteLine(report.Passed ? "SELFTEST PASS" : "SELFTEST FAIL");
+    }
+
+    private static void WriteJson(TextWriter output, SelftestReport report)
+    {
+        using var stream = new MemoryStream();
+        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        {
+            json.WriteStartObject();
+            json.WriteString("target", report.Target);
+            json.WriteBoolean("passed", report.Passed);
+            json.WriteStartArray("checks");
+            foreach (var c in report.Checks)
+            {
+                json.WriteStartObject();
+                json.WriteString("check", c.Check);
+                json.WriteString("verdict", c.Verdict.ToString().ToLowerInvariant());
+                json.WriteString("result", c.Result);
+                json.WriteString("detail", c.Detail);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+        output.WriteLine(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
+    }
+}

@@ -1,0 +1,79 @@
+using RecoveryKit.Ata;
+using RecoveryKit.Diagnostics;
+using RecoveryKit.Discovery;
+using RecoveryKit.Transports;
+
+namespace RecoveryKit.Cli;
+
+/// <summary>
+/// The bench PC's real IDE channels, found by discovery and opened for raw port I/O. Channels a kernel driver
+/// owns are left out (unless forced) and explained in <see cref="Notes"/>, as are AHCI and RAID controllers.
+/// </summary>
+internal sealed class PortBench : IBench
+{
+    private readonly List<PortIoRegisters> _open = [];
+
+    private PortBench(string describe, List<BenchChannel> channels, List<string> notes, List<PortIoRegisters> open)
+    {
+        Describe = describe;
+        Channels = channels;
+        Notes = notes;
+        _open = open;
+    }
+
+    public string Describe { get; }
+
+    public IReadOnlyList<BenchChannel> Channels { get; }
+
+    /// <summary>Why some controllers or channels are not in <see cref="Channels"/>, and what to do.</summary>
+    public IReadOnlyList<string> Notes { get; }
+
+    /// <summary>Every channel discovery finds (or only the one at <paramref name="only"/>).</summary>
+    public static PortBench Open(bool forceKernelOwned, ChannelAddress? only = null)
+    {
+        var report = IdeDiscovery.Scan();
+        var notes = report.Notes.Select(n => $"{n.Address}: {(n.Kind is { } k ? k.ToString().ToUpperInvariant() + " controller" : "controller")} — {n.Advice}").ToList();
+        var channels = new List<BenchChannel>();
+        var open = new List<PortIoRegisters>();
+        var candidates = report.Channels.Where(c => only is null || c.Address == only).ToList();
+        if (only is { } wanted && candidates.Count == 0)
+        {
+            // Not found by discovery (e.g. no sysfs): allow the address the technician typed.
+            candidates.Add(new IdeChannel("(given)", wanted.CommandBase == 0x170 ? 1 : 0, wanted,
+                wanted.CommandBase is 0x1F0 or 0x170 ? ChannelMode.Legacy : ChannelMode.Native, null, null));
+        }
+        try
+        {
+            foreach (var channel in candidates)
+            {
+                if (channel.IsKernelOwned && !forceKernelOwned)
+                {
+                    notes.Add($"{channel}: left alone — {channel.Remedy}; or pass --force-kernel-owned if you know it is idle.");
+                    continue;
+                }
+                var regs = channel.OpenPorts(forceKernelOwned);
+                open.Add(regs);
+                var index = channel.Mode == ChannelMode.Legacy ? channel.Index : 2 + channels.Count;
+                var name = channel.Mode == ChannelMode.Legacy ? channel.Name : $"pci {channel.Controller} {channel.Name}";
+                channels.Add(new BenchChannel(index, name, regs));
+            }
+        }
+        catch
+        {
+            foreach (var r in open)
+                r.Dispose();
+            throw;
+        }
+        if (report.Controllers.Count == 0 && report.Notes.Any(n => n.Kind == UnusableControllerKind.Ahci))
+            notes.Add("AHCI: no task-file registers — raw mode needs an IDE/legacy SATA mode or a PATA port; healthy drives are still listed through the kernel (SG_IO).");
+        return new PortBench("this PC's IDE ports", channels, notes, open);
+    }
+
+    public bool TryPowerCycle(DevicePosition position) => false;
+
+    public void Dispose()
+    {
+        foreach (var r in _open)
+            r.Dispose();
+    }
+}
