@@ -6,12 +6,17 @@ namespace RecoveryKit.Cli;
 /// <summary>Builds the command tree and runs it; the one place that turns failures into text and exit codes.</summary>
 public static class RecoveryKitCli
 {
-    public static int Run(string[] args, TextWriter output, TextWriter error)
+    public static int Run(string[] args, TextWriter output, TextWriter error) =>
+        Run(args, output, error, Console.In, interactive: !Console.IsInputRedirected);
+
+    /// <summary>Runs the command line with scripted input (tests) or the console.</summary>
+    public static int Run(string[] args, TextWriter output, TextWriter error, TextReader? input, bool interactive)
     {
+        var terminal = new Terminal(output, error, input, interactive);
         var options = new GlobalOptions();
         var root = new RootCommand("RecoveryKit: bring back MediaTek optical drives after a failed firmware flash.");
         options.AddTo(root);
-        foreach (var command in AllCommands(options, output, error))
+        foreach (var command in AllCommands(options, terminal))
             root.Add(command);
 
         var parse = root.Parse(args);
@@ -43,8 +48,13 @@ public static class RecoveryKitCli
             error.WriteLine($"  {detail}");
     }
 
-    private static IEnumerable<Command> AllCommands(GlobalOptions options, TextWriter output, TextWriter error)
+    private static IEnumerable<Command> AllCommands(GlobalOptions options, Terminal terminal)
     {
-        yield return RecoveryKit.Cli.Commands.ScanCommand.Create(options, output);
+        yield return RecoveryKit.Cli.Commands.ScanCommand.Create(options, terminal.Output);
+        yield return RecoveryKit.Cli.Commands.FlashCommand.Create(options, terminal);
+        yield return RecoveryKit.Cli.Commands.SimImageCommand.Create(terminal);
+        yield return RecoveryKit.Cli.Commands.UnbrickCommand.Create(options, terminal);
+        foreach (var command in RecoveryKit.Cli.Commands.FirmwareCommands.Create(terminal.Output))
+            yield return command;
     }
 }

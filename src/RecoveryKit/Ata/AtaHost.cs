@@ -25,6 +25,7 @@ public sealed class AtaHost
 {
     private static readonly TimeSpan SrstHold = TimeSpan.FromMicroseconds(5);
     private static readonly TimeSpan SrstRecovery = TimeSpan.FromMilliseconds(2);
+    private static readonly TimeSpan ResponsePollStep = TimeSpan.FromMicroseconds(10);
 
     public AtaHost(IAtaRegisters registers, AtaTimeouts? timeouts = null)
     {
@@ -103,7 +104,8 @@ public sealed class AtaHost
             $"{what} within {FormatTime(timeout)} on the {Describe(device)} (status {status:X2}h)", advice) { Status = status });
     }
 
-    internal static string FormatTime(TimeSpan t) =>
+    /// <summary>"1.5 s", "20 ms", "400 µs".</summary>
+    public static string FormatTime(TimeSpan t) =>
         t.TotalSeconds >= 1 ? $"{t.TotalSeconds:0.##} s" : t.TotalMilliseconds >= 1 ? $"{t.TotalMilliseconds:0.##} ms" : $"{t.TotalMicroseconds:0.##} µs";
 
     /// <summary>Reads the four signature registers.</summary>
@@ -183,6 +185,7 @@ public sealed class AtaHost
         // A present device is BSY, or already has DRQ/ERR, within microseconds of the command write.
         var responded = Clock.Now + Timeouts.Response;
         byte status;
+        var polls = 0;
         while (true)
         {
             status = Registers.ReadAlternateStatus();
@@ -190,6 +193,9 @@ public sealed class AtaHost
                 break;
             if (Clock.Now >= responded)
                 return new IdentifyResult(IdentifyOutcome.NoResponse, null, status, 0);
+            // Let time pass ourselves: a fast port (or a zero-cost virtual one) must not spin here forever.
+            if (++polls > 16)
+                Clock.Delay(ResponsePollStep);
         }
 
         status = WaitNotBusy(stage, Timeouts.Command, device);

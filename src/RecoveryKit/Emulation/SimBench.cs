@@ -46,7 +46,15 @@ public sealed class SimBench : IBench
 }
 
 /// <summary>A named, built-in virtual bench (the practice mode and what the tests run against).</summary>
-public sealed record SimScenario(string Name, string Description, Func<SimBench> Create);
+/// <param name="Name">Used as <c>--device sim:NAME</c>.</param>
+/// <param name="Description">What is on the bench, in words.</param>
+/// <param name="Create">Builds a fresh bench.</param>
+/// <param name="MtkSetup">For benches with a MediaTek drive: the key into <see cref="MtkScenarios.Setups"/>.</param>
+public sealed record SimScenario(string Name, string Description, Func<SimBench> Create, string? MtkSetup = null)
+{
+    /// <summary>The image that recovers the scenario's MediaTek drive, or null when it has none.</summary>
+    public byte[]? RecoveryImage() => MtkSetup is null ? null : MtkScenarios.Setups[MtkSetup].Setup.RecoveryImage();
+}
 
 /// <summary>The built-in scenarios, used as <c>--device sim:NAME</c>.</summary>
 public static class SimScenarios
@@ -73,6 +81,7 @@ public static class SimScenarios
 
     private static List<SimScenario> Build() =>
     [
+        .. MtkScenarios.All(),
         new("lite-on-secondary-slave",
             "a healthy Lite-On SOHW-832S on secondary slave, a hard disk on primary master, two empty positions",
             () => Bench("lite-on-secondary-slave", HardDisk(), null, null, HealthyLiteOn())),

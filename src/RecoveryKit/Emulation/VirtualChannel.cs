@@ -86,7 +86,8 @@ public sealed class VirtualChannel : IAtaRegisters
         var device = _devices[_selected];
         if (device is not null)
             return device.ReadRegister(register, clearInterrupt);
-        var other = Other(_selected);
+        // Only device 0 answers for an absent device 1; nothing answers for an absent device 0 (the bus floats).
+        var other = _selected == 1 ? Other(_selected) : null;
         if (other is null)
             return FloatingValue;
         // Device 0 answers for an absent device 1: status 00h, other registers its own.
@@ -106,6 +107,9 @@ public sealed class VirtualChannel : IAtaRegisters
                 // Both devices run diagnostics; device 0 reports for the pair.
                 if (_devices[0] is null && _devices[1] is null)
                     return;
+                // Both devices take this command, so both record it (safety assertions look at CommandsReceived).
+                _devices[0]?.CommandsReceived.Add(value);
+                _devices[1]?.CommandsReceived.Add(value);
                 var slavePassed = _devices[1]?.RunDiagnostic(isMaster: false) ?? true;
                 _devices[0]?.RunDiagnostic(isMaster: true, slavePassed);
                 return;

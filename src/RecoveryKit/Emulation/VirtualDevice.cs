@@ -154,6 +154,9 @@ public abstract class VirtualDevice
     /// <summary>EXECUTE DEVICE DIAGNOSTIC: returns whether this device passed (device 1) or posts the result (device 0).</summary>
     internal virtual bool RunDiagnostic(bool isMaster, bool slavePassed = true)
     {
+        Settle();
+        if ((Status & (byte)AtaStatus.Busy) != 0)
+            return false; // a command written while BSY is ignored (DEVICE RESET excepted): no diagnostic, no PDIAG-
         CancelPending();
         EndDataPhase();
         BusyThen(ResetTime, () =>

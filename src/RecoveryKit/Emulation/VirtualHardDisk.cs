@@ -36,6 +36,8 @@ public sealed class VirtualHardDisk : VirtualDevice
 
     protected override void Execute(byte opcode)
     {
+        if ((Status & (byte)AtaStatus.Busy) != 0)
+            return; // only packet devices accept DEVICE RESET while BSY; a disk ignores it like any other command
         if (opcode != AtaCommand.IdentifyDevice)
         {
             Abort();

@@ -52,17 +52,26 @@ public sealed class DosPath
         if (File.Exists(path))
             return new DosPathResolution(requested, path, true, notes);
 
-        var found = FindIgnoringCase(path);
+        var found = FindIgnoringCase(path, shortNames: false);
         if (found is not null)
         {
             notes.Add($"\"{path}\" does not exist; used \"{found}\" (same name, different letter case)");
             return new DosPathResolution(requested, found, true, notes);
         }
+        found = FindIgnoringCase(path, shortNames: true);
+        if (found is not null)
+        {
+            notes.Add($"\"{path}\" does not exist; used \"{found}\" (read as a DOS 8.3 short name; check it is the file you meant)");
+            return new DosPathResolution(requested, found, true, notes);
+        }
         return new DosPathResolution(requested, path, false, notes);
     }
 
-    /// <summary>Walks the path from its root, matching each missing component case-insensitively.</summary>
-    private static string? FindIgnoringCase(string path)
+    /// <summary>
+    /// Walks the path from its root, matching each missing component case-insensitively and, when
+    /// <paramref name="shortNames"/> is set, as a DOS 8.3 alias ("FIRMWA~1.BIN").
+    /// </summary>
+    private static string? FindIgnoringCase(string path, bool shortNames)
     {
         var full = System.IO.Path.GetFullPath(path);
         var root = System.IO.Path.GetPathRoot(full);
@@ -82,10 +91,14 @@ public sealed class DosPath
             string[] candidates;
             try
             {
-                candidates = (last ? Directory.GetFiles(current) : Directory.GetDirectories(current))
-                    .Where(c => string.Equals(System.IO.Path.GetFileName(c), parts[i], StringComparison.OrdinalIgnoreCase))
+                var entries = (last ? Directory.GetFiles(current) : Directory.GetDirectories(current))
                     .Order(StringComparer.Ordinal)
                     .ToArray();
+                candidates = entries
+                    .Where(c => string.Equals(System.IO.Path.GetFileName(c), parts[i], StringComparison.OrdinalIgnoreCase))
+                    .ToArray();
+                if (candidates.Length == 0 && shortNames && ShortAlias(parts[i], entries) is { } alias)
+                    candidates = [alias];
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
@@ -97,4 +110,32 @@ public sealed class DosPath
         }
         return current;
     }
+
+    /// <summary>
+    /// DOS shows long names as up to six characters, "~N" and up to three extension characters. The long names that
+    /// could produce the alias are taken in sorted order and the Nth is used: Windows numbers them in creation order,
+    /// which a copied folder no longer keeps, so the technician is told which file was picked.
+    /// </summary>
+    private static string? ShortAlias(string name, string[] entries)
+    {
+        var dot = name.LastIndexOf('.');
+        var stem = dot < 0 ? name : name[..dot];
+        var extension = dot < 0 ? "" : name[(dot + 1)..];
+        var tilde = stem.LastIndexOf('~');
+        if (tilde is < 1 or > 6 || extension.Length > 3 || !int.TryParse(stem.AsSpan(tilde + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) || n < 1)
+            return null;
+        var prefix = stem[..tilde].ToUpperInvariant();
+        var matching = entries.Where(entry =>
+        {
+            var file = System.IO.Path.GetFileName(entry);
+            var fileDot = file.LastIndexOf('.');
+            var fileStem = Compact(fileDot <= 0 ? file : file[..fileDot]);
+            var fileExtension = Compact(fileDot <= 0 ? "" : file[(fileDot + 1)..]);
+            return fileStem.StartsWith(prefix, StringComparison.Ordinal)
+                && (fileExtension.Length <= 3 ? fileExtension : fileExtension[..3]) == extension.ToUpperInvariant();
+        }).ToArray();
+        return n <= matching.Length ? matching[n - 1] : null;
+    }
+
+    private static string Compact(string part) => part.Replace(" ", "", StringComparison.Ordinal).Replace(".", "", StringComparison.Ordinal).ToUpperInvariant();
 }

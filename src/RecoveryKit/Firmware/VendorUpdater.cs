@@ -5,11 +5,13 @@ using RecoveryKit.Diagnostics;
 namespace RecoveryKit.Firmware;
 
 /// <summary>
-/// Finds a firmware image inside a vendor's updater executable (PROTOCOL.md §7). Places looked at, in order: the PE
-/// overlay (bytes after the last section), each resource's data, each section's raw data, and finally a raw scan for
-/// identity strings at a fixed-layout family's offsets. A block counts only when it is a valid flash size and its
-/// identity strings name a known family. Updaters that keep the image scrambled or compressed (Lite-On from mid-2004)
-/// give a plain refusal, never a guess.
+/// Finds a firmware image inside a vendor's updater executable (PROTOCOL.md §7). First a raw scan for a fixed-layout
+/// family's identity strings (BTC: the strings fix the image's start); then the PE overlay (bytes after the last
+/// section), each resource's data and each section's raw data. A block counts only when it has one of its family's
+/// flash sizes, its identity strings name that family, and its start is established: by the fixed offsets, by filling
+/// the region exactly, or by the family's stored checksum holding at that start (within 512 bytes of the region's
+/// start). Updaters that keep the image scrambled or compressed (Lite-On from mid-2004) give a plain refusal, never a
+/// guess.
 /// </summary>
 public static class VendorUpdater
 {
@@ -88,7 +90,7 @@ public static class VendorUpdater
                 from += index + 1;
                 if (start < 0)
                     continue;
-                if (TryBlock(span, start, span.Length - start, [family], requireValid: false, out var image))
+                if (TryBlock(span, start, span.Length - start, [family], out var image))
                     return new Found(image, start, $"raw scan at 0x{start:X} ({family.Name} identity at +0x{vendorAt:X})");
             }
         }
@@ -107,14 +109,14 @@ public static class VendorUpdater
 
         throw new RecoveryKitException(FailureKind.ImageRejected, "read-image",
             $"{sourceName}: {ScrambledMessage}",
-            "No block of a valid flash size with identity strings of a known family was found; RecoveryKit does not guess.");
+            "No block of a known family's flash size, naming that family and with an established start, was found; RecoveryKit does not guess.");
     }
 
     /// <summary>
     /// A block at a fixed-layout family's identity offsets: its start is known, so the family's size is enough.
     /// </summary>
     private static bool TryBlock(ReadOnlySpan<byte> span, long start, long available,
-        IReadOnlyList<ImageFamily> families, bool requireValid, out byte[] image)
+        IReadOnlyList<ImageFamily> families, out byte[] image)
     {
         foreach (var size in FlashSize.Valid.Reverse())
         {
@@ -122,8 +124,7 @@ public static class VendorUpdater
                 continue;
             var block = span.Slice((int)start, size);
             var found = IdentityStrings.Find(block, families);
-            if (found.Family is { } family && family.FitsSize(size) && found.Source == IdentitySource.FixedOffsets
-                && (!requireValid || family.Validity.IsValid(block)))
+            if (found.Family is { } family && family.FitsSize(size) && found.Source == IdentitySource.FixedOffsets)
             {
                 image = block.ToArray();
                 return true;

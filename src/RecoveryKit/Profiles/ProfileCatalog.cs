@@ -80,7 +80,6 @@ public static class ProfileCatalog
         {
             var keys = drive.IntroKeys ?? Need(d.IntroKeys, "introKeys");
             var status = drive.VendorStatus ?? Need(d.VendorStatus, "vendorStatus");
-            var boot = drive.BootBlock ?? Need(d.BootBlock, "bootBlock");
             var spi = drive.Spi ?? Need(d.Spi, "spi");
             var bank = Need(d.BankRegister, "bankRegister");
             var bank4 = Need(d.Bank4Register, "bank4Register");
@@ -90,13 +89,12 @@ public static class ProfileCatalog
             var outroTimeout = Need(d.OutroTimeoutMs, "outroTimeoutMs");
             var validity = Need(d.BootValidity, "bootValidity");
             result.Add(new DriveProfile(
-                drive.Name, drive.Family, drive.Vendor, drive.Products, drive.FlashSize, drive.Chips,
+                drive.Name, drive.Family, drive.Vendor, drive.Products, drive.Chips,
                 new Graded<IReadOnlyList<byte>>(keys.Value.Select(k => (byte)Hex(k)).ToArray(), keys.Grade, keys.Note),
                 new Graded<byte>((byte)Hex(status.Value), status.Grade, status.Note),
                 new Graded<TimeSpan>(TimeSpan.FromMilliseconds(introTimeout.Value), introTimeout.Grade, introTimeout.Note),
                 new Graded<TimeSpan>(TimeSpan.FromMilliseconds(mailboxTimeout.Value), mailboxTimeout.Grade, mailboxTimeout.Note),
                 new Graded<BankAddressing>(new BankAddressing(bank.Value == "device-head", bank4.Value == "features-bit0"), bank.Grade, bank.Note),
-                new Graded<FlashRange>(new FlashRange(Hex(boot.Value.Start), Hex(boot.Value.Length)), boot.Grade, boot.Note),
                 new Graded<IReadOnlyList<string>>(outro.Value, outro.Grade, outro.Note),
                 new Graded<TimeSpan>(TimeSpan.FromMilliseconds(outroTimeout.Value), outroTimeout.Grade, outroTimeout.Note),
                 new Graded<string>(validity.Value, validity.Grade, validity.Note),

@@ -12,12 +12,6 @@ internal sealed class GradedJson<T>
     public string? Note { get; set; }
 }
 
-internal sealed class RangeJson
-{
-    public string Start { get; set; } = "0x0";
-    public string Length { get; set; } = "0x0";
-}
-
 internal sealed class DriveDefaultsJson
 {
     public GradedJson<string[]>? IntroKeys { get; set; }
@@ -26,7 +20,6 @@ internal sealed class DriveDefaultsJson
     public GradedJson<int>? MailboxTimeoutMs { get; set; }
     public GradedJson<string>? BankRegister { get; set; }
     public GradedJson<string>? Bank4Register { get; set; }
-    public GradedJson<RangeJson>? BootBlock { get; set; }
     public GradedJson<string[]>? Outro { get; set; }
     public GradedJson<int>? OutroTimeoutMs { get; set; }
     public GradedJson<string>? BootValidity { get; set; }
@@ -39,11 +32,9 @@ internal sealed class DriveJson
     public string Family { get; set; } = "";
     public string Vendor { get; set; } = "";
     public string[] Products { get; set; } = [];
-    public int FlashSize { get; set; }
     public string[] Chips { get; set; } = [];
     public GradedJson<string[]>? IntroKeys { get; set; }
     public GradedJson<string>? VendorStatus { get; set; }
-    public GradedJson<RangeJson>? BootBlock { get; set; }
     public GradedJson<bool>? Spi { get; set; }
     public string Grade { get; set; } = "R";
     public string? Note { get; set; }

@@ -87,4 +87,25 @@ public sealed class DosPathTests : IDisposable
         Assert.Equal(RecoveryKit.Diagnostics.FailureKind.FileError, ex.Failure.Kind);
         Assert.Contains("drive A:", ex.Failure.Cause);
     }
+
+    [Fact]
+    public void DOS_short_name_finds_the_long_file_and_says_it_was_read_as_an_8_3_alias()
+    {
+        var actual = Create("firmware_vs0c.bin");
+        Create("other.bin");
+
+        var resolution = new DosPath(root.FullName).Resolve(Path.Combine(root.FullName, "FIRMWA~1.BIN"));
+
+        Assert.True(resolution.Exists);
+        Assert.Equal(actual, resolution.Path);
+        Assert.Contains(resolution.Notes, n => n.Contains("8.3 short name"));
+    }
+
+    [Fact]
+    public void DOS_short_name_with_a_number_past_the_candidates_is_not_found()
+    {
+        Create("firmware_vs0c.bin");
+        var resolution = new DosPath(root.FullName).Resolve(Path.Combine(root.FullName, "FIRMWA~2.BIN"));
+        Assert.False(resolution.Exists);
+    }
 }

@@ -92,3 +92,29 @@ public class IdentityTests
         Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Images.Btc1008.AsSpan(0, 0x4000))), identity.BootBlockSha256);
     }
 }
+
+public class FamilyFitTests
+{
+    [Fact]
+    public void LiteOn_image_fits_its_own_family_first_and_never_the_BTC_layout()
+    {
+        var fits = FamilyFit.Assess(FirmwareReader.Parse(Images.LiteOn411, "fs0j.bin"));
+
+        Assert.Equal("LDW-411S", fits[0].Family.Name);
+        Assert.True(fits[0].ModelMatches && fits[0].Fits);
+        Assert.DoesNotContain(fits, f => f.Family.Name == "DRW-1008IM");
+        Assert.DoesNotContain(fits, f => f.Family.Name == "MT1939"); // 2 MiB family, 1 MiB image
+    }
+
+    [Fact]
+    public void Image_that_fails_every_rule_and_names_no_family_fits_nothing()
+    {
+        var image = Images.Anonymous128K();
+        image[^1] = 0x00; // make sure the reconstructed sum rule does not hold by chance
+        image[^2] = 0x00;
+        var rule = ImageFamilies.Get("LDW-411S").Validity;
+        Assert.False(rule.IsValid(image));
+
+        Assert.Empty(FamilyFit.Assess(FirmwareReader.Parse(image, "anon.bin")));
+    }
+}

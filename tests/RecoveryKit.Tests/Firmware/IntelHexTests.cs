@@ -165,6 +165,23 @@ public class IntelHexTests
     }
 
     [Fact]
+    public void Hex_record_too_short_to_hold_a_header_is_rejected_naming_the_line()
+    {
+        var ex = Reject(Record(0, 1), ":0000", IntelHex.EndRecord);
+        Assert.Contains("line 2:", ex.Failure.Cause);
+        Assert.Contains("hex digits", ex.Failure.Cause);
+    }
+
+    [Fact]
+    public void Bank_record_with_another_offset_is_not_taken_for_a_bank_advance()
+    {
+        // Same type 0x55 and a valid checksum, but offset 0x0002: not the record btcflash recognises.
+        var ex = Reject(Record(0, 1), ":00000255A9", IntelHex.EndRecord);
+        Assert.Contains("line 2:", ex.Failure.Cause);
+        Assert.Contains("record type 0x55", ex.Failure.Cause);
+    }
+
+    [Fact]
     public void Hex_line_not_starting_with_a_colon_is_rejected_naming_the_line()
     {
         var ex = Reject(Record(0, 1), "garbage", IntelHex.EndRecord);

@@ -1,0 +1,466 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using RecoveryKit.Diagnostics;
+using RecoveryKit.Firmware;
+
+namespace RecoveryKit.Cli.Commands;
+
+/// <summary>
+/// Firmware file commands: <c>inspect</c>, <c>extract</c>, <c>diff</c>, <c>fix-checksum</c>. They read files only;
+/// no drive is touched. JSON output uses the root's <c>--json</c> option.
+/// </summary>
+internal static class FirmwareCommands
+{
+    public static IEnumerable<Command> Create(TextWriter output)
+    {
+        yield return Inspect(output);
+        yield return Extract(output);
+        yield return Diff(output);
+        yield return FixChecksum(output);
+    }
+
+    private static Option<string?> DataRootOption() => new("--data-root")
+    {
+        Description = "Folder a DOS drive letter stands for in paths like A:\\FW\\FS0F.BIN (default: the current directory).",
+    };
+
+    private static Command Inspect(TextWriter output)
+    {
+        var file = new Argument<string>("file") { Description = "Firmware image: .bin, BTC .hex, or a vendor updater .exe." };
+        var dataRoot = DataRootOption();
+        var command = new Command("inspect", "Show a firmware file's format, size, identity, sums, boot block and the known families it fits.")
+        {
+            file, dataRoot,
+        };
+        command.SetAction(parse =>
+        {
+            var image = FirmwareReader.Load(parse.GetValue(file)!, new DosPath(parse.GetValue(dataRoot)));
+            var fits = FamilyFit.Assess(image);
+            if (Json(parse))
+                WriteJson(output, json => InspectJson(json, image, fits));
+            else
+                InspectText(output, image, fits);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Extract(TextWriter output)
+    {
+        var file = new Argument<string>("updater") { Description = "The vendor's updater executable." };
+        var target = new Option<string>("--output", "-o") { Description = "Where to write the extracted .bin.", Required = true };
+        var dataRoot = DataRootOption();
+        var command = new Command("extract", "Find the firmware image inside a vendor updater .exe and write it as a .bin.")
+        {
+            file, target, dataRoot,
+        };
+        command.SetAction(parse =>
+        {
+            var image = FirmwareReader.Load(parse.GetValue(file)!, new DosPath(parse.GetValue(dataRoot)));
+            if (image.Format != FirmwareFormat.VendorUpdater)
+            {
+                throw new RecoveryKitException(FailureKind.Usage, "extract",
+                    $"\"{image.SourcePath}\" is already a firmware image ({Words(image.Format)}), not an updater",
+                    "Use it directly; extract is for vendor updater .exe files.");
+            }
+            var path = parse.GetValue(target)!;
+            if (File.Exists(path))
+            {
+                throw new RecoveryKitException(FailureKind.FileError, "extract",
+                    $"\"{path}\" already exists", "Choose a new name for the extracted image; nothing was overwritten.");
+            }
+            Write(path, image.Data.Span);
+            if (Json(parse))
+            {
+                WriteJson(output, json =>
+                {
+                    json.WriteStartObject();
+                    json.WriteString("source", image.SourcePath);
+                    json.WriteNumber("offset", image.SourceOffset);
+                    json.WriteString("location", image.SourceLocation);
+                    json.WriteNumber("size", image.Size);
+                    json.WriteString("output", path);
+                    WriteIdentity(json, image.Identity);
+                    json.WriteEndObject();
+                });
+            }
+            else
+            {
+                WriteNotes(output, image);
+                output.WriteLine($"Found {FlashSize.Describe(image.Size)} image at offset 0x{image.SourceOffset:X} ({image.SourceLocation}).");
+                output.WriteLine($"Identity: {image.Identity.Display}{(image.Family is { } f ? $" [{f.Name}]" : "")}");
+                output.WriteLine($"Wrote {path}");
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Diff(TextWriter output)
+    {
+        var first = new Argument<string>("a") { Description = "First image." };
+        var second = new Argument<string>("b") { Description = "Second image." };
+        var dataRoot = DataRootOption();
+        var command = new Command("diff", "Show which 64 KiB banks and 4 KiB sectors differ between two images.")
+        {
+            first, second, dataRoot,
+        };
+        command.SetAction(parse =>
+        {
+            var paths = new DosPath(parse.GetValue(dataRoot));
+            var a = FirmwareReader.Load(parse.GetValue(first)!, paths);
+            var b = FirmwareReader.Load(parse.GetValue(second)!, paths);
+            var diff = ImageDiff.Compare(a.Data.Span, b.Data.Span);
+            if (Json(parse))
+                WriteJson(output, json => DiffJson(json, a, b, diff));
+            else
+                DiffText(output, a, b, diff);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command FixChecksum(TextWriter output)
+    {
+        var file = new Argument<string>("file") { Description = "Image whose stored checksum should be recomputed (.bin or .hex)." };
+        var target = new Option<string?>("--output", "-o") { Description = "Write the fixed image here (default: rewrite FILE, keeping FILE.bak)." };
+        var familyName = new Option<string?>("--family") { Description = "Family whose rule to apply, when the image does not name one." };
+        var dataRoot = DataRootOption();
+        var command = new Command("fix-checksum", "Recompute the stored checksum of a patched image (only for families whose rule is verified [V]).")
+        {
+            file, target, familyName, dataRoot,
+        };
+        command.SetAction(parse =>
+        {
+            var image = FirmwareReader.Load(parse.GetValue(file)!, new DosPath(parse.GetValue(dataRoot)));
+            var family = parse.GetValue(familyName) is { } name ? ImageFamilies.Get(name) : image.Family;
+            var rule = RefuseUnlessFixable(image, family);
+            var stored = rule.Stored(image.Data.Span);
+            var fixedBytes = image.Data.ToArray();
+            rule.Fix(fixedBytes);
+            var computed = rule.Stored(fixedBytes);
+
+            var outPath = parse.GetValue(target) ?? image.SourcePath;
+            string? backup = null;
+            var changed = stored != computed;
+            var sameFile = Path.GetFullPath(outPath) == Path.GetFullPath(image.SourcePath);
+            if (changed || !sameFile)
+            {
+                if (File.Exists(outPath))
+                    backup = Backup(outPath);
+                var bytes = image.Format == FirmwareFormat.IntelHex
+                    ? Encoding.ASCII.GetBytes(IntelHex.Write(fixedBytes))
+                    : fixedBytes;
+                Write(outPath, bytes);
+            }
+
+            if (Json(parse))
+            {
+                WriteJson(output, json =>
+                {
+                    json.WriteStartObject();
+                    json.WriteString("source", image.SourcePath);
+                    json.WriteString("family", family!.Name);
+                    json.WriteString("rule", rule.Describe());
+                    if (stored is { } s)
+                        json.WriteString("stored", $"0x{s:X4}");
+                    json.WriteString("computed", $"0x{computed:X4}");
+                    json.WriteBoolean("changed", changed);
+                    json.WriteBoolean("written", changed || !sameFile);
+                    json.WriteString("output", outPath);
+                    if (backup is not null)
+                        json.WriteString("backup", backup);
+                    json.WriteEndObject();
+                });
+            }
+            else
+            {
+                WriteNotes(output, image);
+                output.WriteLine($"Rule ({family!.Name}, {rule.Evidence.Tag}): {rule.Describe()}");
+                output.WriteLine(changed
+                    ? $"Stored checksum 0x{stored:X4} -> 0x{computed:X4}."
+                    : $"Stored checksum 0x{stored:X4} is already correct.");
+                if (backup is not null)
+                    output.WriteLine($"Kept the previous file as {backup}");
+                output.WriteLine(changed || !sameFile ? $"Wrote {outPath}" : "Nothing written.");
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>Only a verified rule with a stored checksum may be "fixed": fixing to a reconstructed rule could make the drive reject the image.</summary>
+    private static ValidityRule RefuseUnlessFixable(FirmwareImage image, ImageFamily? family)
+    {
+        if (image.Format == FirmwareFormat.VendorUpdater)
+        {
+            throw new RecoveryKitException(FailureKind.Usage, "fix-checksum",
+                $"\"{image.SourcePath}\" is an updater; its embedded image cannot be fixed in place",
+                "Run 'extract' first and fix the extracted .bin.");
+        }
+        if (family is null)
+        {
+            throw new RecoveryKitException(FailureKind.ImageRejected, "fix-checksum",
+                $"\"{image.SourcePath}\" does not name a known family ({image.Identity.Display})",
+                "Name the family with --family if you are sure which drive the image is for.");
+        }
+        var rule = family.Validity;
+        if (!rule.CanFix)
+        {
+            throw new RecoveryKitException(FailureKind.ImageRejected, "fix-checksum",
+                $"{family.Name} images store no checksum ({rule.Describe()})",
+                "Nothing to fix: flash the image as it is.");
+        }
+        if (rule.Evidence.Grade != EvidenceGrade.Verified)
+        {
+            throw new RecoveryKitException(FailureKind.ImageRejected, "fix-checksum",
+                $"the checksum rule of {family.Name} is graded [{rule.Evidence.Tag}], not verified: {rule.Evidence.Note.TrimEnd('.')}",
+                "RecoveryKit fixes checksums only for families with a verified [V] rule; a guessed sum could make the drive refuse the image.");
+        }
+        return rule;
+    }
+
+    private static void InspectText(TextWriter output, FirmwareImage image, IReadOnlyList<FamilyFit> fits)
+    {
+        var id = image.Identity;
+        WriteNotes(output, image);
+        output.WriteLine($"File:        {image.SourcePath}");
+        output.WriteLine($"Format:      {Words(image.Format)}{(image.Format == FirmwareFormat.VendorUpdater ? $", image at offset 0x{image.SourceOffset:X} ({image.SourceLocation})" : "")}");
+        output.WriteLine($"Size:        {FlashSize.Describe(image.Size)} ({image.Size} bytes)");
+        output.WriteLine($"Identity:    {id.Display}{IdentityWhere(id)}");
+        output.WriteLine($"Family:      {(id.Family is { } f ? f.Name : "(none known)")}");
+        output.WriteLine($"Sum16:       0x{id.Sum16:X4} (16-bit sum of all bytes)");
+        output.WriteLine($"SHA-256:     {id.Sha256}");
+        output.WriteLine($"Boot block:  {id.BootBlock} [{id.BootBlock.Evidence.Tag}] SHA-256 {id.BootBlockSha256}");
+        if (id.Family is { } family)
+        {
+            var rule = family.Validity;
+            var stored = rule.Stored(image.Data.Span);
+            output.WriteLine($"Checksum:    [{rule.Evidence.Tag}] {rule.Describe()}");
+            output.WriteLine($"             computed 0x{rule.Compute(image.Data.Span):X4}{(stored is { } s ? $", stored 0x{s:X4}" : "")}: {(rule.IsValid(image.Data.Span) ? "valid" : "INVALID")}");
+        }
+        if (fits.Count == 0)
+        {
+            output.WriteLine("Fits:        no known family");
+            return;
+        }
+        output.WriteLine("Fits:");
+        foreach (var fit in fits)
+        {
+            output.WriteLine($"  {fit.Family.Name,-12} model {(fit.ModelMatches ? "matches" : "differs"),-8} size {(fit.SizeFits ? "fits" : "differs"),-8} " +
+                $"checksum {(fit.Valid ? "valid" : "invalid")} [{fit.Family.Validity.Evidence.Tag}]");
+        }
+    }
+
+    private static void InspectJson(Utf8JsonWriter json, FirmwareImage image, IReadOnlyList<FamilyFit> fits)
+    {
+        var id = image.Identity;
+        json.WriteStartObject();
+        json.WriteString("file", image.SourcePath);
+        WriteNotesJson(json, image);
+        json.WriteString("format", image.Format.ToString());
+        json.WriteNumber("offset", image.SourceOffset);
+        json.WriteString("location", image.SourceLocation);
+        json.WriteNumber("size", image.Size);
+        WriteIdentity(json, id);
+        json.WriteString("sum16", $"0x{id.Sum16:X4}");
+        json.WriteString("sha256", id.Sha256);
+        json.WriteStartObject("bootBlock");
+        json.WriteString("start", $"0x{id.BootBlock.Start:X}");
+        json.WriteString("length", $"0x{id.BootBlock.Length:X}");
+        json.WriteString("grade", id.BootBlock.Evidence.Tag);
+        json.WriteString("sha256", id.BootBlockSha256);
+        json.WriteEndObject();
+        json.WriteStartArray("fits");
+        foreach (var fit in fits)
+        {
+            var rule = fit.Family.Validity;
+            json.WriteStartObject();
+            json.WriteString("family", fit.Family.Name);
+            json.WriteBoolean("modelMatches", fit.ModelMatches);
+            json.WriteBoolean("sizeFits", fit.SizeFits);
+            json.WriteBoolean("checksumValid", fit.Valid);
+            json.WriteString("checksumRule", rule.Describe());
+            json.WriteString("checksumGrade", rule.Evidence.Tag);
+            json.WriteString("computed", $"0x{rule.Compute(image.Data.Span):X4}");
+            if (rule.Stored(image.Data.Span) is { } stored)
+                json.WriteString("stored", $"0x{stored:X4}");
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+        json.WriteEndObject();
+    }
+
+    private static void DiffText(TextWriter output, FirmwareImage a, FirmwareImage b, ImageDiff diff)
+    {
+        WriteNotes(output, a);
+        WriteNotes(output, b);
+        output.WriteLine($"A: {a.SourcePath} ({FlashSize.Describe(a.Size)}, {a.Identity.Display})");
+        output.WriteLine($"B: {b.SourcePath} ({FlashSize.Describe(b.Size)}, {b.Identity.Display})");
+        if (diff.Identical)
+        {
+            output.WriteLine("Identical.");
+            return;
+        }
+        if (diff.SizeA != diff.SizeB)
+            output.WriteLine($"Sizes differ: {FlashSize.Describe(diff.SizeA)} vs {FlashSize.Describe(diff.SizeB)}; compared the first {FlashSize.Describe(Math.Min(diff.SizeA, diff.SizeB))}.");
+        if (a.Identity.BootBlockSha256 != b.Identity.BootBlockSha256)
+            output.WriteLine($"Boot blocks differ ({a.Identity.BootBlock} vs {b.Identity.BootBlock}).");
+        output.WriteLine($"{diff.BytesDiffering} bytes differ in {diff.Banks.Count} bank(s); first difference at 0x{diff.FirstDifference:X6}.");
+        foreach (var bank in diff.Banks)
+        {
+            output.WriteLine($"  bank {bank.Bank,2} (0x{bank.Start:X6}): {bank.BytesDiffering,6} bytes in {bank.Sectors.Count,2} sector(s): " +
+                string.Join(", ", SectorRuns(bank.Sectors)));
+        }
+    }
+
+    /// <summary>Consecutive 4 KiB sectors as address ranges: "0x010000-0x015FFF".</summary>
+    private static IEnumerable<string> SectorRuns(IReadOnlyList<int> sectors)
+    {
+        for (var i = 0; i < sectors.Count;)
+        {
+            var j = i;
+            while (j + 1 < sectors.Count && sectors[j + 1] == sectors[j] + 1)
+                j++;
+            yield return i == j
+                ? $"0x{sectors[i] * FlashSize.Sector:X6}"
+                : $"0x{sectors[i] * FlashSize.Sector:X6}-0x{(sectors[j] + 1) * FlashSize.Sector - 1:X6}";
+            i = j + 1;
+        }
+    }
+
+    private static void DiffJson(Utf8JsonWriter json, FirmwareImage a, FirmwareImage b, ImageDiff diff)
+    {
+        json.WriteStartObject();
+        json.WriteString("a", a.SourcePath);
+        json.WriteString("b", b.SourcePath);
+        json.WriteNumber("sizeA", diff.SizeA);
+        json.WriteNumber("sizeB", diff.SizeB);
+        json.WriteBoolean("identical", diff.Identical);
+        json.WriteBoolean("bootBlocksDiffer", a.Identity.BootBlockSha256 != b.Identity.BootBlockSha256);
+        json.WriteNumber("bytesDiffering", diff.BytesDiffering);
+        if (diff.FirstDifference is { } first)
+            json.WriteNumber("firstDifference", first);
+        json.WriteStartArray("banks");
+        foreach (var bank in diff.Banks)
+        {
+            json.WriteStartObject();
+            json.WriteNumber("bank", bank.Bank);
+            json.WriteString("start", $"0x{bank.Start:X6}");
+            json.WriteNumber("bytesDiffering", bank.BytesDiffering);
+            json.WriteStartArray("sectors");
+            foreach (var sector in bank.Sectors)
+                json.WriteStringValue($"0x{sector * FlashSize.Sector:X6}");
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+        json.WriteEndObject();
+    }
+
+    private static void WriteIdentity(Utf8JsonWriter json, ImageIdentity id)
+    {
+        json.WriteStartObject("identity");
+        json.WriteString("source", id.Source.ToString());
+        WriteOrNull(json, "vendor", id.Vendor);
+        WriteOrNull(json, "model", id.Model);
+        WriteOrNull(json, "revision", id.Revision);
+        if (id.VendorOffset is { } at)
+            json.WriteString("vendorOffset", $"0x{at:X}");
+        WriteOrNull(json, "family", id.Family?.Name);
+        json.WriteEndObject();
+    }
+
+    private static void WriteOrNull(Utf8JsonWriter json, string name, string? value)
+    {
+        if (value is null)
+            json.WriteNull(name);
+        else
+            json.WriteString(name, value);
+    }
+
+    private static void WriteNotesJson(Utf8JsonWriter json, FirmwareImage image)
+    {
+        json.WriteStartArray("notes");
+        foreach (var note in image.Notes)
+            json.WriteStringValue(note);
+        json.WriteEndArray();
+    }
+
+    private static void WriteNotes(TextWriter output, FirmwareImage image)
+    {
+        foreach (var note in image.Notes)
+            output.WriteLine($"note: {note}");
+    }
+
+    private static string IdentityWhere(ImageIdentity id) => id.Source switch
+    {
+        IdentitySource.FixedOffsets => $" (fixed offsets, vendor at 0x{id.VendorOffset:X})",
+        IdentitySource.Search when id.VendorOffset is { } at => $" (found at 0x{at:X})",
+        IdentitySource.Search => " (product string found by search)",
+        _ => "",
+    };
+
+    private static string Words(FirmwareFormat format) => format switch
+    {
+        FirmwareFormat.Bin => "raw binary",
+        FirmwareFormat.IntelHex => "Intel-HEX (BTC banks)",
+        _ => "vendor updater",
+    };
+
+    /// <summary>The root's --json option, read by name so these commands need no reference to it.</summary>
+    private static bool Json(ParseResult parse)
+    {
+        try
+        {
+            return parse.GetValue<bool>("--json");
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private static void WriteJson(TextWriter output, Action<Utf8JsonWriter> write)
+    {
+        using var stream = new MemoryStream();
+        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+            write(json);
+        output.WriteLine(Encoding.UTF8.GetString(stream.ToArray()));
+    }
+
+    /// <summary>Copies an existing file to FILE.bak (or FILE.bak.1, .2 … when taken) and returns the backup's path.</summary>
+    private static string Backup(string path)
+    {
+        var backup = path + ".bak";
+        for (var n = 1; File.Exists(backup); n++)
+            backup = path + ".bak." + n.ToString(CultureInfo.InvariantCulture);
+        try
+        {
+            File.Copy(path, backup);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new RecoveryKitException(FailureKind.FileError, "backup",
+                $"could not keep a backup of \"{path}\" as \"{backup}\" ({ex.Message})",
+                "Nothing was overwritten. Free space or write to another file with -o.", ex);
+        }
+        return backup;
+    }
+
+    private static void Write(string path, ReadOnlySpan<byte> bytes)
+    {
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Create, FileAccess.Write);
+            stream.Write(bytes);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new RecoveryKitException(FailureKind.FileError, "write-image",
+                $"could not write \"{path}\" ({ex.Message})", "Check the folder exists, is writable and has space.", ex);
+        }
+    }
+}

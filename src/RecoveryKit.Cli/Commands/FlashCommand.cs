@@ -1,0 +1,211 @@
+using System.CommandLine;
+using RecoveryKit.Ata;
+using RecoveryKit.Diagnostics;
+using RecoveryKit.Firmware;
+using RecoveryKit.MediaTek;
+using RecoveryKit.Profiles;
+
+namespace RecoveryKit.Cli.Commands;
+
+/// <summary><c>flash [POS] IMAGE</c>: vendor mode, chip ID, backup, differential write, verify, reset.</summary>
+internal static class FlashCommand
+{
+    public static Command Create(GlobalOptions options, Terminal terminal)
+    {
+        var args = new Argument<string[]>("position-and-image")
+        {
+            Description = "[POS] IMAGE: the drive's position (may be left out when there is exactly one optical drive) and the firmware file (.bin, .hex or vendor .exe).",
+            Arity = new ArgumentArity(1, 2),
+        };
+        var writeBoot = new Option<bool>("--write-bootcode") { Description = "Also rewrite the boot block when it differs (last and alone; asks twice). MtkFlash's /B meant binary format, not this." };
+        var chip = new Option<string?>("--flash-chip") { Description = "Use this flash chip from the chip table when the ID read is wrong or empty." };
+        var backup = new Option<string?>("--backup") { Description = "Where to save the backup of the whole flash (default: beside the image, NAME-backup-DATE.bin)." };
+        var profile = new Option<string?>("--profile") { Description = "Drive profile to use (default: from the image's identity)." };
+        var force = new Option<bool>("--force-model") { Description = "Flash even if the image's model differs from the drive's (logged)." };
+        var command = new Command("flash", "Write a firmware image to a MediaTek drive through vendor mode: backup first, only changed sectors, verified, boot block untouched unless asked.")
+        {
+            args, writeBoot, chip, backup, profile, force,
+        };
+        command.SetAction(parse =>
+        {
+            var values = parse.GetValue(args) ?? [];
+            var (position, imagePath) = values.Length == 2 ? (values[0], values[1]) : ((string?)null, values[0]);
+            using var log = SessionLog.Open(parse.GetValue(options.Log), "flash");
+            try
+            {
+                return Run(parse, options, terminal, log, position, imagePath, parse.GetValue(writeBoot), parse.GetValue(chip), parse.GetValue(backup), parse.GetValue(profile), parse.GetValue(force));
+            }
+            catch (RecoveryKitException ex)
+            {
+                log.Failed(ex.Failure);
+                terminal.Error.WriteLine($"Session log: {log.Path}");
+                throw;
+            }
+        });
+        return command;
+    }
+
+    private static int Run(ParseResult parse, GlobalOptions options, Terminal terminal, SessionLog log, string? position, string imagePath,
+        bool writeBootCode, string? chipName, string? backupPath, string? profileName, bool forceModel)
+    {
+        var yes = parse.GetValue(options.Yes);
+        log.Stage("start", $"RecoveryKit {typeof(FlashCommand).Assembly.GetName().Version} flash {position ?? "(auto)"} {imagePath} device={parse.GetValue(options.Device) ?? "auto"}");
+
+        // Load and check everything that needs no drive.
+        var image = LoadImage(terminal, log, imagePath);
+        var settings = new FlashSettings(yes, writeBootCode, chipName, backupPath, profileName, forceModel, ConfirmByModelName: false);
+        var (drive, _) = PickProfile(image, profileName);
+        if (!yes && !terminal.Interactive)
+            throw new RecoveryKitException(FailureKind.Cancelled, "confirm", "flashing needs a confirmation and nobody can answer (no terminal)",
+                "Add --yes to confirm from a script.");
+        using var session = DriveSession.Open(parse.GetValue(options.Device), position, parse.GetValue(options.Transcript));
+        terminal.Output.WriteLine($"Flashing {image.Identity.Display} ({Path.GetFileName(image.SourcePath)}) to {session.Where} as {drive.Name} on {session.Bench.Describe}");
+        log.Stage("position", session.Where);
+        return Execute(terminal, log, session, image, settings);
+    }
+
+    /// <summary>Reads the image and says what the reader decided (DOS path translated, other letter case used).</summary>
+    internal static FirmwareImage LoadImage(Terminal terminal, SessionLog log, string imagePath)
+    {
+        var image = FirmwareReader.Load(imagePath);
+        foreach (var note in image.Notes)
+            terminal.Output.WriteLine($"note: {note}");
+        log.Stage("image", $"{image.SourcePath} ({image.Format}, {image.SourceLocation}): {image.Identity.Display}, sha256 {image.Identity.Sha256}, boot block sha256 {image.Identity.BootBlockSha256}");
+        return image;
+    }
+
+    /// <summary>Runs a flash session on an open position and renders it; shared by 'flash' and 'unbrick'.</summary>
+    internal static int Execute(Terminal terminal, SessionLog log, DriveSession session, FirmwareImage image, FlashSettings settings)
+    {
+        var output = terminal.Output;
+        var yes = settings.Yes;
+        var (drive, family) = PickProfile(image, settings.Profile);
+        var chip = settings.Chip is null ? null : ProfileCatalog.FindChip(settings.Chip) ?? throw new RecoveryKitException(FailureKind.Usage, "flash-chip",
+            $"'{settings.Chip}' is not in the chip table", $"Use one of: {string.Join(", ", ProfileCatalog.Chips.Select(c => c.Name))}.");
+        var backup = settings.Backup ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(image.SourcePath)) ?? ".",
+            $"{Path.GetFileNameWithoutExtension(image.SourcePath)}-backup-{DateTime.Now:yyyyMMdd-HHmmss}.bin");
+        var confirmQuestion = settings.ConfirmByModelName
+            ? $"Type the drive's model name ({drive.Name}) to write it:"
+            : "Type YES to write it:";
+        var confirmAnswer = settings.ConfirmByModelName ? drive.Name : "YES";
+
+        using var cancel = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            e.Cancel = true;
+            cancel.Cancel();
+            terminal.Error.WriteLine("Ctrl-C: finishing the current sector, then stopping safely…");
+        };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            var lastBank = -1;
+            var lastDone = 0;
+            var request = new FlashRequest
+            {
+                Image = image.Data,
+                ImageName = Path.GetFileName(image.SourcePath),
+                Firmware = image,
+                KnownDrive = session.Probe?.Inquiry is { } q ? new DriveIdentity(q.Vendor, q.Product, q.Revision) : null,
+                ForceModel = settings.ForceModel,
+                Profile = drive,
+                Family = family,
+                ChipOverride = chip,
+                WriteBootCode = settings.WriteBootCode,
+                BackupPath = backup,
+                Confirm = yes ? null : plan =>
+                {
+                    output.WriteLine($"Plan: {FlashSession.Describe(plan)}; about {AtaHost.FormatTime(plan.Estimate(TimeSpan.FromMicroseconds(8)))} of drive time.");
+                    return string.Equals(terminal.Ask(confirmQuestion), confirmAnswer, StringComparison.OrdinalIgnoreCase);
+                },
+                ConfirmBootCode = yes ? null : plan => string.Equals(
+                    terminal.Ask("This rewrites the BOOT CODE: a power cut now leaves nothing to talk to. Type BOOTCODE to rewrite it:"), "BOOTCODE", StringComparison.Ordinal),
+                PowerCycle = (result, attempt) => PowerCycle(terminal, session, result, attempt),
+                Stages = new InlineProgress<StageEvent>(e =>
+                {
+                    output.WriteLine($"[{e.Stage}] {e.Message}");
+                    log.Stage(e.Stage, e.Message);
+                }),
+                Progress = new InlineProgress<FlashProgress>(p =>
+                {
+                    if (p.Stage == "done")
+                    {
+                        // One line per bank, printed when the bank is finished.
+                        if (lastBank >= 0 && p.Bank != lastBank)
+                            output.WriteLine($"  Bank {lastBank,2}: done ({lastDone}/{p.SectorsTotal} sectors written and verified)");
+                        lastBank = p.Bank;
+                        lastDone = p.SectorsDone;
+                        if (p.SectorsDone == p.SectorsTotal)
+                            output.WriteLine($"  Bank {p.Bank,2}: done ({p.SectorsDone}/{p.SectorsTotal} sectors written and verified)");
+                    }
+                    else if (p.Stage == "retry")
+                    {
+                        output.WriteLine($"  sector {p.Sector} did not verify; erasing and writing it again");
+                    }
+                }),
+                Cancel = cancel.Token,
+            };
+            var outcome = FlashSession.Run(session.Host, session.Device, session.Where, request);
+            output.WriteLine($"Done in {AtaHost.FormatTime(outcome.DeviceTime)} of drive time. Chip {outcome.Chip.Name}, {outcome.Report.Summary()}.");
+            output.WriteLine($"Backup of the old flash: {outcome.BackupPath}");
+            log.Stage("outcome", $"{outcome.Report.Summary()}; came back: {outcome.Outro.CameBack}");
+            output.WriteLine($"Session log: {log.Path}");
+            if (outcome.Outro.CameBack)
+            {
+                output.WriteLine($"The drive is back: {outcome.Outro.Inquiry!.Vendor} {outcome.Outro.Inquiry.Product} {outcome.Outro.Inquiry.Revision}.");
+                return 0;
+            }
+            terminal.Error.WriteLine($"error: outro: the flash holds the new image (verified), but {outcome.Outro.State}. Power-cycle the drive; if it still does not answer, the image may not suit this drive's boot code (try the vendor's updater once it enumerates).");
+            return (int)FailureKind.WriteFailed;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+
+    internal static (DriveProfile Drive, ImageFamily Family) PickProfile(FirmwareImage image, string? profileName)
+    {
+        DriveProfile? drive;
+        if (profileName is not null)
+        {
+            drive = ProfileCatalog.FindDrive(profileName) ?? throw new RecoveryKitException(FailureKind.Usage, "profile",
+                $"there is no drive profile '{profileName}'", $"Use one of: {string.Join(", ", ProfileCatalog.Drives.Select(d => d.Name))}.");
+        }
+        else
+        {
+            var family = image.Family ?? throw new RecoveryKitException(FailureKind.ImageRejected, "profile",
+                $"{Path.GetFileName(image.SourcePath)} carries no identity RecoveryKit knows ({image.Identity.Display})",
+                $"Name the drive with --profile ({string.Join(", ", ProfileCatalog.Drives.Select(d => d.Name))}) if you are sure the image is for it.");
+            drive = ProfileCatalog.Drives.FirstOrDefault(d => string.Equals(d.Family, family.Name, StringComparison.OrdinalIgnoreCase))
+                ?? throw new RecoveryKitException(FailureKind.ImageRejected, "profile", $"no drive profile uses the {family.Name} image family",
+                    "Name the drive with --profile.");
+        }
+        var imageFamily = ImageFamilies.Find(drive.Family) ?? throw new RecoveryKitException(FailureKind.Internal, "profile",
+            $"drive profile {drive.Name} names image family {drive.Family}, which families.json lacks", "Rebuild RecoveryKit from a clean checkout.");
+        return (drive, imageFamily);
+    }
+
+    private static bool PowerCycle(Terminal terminal, DriveSession session, IntroResult result, int attempt)
+    {
+        terminal.Output.WriteLine($"[vendor-intro] Status = {result.Status:X2} should be 70: {result.Advice}");
+        if (attempt > 3)
+            return false;
+        if (session.Position is { } position && session.Bench.TryPowerCycle(position))
+        {
+            terminal.Output.WriteLine($"[vendor-intro] power-cycled the drive (attempt {attempt}); resending the intro");
+            return true;
+        }
+        var answer = terminal.Ask("Power-cycle the drive now (unplug and replug its power connector), then press Enter to resend the intro, or Q to give up:");
+        return answer is not null && !answer.Equals("q", StringComparison.OrdinalIgnoreCase);
+    }
+}
+
+/// <summary>What the technician asked for, beyond the image and position.</summary>
+internal sealed record FlashSettings(bool Yes, bool WriteBootCode, string? Chip, string? Backup, string? Profile, bool ForceModel, bool ConfirmByModelName);
+
+/// <summary>An <see cref="IProgress{T}"/> that runs its handler on the reporting thread (no synchronisation context).</summary>
+internal sealed class InlineProgress<T>(Action<T> handler) : IProgress<T>
+{
+    public void Report(T value) => handler(value);
+}

@@ -1,0 +1,111 @@
+using RecoveryKit.Ata;
+using RecoveryKit.Diagnostics;
+
+namespace RecoveryKit.Cli;
+
+/// <summary>The bench, the picked position and its host, with the transcript wired in when asked for.</summary>
+internal sealed class DriveSession : IDisposable
+{
+    private readonly StreamWriter? _transcriptFile;
+    private readonly RegisterTranscript? _transcript;
+
+    private DriveSession(IBench bench, BenchChannel channel, DeviceSelect device, DevicePosition? position, string where, StreamWriter? transcriptFile, ProbeResult? probe)
+    {
+        Bench = bench;
+        Channel = channel;
+        Device = device;
+        Position = position;
+        Where = where;
+        _transcriptFile = transcriptFile;
+        Probe = probe;
+        IAtaRegisters regs = channel.Registers;
+        if (transcriptFile is not null)
+        {
+            _transcript = new RegisterTranscript(regs, transcriptFile);
+            regs = _transcript;
+        }
+        Host = new AtaHost(regs);
+    }
+
+    public IBench Bench { get; }
+    public BenchChannel Channel { get; }
+    public DeviceSelect Device { get; }
+    public DevicePosition? Position { get; }
+    public string Where { get; }
+    public AtaHost Host { get; }
+
+    /// <summary>What a scan saw at the position, when the position was found by scanning.</summary>
+    public ProbeResult? Probe { get; }
+
+    /// <summary>
+    /// Opens the bench and picks the position: the one named, or — when none is named — the only optical drive a
+    /// scan finds (more than one, or none, is a usage error listing what is there).
+    /// </summary>
+    public static DriveSession Open(string? device, string? position, string? transcriptPath)
+    {
+        var bench = Backends.Open(device);
+        try
+        {
+            BenchChannel channel;
+            DeviceSelect select;
+            DevicePosition? legacy;
+            ProbeResult? probe = null;
+            if (position is null)
+            {
+                var reports = BenchScanner.Scan(bench);
+                var drives = reports.Where(r => r.Probe.CanBeFlashed).ToList();
+                if (drives.Count != 1)
+                {
+                    var listing = string.Join("; ", reports.Select(r => $"{(r.Position is { } p ? ((int)p).ToString(System.Globalization.CultureInfo.InvariantCulture) : "-")} {r.Where}: {r.Probe.Model ?? r.Probe.Class.ToString()}"));
+                    throw new RecoveryKitException(drives.Count == 0 ? FailureKind.NoDevice : FailureKind.Usage, "position",
+                        drives.Count == 0 ? $"no optical drive found ({listing})" : $"{drives.Count} optical drives found, so the position must be named ({listing})",
+                        drives.Count == 0 ? "Check cables and power, power-cycle the drive and run 'scan'; a BIOS that hangs at POST with the dead drive: set its channel to None and hot-plug the cable after boot." : PositionSpec.Help);
+                }
+                var pick = drives[0];
+                channel = pick.Channel;
+                select = pick.Probe.Device;
+                legacy = pick.Position;
+                probe = pick.Probe;
+            }
+            else
+            {
+                var spec = PositionSpec.Parse(position);
+                if (spec.Kind is PositionSpecKind.Sg or PositionSpecKind.Pci)
+                    throw new RecoveryKitException(FailureKind.Usage, "position", $"'{position}' cannot be used for vendor mode on this backend",
+                        "Vendor mode needs the task-file registers: name the position as 1-4 or port:BASE:master|slave.");
+                channel = bench.Channels.FirstOrDefault(c => c.Registers.Address.CommandBase == spec.PortBase)
+                    ?? throw new RecoveryKitException(FailureKind.NoDevice, "position", $"{bench.Describe} has no channel at 0x{spec.PortBase:X3}",
+                        $"Channels here: {string.Join(", ", bench.Channels.Select(c => $"{c.Name} 0x{c.Registers.Address.CommandBase:X3}"))}.");
+                select = spec.Device;
+                legacy = spec.Legacy;
+            }
+            var where = $"{(legacy is { } lp ? $"position {(int)lp} ({lp.Words()}, " : $"{channel.Name} {(select == DeviceSelect.Master ? "master" : "slave")} (")}0x{channel.Registers.Address.CommandBase:X3})";
+            StreamWriter? file = null;
+            if (transcriptPath is not null)
+            {
+                try
+                {
+                    file = new StreamWriter(transcriptPath, append: false) { AutoFlush = false };
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    throw new RecoveryKitException(FailureKind.FileError, "transcript", $"cannot write the transcript {transcriptPath}: {ex.Message}",
+                        "Give a writable path with --transcript.", ex);
+                }
+            }
+            return new DriveSession(bench, channel, select, legacy, where, file, probe);
+        }
+        catch
+        {
+            bench.Dispose();
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        _transcript?.Dispose();
+        _transcriptFile?.Dispose();
+        Bench.Dispose();
+    }
+}

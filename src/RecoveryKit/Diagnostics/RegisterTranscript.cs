@@ -1,0 +1,156 @@
+using System.Globalization;
+using RecoveryKit.Ata;
+
+namespace RecoveryKit.Diagnostics;
+
+/// <summary>One register access: direction, I/O port, value (a byte, or a word on the data port).</summary>
+public readonly record struct RegisterAccess(bool IsWrite, int Port, ushort Value, bool IsWord)
+{
+    /// <summary>"W 1F6 A0", "R 1F7 70", "R 1F0 1234" (port and value in hex).</summary>
+    public override string ToString() =>
+        $"{(IsWrite ? 'W' : 'R')} {Port:X3} {(IsWord ? Value.ToString("X4", CultureInfo.InvariantCulture) : Value.ToString("X2", CultureInfo.InvariantCulture))}";
+
+    public static bool TryParse(string line, out RegisterAccess access)
+    {
+        access = default;
+        var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length != 3 || parts[0] is not ("W" or "R"))
+            return false;
+        if (!int.TryParse(parts[1], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var port)
+            || !ushort.TryParse(parts[2], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var value)
+            || parts[2].Length is not (2 or 4))
+            return false;
+        access = new RegisterAccess(parts[0] == "W", port, value, parts[2].Length == 4);
+        return true;
+    }
+}
+
+/// <summary>
+/// Records every register access that crosses the seam (--transcript), for real ports and the emulator alike,
+/// one per line in the format <see cref="RegisterAccess"/> prints and <see cref="Replay"/> reads back.
+/// </summary>
+public sealed class RegisterTranscript : IAtaRegisters, IDisposable
+{
+    private readonly IAtaRegisters _inner;
+    private readonly TextWriter? _writer;
+    private readonly List<RegisterAccess>? _memory;
+
+    /// <summary>Records to a text writer (a file), or to memory when <paramref name="writer"/> is null.</summary>
+    public RegisterTranscript(IAtaRegisters inner, TextWriter? writer)
+    {
+        _inner = inner;
+        _writer = writer;
+        _memory = writer is null ? [] : null;
+    }
+
+    /// <summary>What was recorded, when recording to memory.</summary>
+    public IReadOnlyList<RegisterAccess> Accesses => _memory ?? [];
+
+    public ChannelAddress Address => _inner.Address;
+
+    public IClock Clock => _inner.Clock;
+
+    private void Log(bool write, int port, ushort value, bool word)
+    {
+        var access = new RegisterAccess(write, port, value, word);
+        if (_memory is not null)
+            _memory.Add(access);
+        else
+            _writer!.WriteLine(access.ToString());
+    }
+
+    public byte Read(TaskFileRegister register)
+    {
+        var value = _inner.Read(register);
+        Log(false, Address.CommandBase + (int)register, value, false);
+        return value;
+    }
+
+    public void Write(TaskFileRegister register, byte value)
+    {
+        Log(true, Address.CommandBase + (int)register, value, false);
+        _inner.Write(register, value);
+    }
+
+    public byte ReadAlternateStatus()
+    {
+        var value = _inner.ReadAlternateStatus();
+        Log(false, Address.ControlBase, value, false);
+        return value;
+    }
+
+    public void WriteDeviceControl(byte value)
+    {
+        Log(true, Address.ControlBase, value, false);
+        _inner.WriteDeviceControl(value);
+    }
+
+    public ushort ReadData()
+    {
+        var value = _inner.ReadData();
+        Log(false, Address.CommandBase, value, true);
+        return value;
+    }
+
+    public void WriteData(ushort value)
+    {
+        Log(true, Address.CommandBase, value, true);
+        _inner.WriteData(value);
+    }
+
+    public void ReadData(Span<ushort> words)
+    {
+        _inner.ReadData(words);
+        foreach (var w in words)
+            Log(false, Address.CommandBase, w, true);
+    }
+
+    public void WriteData(ReadOnlySpan<ushort> words)
+    {
+        foreach (var w in words)
+            Log(true, Address.CommandBase, w, true);
+        _inner.WriteData(words);
+    }
+
+    public void Dispose() => _writer?.Flush();
+
+    /// <summary>
+    /// Replays a transcript's accesses against a channel (writes are written, reads are read and compared);
+    /// returns the accesses whose read value differed. Lines that are not accesses are skipped.
+    /// </summary>
+    public static IReadOnlyList<(RegisterAccess Expected, ushort Actual)> Replay(IEnumerable<string> lines, IAtaRegisters channel)
+    {
+        var differences = new List<(RegisterAccess, ushort)>();
+        var a = channel.Address;
+        foreach (var line in lines)
+        {
+            if (!RegisterAccess.TryParse(line.Trim(), out var access))
+                continue;
+            if (access.Port == a.ControlBase)
+            {
+                if (access.IsWrite)
+                    channel.WriteDeviceControl((byte)access.Value);
+                else if (channel.ReadAlternateStatus() is var s && s != access.Value)
+                    differences.Add((access, s));
+                continue;
+            }
+            var offset = access.Port - a.CommandBase;
+            if (offset is < 0 or > 7)
+                continue;
+            if (offset == 0)
+            {
+                if (access.IsWrite)
+                    channel.WriteData(access.Value);
+                else if (channel.ReadData() is var w && w != access.Value)
+                    differences.Add((access, w));
+                continue;
+            }
+            var register = (TaskFileRegister)offset;
+            if (access.IsWrite)
+                channel.Write(register, (byte)access.Value);
+            else if (channel.Read(register) is var v && v != access.Value)
+                differences.Add((access, v));
+        }
+        return differences;
+    }
+}

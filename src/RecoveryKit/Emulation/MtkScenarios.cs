@@ -1,0 +1,103 @@
+using RecoveryKit.Ata;
+using RecoveryKit.Firmware;
+using RecoveryKit.Profiles;
+
+namespace RecoveryKit.Emulation;
+
+/// <summary>How to build one virtual MediaTek drive.</summary>
+/// <param name="Profile">Drive profile name in drives.json.</param>
+/// <param name="Chip">Flash chip name in chips.json.</param>
+/// <param name="OldRevision">The revision in the flash now.</param>
+/// <param name="NewRevision">The revision of the image that recovers it.</param>
+/// <param name="Damage">How the flash is damaged (null: a healthy drive).</param>
+/// <param name="Seed">Seed of the synthetic images.</param>
+public sealed record MtkDriveSetup(string Profile, string Chip, string OldRevision, string NewRevision, Corruption? Damage, int Seed)
+{
+    public DriveProfile DriveProfile => ProfileCatalog.FindDrive(Profile) ?? throw new InvalidOperationException($"no drive profile {Profile}");
+
+    public ImageFamily Family => ImageFamilies.Find(DriveProfile.Family) ?? throw new InvalidOperationException($"no image family {DriveProfile.Family}");
+
+    public ChipSpec ChipSpec => ProfileCatalog.FindChip(Chip) ?? throw new InvalidOperationException($"no chip {Chip}");
+
+    /// <summary>The image that recovers this drive: same boot block as the drive's, the new revision.</summary>
+    public byte[] RecoveryImage() => SyntheticImage.Build(Family, ChipSpec.SizeBytes, NewRevision, Seed);
+
+    /// <summary>What the drive's flash holds at the start.</summary>
+    public byte[] InitialFlash()
+    {
+        var old = SyntheticImage.Build(Family, ChipSpec.SizeBytes, OldRevision, Seed);
+        return Damage is { } damage ? SyntheticImage.Corrupt(old, damage, Seed, Family.BootBlock) : old;
+    }
+
+    /// <summary>Builds the drive on <paramref name="clock"/>.</summary>
+    public VirtualMtkDrive Create(VirtualClock clock, MtkFaultPlan? faults = null, ReadOnlySpan<byte> flash = default)
+    {
+        var family = Family;
+        var model = new FlashChipModel(ChipSpec, clock, flash.IsEmpty ? InitialFlash() : flash);
+        var profile = DriveProfile;
+        var boot = new DriveIdentityStrings(profile.Vendor, profile.Products[0], "    ", "MTKBOOT0001");
+        return new VirtualMtkDrive(profile, model,
+            image => family.Validity.IsValid(image.Span),
+            image =>
+            {
+                var id = ImageIdentity.Of(image.Span);
+                return id.Model is null ? null : new DriveIdentityStrings(id.Vendor ?? profile.Vendor, id.Model, id.Revision ?? "????", "MTK" + Seed.ToString("D8", System.Globalization.CultureInfo.InvariantCulture));
+            },
+            boot, faults);
+    }
+}
+
+/// <summary>Built-in MediaTek scenarios: the practice drives and what the end-to-end tests use.</summary>
+public static class MtkScenarios
+{
+    /// <summary>The setup behind each MediaTek scenario name.</summary>
+    public static IReadOnlyDictionary<string, (MtkDriveSetup Setup, DevicePosition Position)> Setups { get; } =
+        new Dictionary<string, (MtkDriveSetup, DevicePosition)>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["dead-ldw411s"] = (new MtkDriveSetup("LDW-411S", "SST39VF080", "FS0F", "FS0J", Corruption.HalfWritten, 411), DevicePosition.SecondaryMaster),
+            ["dead-sohw832s-slave"] = (new MtkDriveSetup("SOHW-832S", "Am29F080B", "VS08", "VS0C", Corruption.ErasedSector, 832), DevicePosition.SecondarySlave),
+            ["dead-ltr52327s"] = (new MtkDriveSetup("LTR-52327S", "SST39SF040", "QS0A", "QS0C", Corruption.BitFlip, 52327), DevicePosition.PrimarySlave),
+            ["power-cycle-ldw411s"] = (new MtkDriveSetup("LDW-411S", "SST39VF080", "FS0F", "FS0J", Corruption.HalfWritten, 4111), DevicePosition.SecondaryMaster),
+            ["update-ldw411s"] = (new MtkDriveSetup("LDW-411S", "SST39VF080", "FS0F", "FS0J", null, 411), DevicePosition.SecondaryMaster),
+        };
+
+    internal static IEnumerable<SimScenario> All()
+    {
+        yield return new SimScenario("dead-ldw411s",
+            "a Lite-On LDW-411S left dead by a half-written flash, alone on secondary master; a hard disk on primary master",
+            () => Build("dead-ldw411s", null), "dead-ldw411s");
+        yield return new SimScenario("dead-sohw832s-slave",
+            "a dead Lite-On SOHW-832S (64 KiB-sector flash, one sector never programmed) on secondary slave behind a healthy DVD drive; a hard disk on primary master",
+            () => Build("dead-sohw832s-slave", null), "dead-sohw832s-slave");
+        yield return new SimScenario("dead-ltr52327s",
+            "a Lite-On LTR-52327S CD-RW (512 KiB flash) with one bad bit, on primary slave behind a hard disk",
+            () => Build("dead-ltr52327s", null), "dead-ltr52327s");
+        yield return new SimScenario("power-cycle-ldw411s",
+            "a dead LDW-411S that answers the intro only after being power-cycled ('Status = 80 should be 70')",
+            () => Build("power-cycle-ldw411s", new MtkFaultPlan { IntroIgnoredUntilPowerCycles = 1 }), "power-cycle-ldw411s");
+        yield return new SimScenario("update-ldw411s",
+            "a working LDW-411S on FS0F to be updated to FS0J (a few banks differ)",
+            () => Build("update-ldw411s", null), "update-ldw411s");
+    }
+
+    /// <summary>Builds a scenario's bench, optionally with faults.</summary>
+    public static SimBench Build(string name, MtkFaultPlan? faults)
+    {
+        var (setup, position) = Setups[name];
+        var clock = new VirtualClock();
+        var drive = setup.Create(clock, faults);
+        VirtualDevice? pm = SimScenarios.HardDisk(), ps = null, sm = null, ss = null;
+        if (name == "dead-sohw832s-slave")
+            sm = new VirtualAtapiDrive(new DriveIdentityStrings("HL-DT-ST", "DVD-ROM GDR8163B", "0L23", "K2B4A0G3012"));
+        switch (position)
+        {
+            case DevicePosition.PrimaryMaster: pm = drive; break;
+            case DevicePosition.PrimarySlave: ps = drive; break;
+            case DevicePosition.SecondaryMaster: sm = drive; break;
+            default: ss = drive; break;
+        }
+        return new SimBench(name, clock,
+            new VirtualChannel(clock, ChannelAddress.Primary, pm, ps),
+            new VirtualChannel(clock, ChannelAddress.Secondary, sm, ss));
+    }
+}
