@@ -29,14 +29,22 @@ public enum UnusableControllerKind
 /// <param name="OwnerDriver">Kernel driver bound to the controller and driving this channel, or null when it is free.</param>
 /// <param name="AtaPort">libata port number N of "ataN" for this channel, when libata drives it.</param>
 /// <param name="DisabledOnCommandLine">The kernel command line holds libata.force=N:disable for this port, so libata leaves its devices alone.</param>
+/// <param name="PortClaimant">
+/// With no driver bound to the PCI device: a kernel driver that still holds the channel's ports in /proc/ioports
+/// (pata_legacy, ide-generic, an old IDE driver), else null.
+/// </param>
 public sealed record IdeChannel(
-    string Controller, int Index, ChannelAddress Address, ChannelMode Mode, string? OwnerDriver, int? AtaPort, bool DisabledOnCommandLine = false)
+    string Controller, int Index, ChannelAddress Address, ChannelMode Mode, string? OwnerDriver, int? AtaPort,
+    bool DisabledOnCommandLine = false, string? PortClaimant = null)
 {
     /// <summary>"primary" or "secondary".</summary>
     public string Name => Index == 0 ? "primary" : "secondary";
 
     /// <summary>A kernel driver drives this channel (and it was not released with libata.force=N:disable).</summary>
-    public bool IsKernelOwned => OwnerDriver is not null && !DisabledOnCommandLine;
+    public bool IsKernelOwned => (OwnerDriver is not null && !DisabledOnCommandLine) || PortClaimant is not null;
+
+    /// <summary>The driver to name in messages: the bound PCI driver, else the port claimant.</summary>
+    private string? Owner => OwnerDriver is not null && !DisabledOnCommandLine ? OwnerDriver : PortClaimant;
 
     /// <summary>MtkFlash positions 1–4 on this channel; empty for native-mode channels (MtkFlash only knew the legacy ports).</summary>
     public IReadOnlyList<DevicePosition> Positions => Mode == ChannelMode.Legacy
@@ -50,6 +58,8 @@ public sealed record IdeChannel(
         {
             if (!IsKernelOwned)
                 return null;
+            if (OwnerDriver is null || DisabledOnCommandLine)
+                return $"unload it as root with modprobe -r {PortClaimant} (see /proc/ioports), or boot without it (RecoveryKit stick)";
             var unbind = $"echo {Controller} > /sys/bus/pci/drivers/{OwnerDriver}/unbind (this detaches both channels of the controller)";
             return AtaPort is int n
                 ? $"boot with libata.force={n}:disable on the kernel command line (ata{n} is this channel), or unbind the driver as root: {unbind}"
@@ -65,11 +75,11 @@ public sealed record IdeChannel(
     {
         if (!IsKernelOwned || forceKernelOwned)
             return;
-        var port = AtaPort is int n ? $" as ata{n}" : "";
+        var port = AtaPort is int n && OwnerDriver is not null && !DisabledOnCommandLine ? $" as ata{n}" : "";
         throw new RecoveryKitException(
             FailureKind.Environment,
             "discovery",
-            $"the kernel driver {OwnerDriver} owns the {Name} channel {Address} of {Controller}{port}; raw register access would race it",
+            $"the kernel driver {Owner} owns the {Name} channel {Address} of {Controller}{port}; raw register access would race it",
             char.ToUpperInvariant(Remedy![0]) + Remedy[1..] + ". Or pass --force-kernel-owned if you know the channel is idle");
     }
 
@@ -84,7 +94,7 @@ public sealed record IdeChannel(
     }
 
     public override string ToString() =>
-        $"{Controller} {Name} {Address} {Mode.ToString().ToLowerInvariant()}" + (OwnerDriver is null ? ", free"
+        $"{Controller} {Name} {Address} {Mode.ToString().ToLowerInvariant()}" + (PortClaimant is not null ? $", ports held by {PortClaimant}" : "") + (OwnerDriver is null ? ", free"
             : $", {(DisabledOnCommandLine ? "released by libata.force from" : "owned by")} {OwnerDriver}" + (AtaPort is int n ? $" (ata{n})" : ""));
 }
 

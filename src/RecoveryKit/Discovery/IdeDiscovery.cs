@@ -21,6 +21,7 @@ public static class IdeDiscovery
         var pciDevices = Path.Combine(root, "sys", "bus", "pci", "devices");
         var ataPorts = ReadAtaPorts(Path.Combine(root, "sys", "class", "ata_port"));
         var disabledPorts = ParseLibataForceDisabled(ReadText(Path.Combine(root, "proc", "cmdline")));
+        var ioports = ParseIoPorts(ReadText(Path.Combine(root, "proc", "ioports")));
         var controllers = new List<IdeController>();
         var notes = new List<ControllerNote>();
 
@@ -37,7 +38,7 @@ public static class IdeDiscovery
             switch (classCode >> 8)
             {
                 case 0x0101:
-                    controllers.Add(ReadIdeController(devicePath, bdf, classCode, driver, ataPorts, disabledPorts, notes));
+                    controllers.Add(ReadIdeController(devicePath, bdf, classCode, driver, ataPorts, disabledPorts, ioports, notes));
                     break;
                 case 0x0106:
                     notes.Add(new ControllerNote(bdf, classCode, UnusableControllerKind.Ahci, driver,
@@ -77,6 +78,48 @@ public static class IdeDiscovery
         return result;
     }
 
+    /// <summary>One line of /proc/ioports: "  01f0-01f7 : ata_piix" (nesting by indentation is not needed here).</summary>
+    public readonly record struct IoPortRange(uint Start, uint End, string Name);
+
+    /// <summary>Parses /proc/ioports. As non-root every range reads 0000-0000; such lines are kept and simply match nothing useful.</summary>
+    public static IReadOnlyList<IoPortRange> ParseIoPorts(string? text)
+    {
+        var result = new List<IoPortRange>();
+        if (string.IsNullOrEmpty(text))
+            return result;
+        foreach (var raw in text.Split('\n'))
+        {
+            var line = raw.Trim();
+            var colon = line.IndexOf(" : ", StringComparison.Ordinal);
+            var dash = line.IndexOf('-');
+            if (colon < 0 || dash < 0 || dash > colon)
+                continue;
+            if (ParseHex(line[..dash]) is not ulong start || ParseHex(line[(dash + 1)..colon]) is not ulong end)
+                continue;
+            result.Add(new IoPortRange((uint)start, (uint)end, line[(colon + 3)..].Trim()));
+        }
+        return result;
+    }
+
+    /// <summary>A driver name holding any of the channel's ports; PCI bus windows and BAR placeholders (named by BDF) are not drivers.</summary>
+    private static string? Claimant(IReadOnlyList<IoPortRange> ioports, ChannelAddress address)
+    {
+        foreach (var r in ioports)
+        {
+            var overlaps = (r.Start <= address.CommandBase + 7u && r.End >= address.CommandBase)
+                || (r.Start <= address.ControlBase && r.End >= address.ControlBase);
+            if (!overlaps || r.End - r.Start > 0xFF || r.Start == 0 && r.End == 0)
+                continue;
+            if (r.Name.StartsWith("PCI ", StringComparison.Ordinal) || LooksLikePciAddress(r.Name))
+                continue;
+            return r.Name;
+        }
+        return null;
+    }
+
+    private static bool LooksLikePciAddress(string name) =>
+        name.Length == 12 && name[4] == ':' && name[7] == ':' && name[10] == '.';
+
     private static string? ReadText(string path)
     {
         try
@@ -92,7 +135,8 @@ public static class IdeDiscovery
     private static string DriverWords(string? driver) => driver is null ? "" : $" (driver {driver})";
 
     private static IdeController ReadIdeController(
-        string devicePath, string bdf, uint classCode, string? driver, IReadOnlyList<(int Number, string Target)> ataPorts, IReadOnlySet<int> disabledPorts, List<ControllerNote> notes)
+        string devicePath, string bdf, uint classCode, string? driver, IReadOnlyList<(int Number, string Target)> ataPorts, IReadOnlySet<int> disabledPorts,
+        IReadOnlyList<IoPortRange> ioports, List<ControllerNote> notes)
     {
         var progIf = (byte)classCode;
         var vendor = (ushort)(ReadHex(Path.Combine(devicePath, "vendor")) ?? 0);
@@ -127,7 +171,9 @@ public static class IdeDiscovery
 
             int? ataPort = driver is not null && index < ports.Count ? ports[index] : null;
             var released = ataPort is int n && disabledPorts.Contains(n);
-            channels.Add(new IdeChannel(bdf, index, address, native ? ChannelMode.Native : ChannelMode.Legacy, driver, ataPort, released));
+            // Without a bound PCI driver, a driver may still hold the ports themselves (pata_legacy, ide-generic).
+            var claimant = driver is null ? Claimant(ioports, address) : null;
+            channels.Add(new IdeChannel(bdf, index, address, native ? ChannelMode.Native : ChannelMode.Legacy, driver, ataPort, released, claimant));
         }
         return new IdeController(bdf, classCode, vendor, device, driver, channels);
     }

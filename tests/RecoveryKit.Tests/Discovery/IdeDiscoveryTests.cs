@@ -186,3 +186,48 @@ public class IdeDiscoveryTests
     public void Libata_force_disable_entries_are_read_per_port(string cmdline, int[] expected) =>
         Assert.Equal(expected.Order(), IdeDiscovery.ParseLibataForceDisabled(cmdline).Order());
 }
+
+public class IoPortClaimTests
+{
+    [Fact]
+    public void A_driver_holding_the_legacy_ports_without_a_pci_binding_owns_the_channel()
+    {
+        using var sysfs = SysfsFixture.Load("legacy-claimed");
+        var report = IdeDiscovery.Scan(sysfs.Root);
+
+        var controller = Assert.Single(report.Controllers);
+        Assert.Null(controller.Driver);
+        Assert.Equal("pata_legacy", controller.Channels[0].PortClaimant);
+        Assert.True(controller.Channels[0].IsKernelOwned);
+        Assert.Null(controller.Channels[1].PortClaimant);
+        Assert.False(controller.Channels[1].IsKernelOwned);
+
+        var e = Assert.Throws<RecoveryKitException>(() => report.SelectLegacy(DevicePosition.PrimaryMaster, false));
+        Assert.Equal(FailureKind.Environment, e.Failure.Kind);
+        Assert.Contains("pata_legacy owns the primary channel 0x1F0/0x3F6", e.Failure.Cause);
+        Assert.Contains("modprobe -r pata_legacy", e.Failure.Advice);
+        Assert.Equal(ChannelAddress.Secondary, report.SelectLegacy(DevicePosition.SecondaryMaster, false).Address);
+    }
+
+    [Fact]
+    public void Ioports_of_a_bound_driver_do_not_change_the_libata_remedy()
+    {
+        using var sysfs = SysfsFixture.Load("piix-legacy");
+        var channel = IdeDiscovery.Scan(sysfs.Root).Channels.First();
+        Assert.Null(channel.PortClaimant);
+        Assert.Contains("libata.force=1:disable", channel.Remedy);
+    }
+
+    [Fact]
+    public void Ioports_lines_are_parsed_with_their_nesting_ignored()
+    {
+        var ranges = IdeDiscovery.ParseIoPorts("0000-0cf7 : PCI Bus 0000:00\n  01f0-01f7 : 0000:00:01.1\n    01f0-01f7 : ata_piix\nbogus line\n");
+        Assert.Equal(
+            [
+                new IdeDiscovery.IoPortRange(0x0000, 0x0CF7, "PCI Bus 0000:00"),
+                new IdeDiscovery.IoPortRange(0x01F0, 0x01F7, "0000:00:01.1"),
+                new IdeDiscovery.IoPortRange(0x01F0, 0x01F7, "ata_piix"),
+            ],
+            ranges);
+    }
+}
