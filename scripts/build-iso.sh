@@ -60,12 +60,13 @@ if [ -z "$KERNEL_PKG" ]; then
         | awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }')
     [ -n "$KERNEL_PKG" ] || die "cannot resolve linux-image-amd64 (run apt-get update?)"
 fi
-deb=$(ls "$CACHE/${KERNEL_PKG}_"*_amd64.deb 2>/dev/null | sort -V | tail -n 1 || true)
+newest_deb() { find "$CACHE" -maxdepth 1 -name "${KERNEL_PKG}_*_amd64.deb" | sort -V | tail -n 1; }
+deb=$(newest_deb)
 if [ -z "$deb" ]; then
     log "downloading $KERNEL_PKG with apt-get download"
     # apt's _apt sandbox user cannot write into build/; the download itself is the same.
-    (cd "$CACHE" && apt-get download "$KERNEL_PKG" 2>&1 | grep -v 'unsandboxed as root' || true)
-    deb=$(ls "$CACHE/${KERNEL_PKG}_"*_amd64.deb 2>/dev/null | sort -V | tail -n 1 || true)
+    (cd "$CACHE" && { apt-get download "$KERNEL_PKG" 2>&1 | grep -v 'unsandboxed as root'; } ) || true
+    deb=$(newest_deb)
     [ -n "$deb" ] || die "apt-get download $KERNEL_PKG failed"
 fi
 log "kernel package: ${deb#"$ROOT"/}"
@@ -78,8 +79,8 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$(basename "$deb")" ]; then
     dpkg-deb -x "$deb" "$KROOT"
     basename "$deb" > "$stamp"
 fi
-KVER=$(ls "$KROOT/lib/modules" | head -n 1)
-[ -n "$KVER" ] && [ -f "$KROOT/boot/vmlinuz-$KVER" ] || die "no kernel in $deb"
+KVER=$(find "$KROOT/lib/modules" -mindepth 1 -maxdepth 1 -printf '%f\n' | head -n 1)
+if [ -z "$KVER" ] || [ ! -f "$KROOT/boot/vmlinuz-$KVER" ]; then die "no kernel in $deb"; fi
 depmod -b "$KROOT" "$KVER"
 log "kernel $KVER"
 

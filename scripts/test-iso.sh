@@ -81,7 +81,8 @@ make_data_stick() {
 }
 
 # ======================================================================= one boot
-# Sets VERDICT and REASONS.
+# Sets VERDICT, REASONS, NOTES and SECONDS_TAKEN.
+# shellcheck disable=SC2054  # commas inside QEMU option values, not array separators
 run_combo() {
     local combo=$1 machine firmware media log data=
     machine=${combo%%-*}
@@ -94,7 +95,9 @@ run_combo() {
         -vga std -no-reboot -monitor none -serial "file:$log"
         -smbios type=1,serial=rk-test)
     if [ "$firmware" = uefi ]; then
-        [ -f "$OVMF_CODE" ] && [ -f "$OVMF_VARS" ] || { VERDICT=FAIL; REASONS="OVMF missing (apt-get install ovmf)"; return; }
+        if [ ! -f "$OVMF_CODE" ] || [ ! -f "$OVMF_VARS" ]; then
+            VERDICT=FAIL; REASONS="OVMF missing (apt-get install ovmf)"; SECONDS_TAKEN=0; return
+        fi
         cp "$OVMF_VARS" "$OUT/$combo.vars.fd"
         args+=(-drive "if=pflash,format=raw,unit=0,readonly=on,file=$OVMF_CODE"
                -drive "if=pflash,format=raw,unit=1,file=$OUT/$combo.vars.fd")
