@@ -66,6 +66,8 @@ internal sealed class PortBench : IBench
         }
         if (report.Controllers.Count == 0 && report.Notes.Any(n => n.Kind == UnusableControllerKind.Ahci))
             notes.Add("AHCI: no task-file registers — raw mode needs an IDE/legacy SATA mode or a PATA port; healthy drives are still listed through the kernel (SG_IO).");
+        if (channels.Count == 0 && notes.Count == 0)
+            notes.Add("no IDE controller with task-file registers was found (sysfs lists no PCI class 0101 device): raw mode needs a PATA port or SATA in IDE/legacy mode.");
         return new PortBench("this PC's IDE ports", channels, notes, open);
     }
 

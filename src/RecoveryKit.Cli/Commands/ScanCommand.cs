@@ -15,7 +15,7 @@ internal static class ScanCommand
             using var bench = Backends.Open(parse.GetValue(options.Device));
             var reports = BenchScanner.Scan(bench);
             var notes = bench is PortBench ports ? ports.Notes : [];
-            var kernel = bench is PortBench ? KernelDrives() : [];
+            IReadOnlyList<KernelDrive> kernel = bench is PortBench ? KernelDrives() : [];
             if (parse.GetValue(options.Json))
                 WriteJson(output, bench, reports, notes, kernel);
             else
@@ -34,21 +34,43 @@ internal static class ScanCommand
         _ => "unknown",
     };
 
-    /// <summary>Drives the kernel still sees (healthy ones), through SG_IO; a dead drive the kernel dropped has no node.</summary>
-    private static IReadOnlyList<RecoveryKit.Discovery.OpticalDrive> KernelDrives()
+    /// <summary>A drive the kernel still sees (a healthy one), with its serial when ATA PASS-THROUGH(16) gives it.</summary>
+    internal sealed record KernelDrive(RecoveryKit.Discovery.OpticalDrive Drive, string? Serial);
+
+    /// <summary>Drives the kernel still sees, through SG_IO; a dead drive the kernel dropped has no node at all.</summary>
+    private static IReadOnlyList<KernelDrive> KernelDrives()
     {
+        if (!OperatingSystem.IsLinux())
+            return [];
+        IReadOnlyList<RecoveryKit.Discovery.OpticalDrive> drives;
         try
         {
-            return RecoveryKit.Discovery.OpticalDriveDiscovery.Scan();
+            drives = RecoveryKit.Discovery.OpticalDriveDiscovery.Scan();
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             return [];
         }
+        var result = new List<KernelDrive>();
+        foreach (var drive in drives)
+        {
+            string? serial = null;
+            try
+            {
+                using var sg = RecoveryKit.Transports.Linux.SgIoTransport.Open(drive.GenericDevice);
+                serial = RecoveryKit.Transports.AtaPassThrough.IdentifyPacketDevice(sg, out _)?.Serial;
+            }
+            catch (RecoveryKit.Diagnostics.RecoveryKitException)
+            {
+                // Listed without a serial: the node could not be opened or the bridge passes no ATA commands.
+            }
+            result.Add(new KernelDrive(drive, serial));
+        }
+        return result;
     }
 
     private static void WriteTable(TextWriter output, IBench bench, IReadOnlyList<PositionReport> reports,
-        IReadOnlyList<string> notes, IReadOnlyList<RecoveryKit.Discovery.OpticalDrive> kernel)
+        IReadOnlyList<string> notes, IReadOnlyList<KernelDrive> kernel)
     {
         output.WriteLine($"Scanned {bench.Describe}:");
         output.WriteLine($"{"POS",-4} {"WHERE",-26} {"WHAT",-22} {"MODEL",-28} {"REV",-5} STATE");
@@ -59,8 +81,8 @@ internal static class ScanCommand
         }
         foreach (var note in notes)
             output.WriteLine($"note: {note}");
-        foreach (var drive in kernel)
-            output.WriteLine($"kernel: {drive.GenericDevice}{(drive.BlockDevice is null ? "" : $" ({drive.BlockDevice})")}: {drive.Vendor} {drive.Model} {drive.Revision} (healthy drive, reachable through SG_IO)");
+        foreach (var (drive, serial) in kernel)
+            output.WriteLine($"kernel: {drive.GenericDevice}{(drive.BlockDevice is null ? "" : $" ({drive.BlockDevice})")}: {drive.Vendor} {drive.Model} {drive.Revision}{(serial is null ? "" : $", serial {serial}")} (healthy drive, reachable through SG_IO)");
         var flashable = reports.Count(r => r.Probe.CanBeFlashed);
         output.WriteLine(flashable switch
         {
@@ -71,7 +93,7 @@ internal static class ScanCommand
     }
 
     private static void WriteJson(TextWriter output, IBench bench, IReadOnlyList<PositionReport> reports,
-        IReadOnlyList<string> notes, IReadOnlyList<RecoveryKit.Discovery.OpticalDrive> kernel)
+        IReadOnlyList<string> notes, IReadOnlyList<KernelDrive> kernel)
     {
         using var stream = new MemoryStream();
         using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
@@ -110,9 +132,10 @@ internal static class ScanCommand
                 json.WriteStringValue(note);
             json.WriteEndArray();
             json.WriteStartArray("kernel");
-            foreach (var drive in kernel)
+            foreach (var (drive, serial) in kernel)
             {
                 json.WriteStartObject();
+                WriteOptional(json, "serial", serial);
                 json.WriteString("sg", drive.GenericDevice);
                 WriteOptional(json, "block", drive.BlockDevice);
                 json.WriteString("vendor", drive.Vendor);

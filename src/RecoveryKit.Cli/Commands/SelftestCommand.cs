@@ -64,7 +64,11 @@ internal static class SelftestCommand
         output.WriteLine($"Selftest of {report.Target}:");
         output.WriteLine($"{"CHECK",-24} {"VERDICT",-8} RESULT");
         foreach (var c in report.Checks)
+        {
             output.WriteLine($"{c.Check,-24} {c.Verdict.ToString().ToUpperInvariant(),-8} {c.Result}");
+            if (c.Detail.Length > 0)
+                output.WriteLine($"{"",-33} {c.Detail}");
+        }
         output.WriteLine(report.Passed ? "SELFTEST PASS" : "SELFTEST FAIL");
     }
 
