@@ -56,6 +56,10 @@ public static class RecoveryKitCli
         yield return RecoveryKit.Cli.Commands.SimImageCommand.Create(terminal);
         yield return RecoveryKit.Cli.Commands.UnbrickCommand.Create(options, terminal);
         yield return RecoveryKit.Cli.Commands.SelftestCommand.Create(options, terminal.Output);
+        foreach (var command in RecoveryKit.Cli.Commands.DriveCommands.Create(options, terminal))
+            yield return command;
+        yield return RecoveryKit.Cli.Commands.MtkFlashCommand.Create(options, terminal,
+            args => Run(args, terminal.Output, terminal.Error, terminal.Input, terminal.Interactive));
         foreach (var command in RecoveryKit.Cli.Commands.FirmwareCommands.Create(terminal.Output))
             yield return command;
     }

@@ -186,7 +186,7 @@ internal static class FlashCommand
         return (drive, imageFamily);
     }
 
-    private static bool PowerCycle(Terminal terminal, DriveSession session, IntroResult result, int attempt)
+    internal static bool PowerCycle(Terminal terminal, DriveSession session, IntroResult result, int attempt)
     {
         terminal.Output.WriteLine($"[vendor-intro] Status = {result.Status:X2} should be 70: {result.Advice}");
         if (attempt > 3)

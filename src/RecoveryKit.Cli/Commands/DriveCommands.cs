@@ -1,0 +1,240 @@
+using System.CommandLine;
+using RecoveryKit.Ata;
+using RecoveryKit.Diagnostics;
+using RecoveryKit.Firmware;
+using RecoveryKit.MediaTek;
+using RecoveryKit.Profiles;
+
+namespace RecoveryKit.Cli.Commands;
+
+/// <summary><c>identify</c>, <c>backup</c>, <c>verify</c>, <c>erase</c>, <c>reset</c>: one drive, one job each.</summary>
+internal static class DriveCommands
+{
+    private static Argument<string?> PositionArgument() => new("position")
+    {
+        Description = "The drive's position (1-4, primary-master …, port:0x170:slave); may be left out when there is exactly one optical drive.",
+        Arity = ArgumentArity.ZeroOrOne,
+    };
+
+    private static Option<string?> ProfileOption() => new("--profile") { Description = "Drive profile (needed when a dead drive cannot say what it is)." };
+
+    private static Option<string?> ChipOption() => new("--flash-chip") { Description = "Use this flash chip when the ID read is wrong or empty." };
+
+    public static IEnumerable<Command> Create(GlobalOptions options, Terminal terminal)
+    {
+        yield return Identify(options, terminal);
+        yield return Backup(options, terminal);
+        yield return Verify(options, terminal);
+        yield return Erase(options, terminal);
+        yield return Reset(options, terminal);
+    }
+
+    private static Command Identify(GlobalOptions options, Terminal terminal)
+    {
+        var position = PositionArgument();
+        var chipId = new Option<bool>("--chip") { Description = "Also enter vendor mode and identify the flash chip (then reset the drive)." };
+        var profile = ProfileOption();
+        var command = new Command("identify", "What the drive at a position says it is (IDENTIFY PACKET DEVICE, INQUIRY); --chip adds the flash chip.") { position, chipId, profile };
+        command.SetAction(parse => WithSession(parse, options, terminal, "identify", parse.GetValue(position), (session, log, stages) =>
+        {
+            var inquiry = Describe(terminal, session);
+            if (!parse.GetValue(chipId))
+                return 0;
+            var drive = ResolveProfile(parse.GetValue(profile), inquiry);
+            var vendor = VendorSession.Open(session.Host, session.Device, session.Where, drive, null, PowerCycler(terminal, session), stages);
+            terminal.Output.WriteLine($"Flash chip: {vendor.Chip.Spec} — ID {vendor.Id}, third byte {vendor.Id.Third:X2}h");
+            ReportOutro(terminal, vendor.Vendor.Exit());
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Backup(GlobalOptions options, Terminal terminal)
+    {
+        var position = PositionArgument();
+        var output = new Option<string>("--output", "-o") { Description = "The file to write (a new file; never overwritten).", Required = true };
+        var profile = ProfileOption();
+        var chip = ChipOption();
+        var command = new Command("backup", "Read the whole flash through vendor mode into a file, then reset the drive.") { position, output, profile, chip };
+        command.SetAction(parse => WithSession(parse, options, terminal, "backup", parse.GetValue(position), (session, log, stages) =>
+        {
+            var drive = ResolveProfile(parse.GetValue(profile), Inquiry(session));
+            var vendor = VendorSession.Open(session.Host, session.Device, session.Where, drive, FindChip(parse.GetValue(chip)), PowerCycler(terminal, session), stages);
+            var path = FlashOperations.Backup(vendor, parse.GetValue(output)!, stages);
+            ReportOutro(terminal, vendor.Vendor.Exit());
+            terminal.Output.WriteLine($"Backup written: {path}");
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Verify(GlobalOptions options, Terminal terminal)
+    {
+        var args = new Argument<string[]>("position-and-image") { Description = "[POS] IMAGE", Arity = new ArgumentArity(1, 2) };
+        var chip = ChipOption();
+        var command = new Command("verify", "Compare the flash with an image, sector by sector, without writing.") { args, chip };
+        command.SetAction(parse =>
+        {
+            var values = parse.GetValue(args) ?? [];
+            var (position, imagePath) = values.Length == 2 ? (values[0], values[1]) : ((string?)null, values[0]);
+            return WithSession(parse, options, terminal, "verify", position, (session, log, stages) =>
+            {
+                var image = FlashCommand.LoadImage(terminal, log, imagePath);
+                var (drive, _) = FlashCommand.PickProfile(image, null);
+                var vendor = VendorSession.Open(session.Host, session.Device, session.Where, drive, FindChip(parse.GetValue(chip)), PowerCycler(terminal, session), stages);
+                var differing = FlashOperations.Verify(vendor, image.Data.Span, stages);
+                ReportOutro(terminal, vendor.Vendor.Exit());
+                if (differing.Count == 0)
+                {
+                    terminal.Output.WriteLine("VERIFY OK: the flash holds exactly this image.");
+                    return 0;
+                }
+                terminal.Output.WriteLine($"VERIFY FAILED: {differing.Count} sectors differ: {string.Join(", ", differing.Take(20).Select(s => $"{s.Index} ({s.Start:X6}h)"))}{(differing.Count > 20 ? " …" : "")}");
+                return (int)FailureKind.VerifyFailed;
+            }, needsConfirmation: false);
+        });
+        return command;
+    }
+
+    private static Command Erase(GlobalOptions options, Terminal terminal)
+    {
+        var position = PositionArgument();
+        var profile = ProfileOption();
+        var chip = ChipOption();
+        var backup = new Option<string>("--backup") { Description = "Where the mandatory backup goes (a new file).", Required = true };
+        var boot = new Option<bool>("--include-bootcode") { Description = "Erase the boot block too: the drive will then answer nothing until reprogrammed by a chip programmer." };
+        var command = new Command("erase", "Erase the flash outside the boot block (guarded: backup first, typed confirmation).") { position, profile, chip, backup, boot };
+        command.SetAction(parse => WithSession(parse, options, terminal, "erase", parse.GetValue(position), (session, log, stages) =>
+        {
+            var drive = ResolveProfile(parse.GetValue(profile), Inquiry(session));
+            var family = ImageFamilies.Find(drive.Family) ?? throw new RecoveryKitException(FailureKind.Internal, "profile", $"no image family {drive.Family}", "Rebuild RecoveryKit.");
+            var includeBoot = parse.GetValue(boot);
+            if (!parse.GetValue(options.Yes))
+            {
+                var word = includeBoot ? "ERASE-BOOTCODE" : "ERASE";
+                if (!string.Equals(terminal.Ask($"This erases the flash of {session.Where}{(includeBoot ? " INCLUDING THE BOOT CODE" : "")}. Type {word} to go on:"), word, StringComparison.Ordinal))
+                    throw new RecoveryKitException(FailureKind.Cancelled, "confirm", "the erase was not confirmed; nothing was erased", "Run it again when ready.");
+            }
+            var vendor = VendorSession.Open(session.Host, session.Device, session.Where, drive, FindChip(parse.GetValue(chip)), PowerCycler(terminal, session), stages);
+            var saved = FlashOperations.Erase(vendor, new FlashRange((uint)family.BootBlock.Start, (uint)family.BootBlock.Length), includeBoot, parse.GetValue(backup)!, stages);
+            terminal.Output.WriteLine($"Erased. The backup of what was there: {saved}");
+            return 0;
+        }, needsConfirmation: true));
+        return command;
+    }
+
+    private static Command Reset(GlobalOptions options, Terminal terminal)
+    {
+        var position = PositionArgument();
+        var profile = ProfileOption();
+        var command = new Command("reset", "Leave vendor mode (DEVICE RESET, falling back to SRST) and show what the drive answers afterwards.") { position, profile };
+        command.SetAction(parse => WithSession(parse, options, terminal, "reset", parse.GetValue(position), (session, log, stages) =>
+        {
+            // Every parallel-flash profile shares the vendor status the guard looks for; --profile picks another.
+            var drive = parse.GetValue(profile) is { } name ? ResolveProfile(name, null) : ProfileCatalog.Drives[0];
+            var target = FlashTarget.Acquire(session.Host, session.Device, drive, session.Where);
+            var outro = new VendorMode(target).Exit();
+            ReportOutro(terminal, outro);
+            return outro.CameBack ? 0 : (int)FailureKind.NoDevice;
+        }, needsConfirmation: false));
+        return command;
+    }
+
+    private delegate int SessionJob(DriveSession session, SessionLog log, IProgress<StageEvent> stages);
+
+    private static int WithSession(ParseResult parse, GlobalOptions options, Terminal terminal, string name, string? position, SessionJob job, bool needsConfirmation = false)
+    {
+        using var log = SessionLog.Open(parse.GetValue(options.Log), name);
+        try
+        {
+            if (needsConfirmation && !parse.GetValue(options.Yes) && !terminal.Interactive)
+                throw new RecoveryKitException(FailureKind.Cancelled, "confirm", $"'{name}' needs a confirmation and nobody can answer (no terminal)", "Add --yes to confirm from a script.");
+            log.Stage("start", $"RecoveryKit {typeof(DriveCommands).Assembly.GetName().Version} {name} {position ?? "(auto)"} device={parse.GetValue(options.Device) ?? "auto"}");
+            using var session = DriveSession.Open(parse.GetValue(options.Device), position, parse.GetValue(options.Transcript));
+            log.Stage("position", session.Where);
+            var stages = new InlineProgress<StageEvent>(e =>
+            {
+                terminal.Output.WriteLine($"[{e.Stage}] {e.Message}");
+                log.Stage(e.Stage, e.Message);
+            });
+            var rc = job(session, log, stages);
+            log.Stage("outcome", $"exit {rc}");
+            return rc;
+        }
+        catch (RecoveryKitException ex)
+        {
+            log.Failed(ex.Failure);
+            terminal.Error.WriteLine($"Session log: {log.Path}");
+            throw;
+        }
+    }
+
+    /// <summary>IDENTIFY PACKET DEVICE and INQUIRY on the picked position only (read-only; no reset of the channel).</summary>
+    private static InquiryData? Inquiry(DriveSession session)
+    {
+        if (session.Probe is { } probe)
+            return probe.Inquiry;
+        try
+        {
+            var id = session.Host.Identify(session.Device, AtaCommand.IdentifyPacketDevice);
+            return id.Outcome == IdentifyOutcome.Data ? ScsiCommands.Inquiry(new AtaPacketHost(session.Host, session.Device)) : null;
+        }
+        catch (RecoveryKitException)
+        {
+            return null; // a dead drive: it cannot say what it is
+        }
+    }
+
+    private static InquiryData? Describe(Terminal terminal, DriveSession session)
+    {
+        var id = session.Host.Identify(session.Device, AtaCommand.IdentifyPacketDevice);
+        terminal.Output.WriteLine($"{session.Where}:");
+        switch (id.Outcome)
+        {
+            case IdentifyOutcome.Data:
+                terminal.Output.WriteLine($"  IDENTIFY PACKET DEVICE: {id.Data!.Model}, firmware {id.Data.Revision}, serial {id.Data.Serial}");
+                break;
+            case IdentifyOutcome.Aborted:
+                var ata = session.Host.Identify(session.Device, AtaCommand.IdentifyDevice);
+                terminal.Output.WriteLine(ata.Outcome == IdentifyOutcome.Data
+                    ? $"  a hard disk: {ata.Data!.Model}, firmware {ata.Data.Revision} (never flashed)"
+                    : "  IDENTIFY PACKET DEVICE refused: the drive runs only its boot code (or is not an optical drive)");
+                return null;
+            default:
+                terminal.Output.WriteLine($"  nothing reacts to IDENTIFY (status {id.Status:X2}h)");
+                return null;
+        }
+        var inquiry = Inquiry(session);
+        if (inquiry is not null)
+        {
+            var profile = ProfileCatalog.MatchDrive(inquiry.Vendor, inquiry.Product);
+            terminal.Output.WriteLine($"  INQUIRY: {inquiry.Vendor} {inquiry.Product} {inquiry.Revision}{(profile is null ? " (no RecoveryKit profile)" : $" — profile {profile.Name}")}");
+        }
+        return inquiry;
+    }
+
+    internal static DriveProfile ResolveProfile(string? name, InquiryData? inquiry)
+    {
+        if (name is not null)
+        {
+            return ProfileCatalog.FindDrive(name) ?? throw new RecoveryKitException(FailureKind.Usage, "profile",
+                $"there is no drive profile '{name}'", $"Use one of: {string.Join(", ", ProfileCatalog.Drives.Select(d => d.Name))}.");
+        }
+        if (inquiry is not null && ProfileCatalog.MatchDrive(inquiry.Vendor, inquiry.Product) is { } matched)
+            return matched;
+        throw new RecoveryKitException(FailureKind.Usage, "profile",
+            inquiry is null ? "the drive cannot say what it is (only its boot code answers)" : $"no profile matches {inquiry.Vendor} {inquiry.Product}",
+            $"Name it with --profile: {string.Join(", ", ProfileCatalog.Drives.Select(d => d.Name))}.");
+    }
+
+    private static ChipSpec? FindChip(string? name) => name is null ? null : ProfileCatalog.FindChip(name)
+        ?? throw new RecoveryKitException(FailureKind.Usage, "flash-chip", $"'{name}' is not in the chip table", $"Use one of: {string.Join(", ", ProfileCatalog.Chips.Select(c => c.Name))}.");
+
+    private static Func<IntroResult, int, bool> PowerCycler(Terminal terminal, DriveSession session) =>
+        (result, attempt) => FlashCommand.PowerCycle(terminal, session, result, attempt);
+
+    private static void ReportOutro(Terminal terminal, OutroResult outro) =>
+        terminal.Output.WriteLine(outro.CameBack
+            ? $"[outro] drive reset ({outro.Method}); it answers as {outro.Inquiry!.Vendor} {outro.Inquiry.Product} {outro.Inquiry.Revision}"
+            : $"[outro] drive reset ({outro.Method}); {outro.State}");
+}

@@ -1,0 +1,116 @@
+using System.CommandLine;
+using System.Globalization;
+using RecoveryKit.Ata;
+using RecoveryKit.Diagnostics;
+
+namespace RecoveryKit.Cli.Commands;
+
+/// <summary>
+/// <c>mtkflash N r|w [/b] [/m] FILE</c>: the command lines forum guides give for MtkFlash, explained in
+/// RecoveryKit's terms and translated to the modern command, which runs after confirmation.
+/// </summary>
+internal static class MtkFlashCommand
+{
+    /// <summary>One old command line, understood.</summary>
+    internal sealed record Translation(DevicePosition Position, bool Write, string File, IReadOnlyList<(string Token, string Meaning)> Explained, string[] ModernArgs)
+    {
+        public string Modern => "recoverykit " + string.Join(' ', ModernArgs.Select(a => a.Contains(' ', StringComparison.Ordinal) ? $"\"{a}\"" : a));
+    }
+
+    /// <summary>Reads the old syntax; every token must be understood, or nothing runs.</summary>
+    internal static Translation Translate(IReadOnlyList<string> tokens)
+    {
+        DevicePosition? position = null;
+        bool? write = null;
+        string? file = null;
+        var explained = new List<(string, string)>();
+        foreach (var token in tokens)
+        {
+            var t = token.Trim();
+            var lower = t.ToLowerInvariant();
+            if (position is null && lower.Length == 1 && lower[0] is >= '1' and <= '4')
+            {
+                position = (DevicePosition)(lower[0] - '0');
+                explained.Add((t, $"position {(int)position} = {position.Value.Words()} ({(position.Value.ChannelIndex() == 0 ? "0x1F0" : "0x170")}), MtkFlash's numbering"));
+            }
+            else if (write is null && lower is "r" or "w")
+            {
+                write = lower == "w";
+                explained.Add((t, write.Value
+                    ? "write the flash: 'recoverykit flash' (backup first, only changed sectors, verified, boot block kept)"
+                    : "read the flash to a file: 'recoverykit backup'"));
+            }
+            else if (lower == "/b")
+            {
+                explained.Add((t, "binary image file. RecoveryKit tells .bin, .hex and .exe apart by content, so nothing to set. It does NOT mean boot code: rewriting the boot block is --write-bootcode"));
+            }
+            else if (lower == "/m")
+            {
+                explained.Add((t, "the MediaTek vendor-mode path, as the guides use it. RecoveryKit always uses vendor mode on a drive that needs it"));
+            }
+            else if (lower.StartsWith('/'))
+            {
+                throw new RecoveryKitException(FailureKind.Usage, "mtkflash", $"RecoveryKit does not know what the MtkFlash switch {t} did, so it runs nothing",
+                    "Leave the switch out, or use the modern commands ('recoverykit flash --help').");
+            }
+            else if (file is null)
+            {
+                file = t;
+                explained.Add((t, "the firmware file (DOS paths like A:\\FW\\FS0F.BIN are accepted and translated)"));
+            }
+            else
+            {
+                throw new RecoveryKitException(FailureKind.Usage, "mtkflash", $"unexpected '{t}' after the file name", "The old syntax is: mtkflash N r|w [/b] [/m] FILE.");
+            }
+        }
+        if (position is null || write is null || file is null)
+            throw new RecoveryKitException(FailureKind.Usage, "mtkflash",
+                $"the command line lacks {(position is null ? "the position number (1-4)" : write is null ? "r or w" : "the file name")}",
+                "The old syntax is: mtkflash N r|w [/b] [/m] FILE, e.g. 'mtkflash 4 w /b /m fw.bin'.");
+        var pos = ((int)position.Value).ToString(CultureInfo.InvariantCulture);
+        string[] modern = write.Value ? ["flash", pos, file] : ["backup", pos, "-o", file];
+        return new Translation(position.Value, write.Value, file, explained, modern);
+    }
+
+    public static Command Create(GlobalOptions options, Terminal terminal, Func<string[], int> run)
+    {
+        var tokens = new Argument<string[]>("mtkflash-arguments") { Description = "N r|w [/b] [/m] FILE, as MtkFlash took them.", Arity = ArgumentArity.OneOrMore };
+        var explain = new Option<bool>("--explain") { Description = "Print the translation and run nothing." };
+        var profile = new Option<string?>("--profile") { Description = "Drive profile, passed on (a dead drive cannot say what it is when reading)." };
+        var command = new Command("mtkflash", "Accept an old MtkFlash command line (mtkflash 4 w /b /m fw.bin): explain it, show the modern command, and run it after confirmation.")
+        {
+            tokens, explain, profile,
+        };
+        command.SetAction(parse =>
+        {
+            var t = Translate(parse.GetValue(tokens) ?? []);
+            var output = terminal.Output;
+            output.WriteLine($"MtkFlash command: mtkflash {string.Join(' ', parse.GetValue(tokens) ?? [])}");
+            foreach (var (token, meaning) in t.Explained)
+                output.WriteLine($"  {token,-10} {meaning}");
+            output.WriteLine($"RecoveryKit command: {t.Modern}");
+            if (parse.GetValue(explain))
+                return 0;
+            var yes = parse.GetValue(options.Yes);
+            if (!yes)
+            {
+                var answer = terminal.Ask("Run it? [y/N]");
+                if (answer is null || !answer.StartsWith('y'))
+                    throw new RecoveryKitException(FailureKind.Cancelled, "mtkflash", "not run", "Run the RecoveryKit command above yourself, or answer y.");
+            }
+            var forwarded = new List<string>(t.ModernArgs);
+            if (parse.GetValue(options.Device) is { } device)
+                forwarded.AddRange(["--device", device]);
+            if (parse.GetValue(options.Transcript) is { } transcript)
+                forwarded.AddRange(["--transcript", transcript]);
+            if (parse.GetValue(options.Log) is { } log)
+                forwarded.AddRange(["--log", log]);
+            if (t.Write)
+                forwarded.Add("--yes"); // the technician said yes above; backup, checks and plan still run
+            if (parse.GetValue(profile) is { } name)
+                forwarded.AddRange(["--profile", name]);
+            return run([.. forwarded]);
+        });
+        return command;
+    }
+}

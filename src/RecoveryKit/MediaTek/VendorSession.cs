@@ -1,0 +1,133 @@
+using RecoveryKit.Ata;
+using RecoveryKit.Diagnostics;
+using RecoveryKit.Profiles;
+
+namespace RecoveryKit.MediaTek;
+
+/// <summary>
+/// A drive in vendor mode with its flash chip identified: what 'backup', 'verify', 'erase' and 'identify' work
+/// on. Opening one goes through <see cref="FlashTarget.Acquire"/>, so a hard disk is refused before any vendor command.
+/// </summary>
+public sealed class VendorSession
+{
+    private VendorSession(VendorMode vendor, IntroResult intro, ChipId id, FlashChip chip)
+    {
+        Vendor = vendor;
+        Intro = intro;
+        Id = id;
+        Chip = chip;
+    }
+
+    public VendorMode Vendor { get; }
+    public IntroResult Intro { get; }
+    public ChipId Id { get; }
+    public FlashChip Chip { get; }
+
+    public static VendorSession Open(AtaHost host, DeviceSelect device, string where, DriveProfile profile, ChipSpec? chipOverride,
+        Func<IntroResult, int, bool>? powerCycle, IProgress<StageEvent>? stages)
+    {
+        var target = FlashTarget.Acquire(host, device, profile, where);
+        stages?.Report(new StageEvent("target", $"{where} is an ATAPI device"));
+        var vendor = new VendorMode(target);
+        var intro = vendor.Enter(powerCycle);
+        stages?.Report(new StageEvent("vendor-intro", $"vendor mode entered (status {intro.Status:X2}h, key {intro.Key:X2}h)"));
+        var mailbox = new Mailbox(host.Registers, device, profile);
+        var id = FlashChip.ReadId(mailbox);
+        FlashChip.ExitIdMode(mailbox);
+        var spec = ChooseChip(id, chipOverride, stages);
+        return new VendorSession(vendor, intro, id, new FlashChip(mailbox, spec, host.Clock));
+    }
+
+    /// <summary>The chip from the table that answered <paramref name="id"/>, or the override; refuses to guess.</summary>
+    public static ChipSpec ChooseChip(ChipId id, ChipSpec? chosen, IProgress<StageEvent>? stages)
+    {
+        var known = ProfileCatalog.FindChip(id.Manufacturer, id.Device);
+        if (chosen is not null)
+        {
+            stages?.Report(new StageEvent("chip-id", known is not null && known != chosen
+                ? $"the chip answered {id} ({known.Name}), but --flash-chip says {chosen.Name}: using {chosen.Name}"
+                : $"chip ID {id}; using {chosen.Name} as --flash-chip says"));
+            return chosen;
+        }
+        if (id.IsNoAnswer)
+            throw new RecoveryKitException(FailureKind.ChipUnknown, "chip-id",
+                $"no flash chip answered the ID sequence (read {id})",
+                $"Read the part number printed on the drive's flash chip and give it with --flash-chip NAME ({string.Join(", ", ProfileCatalog.Chips.Select(c => c.Name))}).");
+        if (known is null)
+            throw new RecoveryKitException(FailureKind.ChipUnknown, "chip-id",
+                $"the flash chip answered {id}, which is not in the chip table",
+                $"Check the part number on the chip and give it with --flash-chip NAME if it is one of: {string.Join(", ", ProfileCatalog.Chips.Select(c => c.Name))}.");
+        stages?.Report(new StageEvent("chip-id", $"{known} (grade {known.Grade})"));
+        return known;
+    }
+
+    /// <summary>Reads the whole chip.</summary>
+    public byte[] ReadAll()
+    {
+        var contents = new byte[Chip.Spec.SizeBytes];
+        Chip.Read(0, contents);
+        return contents;
+    }
+}
+
+/// <summary>The read-only and guarded whole-chip operations: backup, verify, erase.</summary>
+public static class FlashOperations
+{
+    /// <summary>Reads every byte of the flash into a new file; returns the path written.</summary>
+    public static string Backup(VendorSession session, string path, IProgress<StageEvent>? stages)
+    {
+        var reserved = BackupStore.Reserve(path, session.Chip.Spec.SizeBytes);
+        var contents = session.ReadAll();
+        BackupStore.Write(reserved, contents);
+        stages?.Report(new StageEvent("backup", $"{contents.Length / 1024} KiB saved to {reserved}"));
+        return reserved;
+    }
+
+    /// <summary>Compares the flash with an image; returns the differing sectors (empty: identical).</summary>
+    public static IReadOnlyList<FlashSector> Verify(VendorSession session, ReadOnlySpan<byte> image, IProgress<StageEvent>? stages)
+    {
+        var spec = session.Chip.Spec;
+        if (image.Length != spec.SizeBytes)
+            throw new RecoveryKitException(FailureKind.ImageRejected, "verify",
+                $"the image is {image.Length / 1024} KiB, the drive's {spec.Name} holds {spec.SizeBytes / 1024} KiB", "Compare with an image of the chip's size.");
+        var contents = session.ReadAll();
+        var differing = new List<FlashSector>();
+        foreach (var sector in spec.Sectors)
+        {
+            if (!contents.AsSpan((int)sector.Start, sector.Size).SequenceEqual(image.Slice((int)sector.Start, sector.Size)))
+                differing.Add(sector);
+        }
+        stages?.Report(new StageEvent("verify", differing.Count == 0 ? "the flash holds exactly this image" : $"{differing.Count} of {spec.Sectors.Count} sectors differ"));
+        return differing;
+    }
+
+    /// <summary>
+    /// Erases the chip: backup first (written and read back), then every sector outside the boot block — or the
+    /// whole chip when <paramref name="includeBootBlock"/> — and checks that it reads FFh.
+    /// </summary>
+    public static string Erase(VendorSession session, FlashRange bootBlock, bool includeBootBlock, string backupPath, IProgress<StageEvent>? stages)
+    {
+        var saved = Backup(session, backupPath, stages);
+        var spec = session.Chip.Spec;
+        var buffer = new byte[spec.Sectors.Max(s => s.Size)];
+        var erased = 0;
+        foreach (var sector in spec.Sectors)
+        {
+            if (!includeBootBlock && bootBlock.Overlaps(sector.Start, (uint)sector.Size))
+                continue;
+            var read = buffer.AsSpan(0, sector.Size);
+            session.Chip.Read(sector.Start, read);
+            if (read.IndexOfAnyExcept((byte)0xFF) < 0)
+                continue; // already blank
+            session.Chip.EraseSector(sector);
+            session.Chip.Read(sector.Start, read);
+            if (read.IndexOfAnyExcept((byte)0xFF) is var at and >= 0)
+                throw new RecoveryKitException(FailureKind.VerifyFailed, "erase",
+                    $"sector {sector.Index} still holds {read[at]:X2}h at {sector.Start + (uint)at:X6}h after erase",
+                    $"The flash may be worn or write-protected. The backup is {saved}.");
+            erased++;
+        }
+        stages?.Report(new StageEvent("erase", $"{erased} sectors erased{(includeBootBlock ? " (boot block included)" : ", boot block kept")}; backup {saved}"));
+        return saved;
+    }
+}
