@@ -88,7 +88,8 @@ public sealed class ResetSignatureTests
 
         Assert.Equal([AtaCommand.DeviceReset], slave.CommandsReceived);
         Assert.Empty(master.CommandsReceived);
-        Assert.Equal(Atapi, wire.Host.ReadSignature());
+        Assert.Equal(DeviceSelect.Slave, wire.Channel.Selected);
+        Assert.Equal(Atapi, wire.Host.ReadSignature()); // the slave's own signature, posted by its reset
     }
 
     [Fact]
