@@ -27,6 +27,9 @@ public sealed class AtaHost
     private static readonly TimeSpan SrstRecovery = TimeSpan.FromMilliseconds(2);
     private static readonly TimeSpan ResponsePollStep = TimeSpan.FromMicroseconds(10);
 
+    /// <summary>How long device 0 may read FFh after SRST before it counts as absent (libata's ATA_TMOUT_FF_WAIT).</summary>
+    private static readonly TimeSpan FloatingBusGrace = TimeSpan.FromMilliseconds(800);
+
     public AtaHost(IAtaRegisters registers, AtaTimeouts? timeouts = null)
     {
         Registers = registers;
@@ -133,7 +136,8 @@ public sealed class AtaHost
 
     /// <summary>
     /// Software reset of both devices on the channel: SRST set for at least 5 µs, released, 2 ms recovery,
-    /// then BSY must clear on device 0 within the reset limit. Interrupts stay disabled (nIEN): RecoveryKit polls.
+    /// then BSY must clear on device 0 within the reset limit (on device 1 when device 0 floats at FFh, i.e. is absent).
+    /// Interrupts stay disabled (nIEN): RecoveryKit polls.
     /// </summary>
     public void SoftReset(bool waitForMaster = true)
     {
@@ -144,7 +148,15 @@ public sealed class AtaHost
         if (waitForMaster)
         {
             Select(DeviceSelect.Master);
-            WaitNotBusy("soft-reset", Timeouts.Reset, DeviceSelect.Master);
+            var start = Clock.Now;
+            var status = WaitUntil("soft-reset", Timeouts.Reset, DeviceSelect.Master,
+                s => (s & (byte)AtaStatus.Busy) == 0 || (s == 0xFF && Clock.Now - start >= FloatingBusGrace), "BSY did not clear");
+            if (status == 0xFF)
+            {
+                // Device 0 is absent (the bus floats): a lone device 1 is the one to wait for, as libata does.
+                Select(DeviceSelect.Slave);
+                WaitNotBusy("soft-reset", Timeouts.Reset - (Clock.Now - start), DeviceSelect.Slave);
+            }
         }
     }
 

@@ -119,7 +119,8 @@ public sealed record PositionSpec(PositionSpecKind Kind, DevicePosition? Legacy,
     {
         var dot = slotFn.Split('.');
         return domain.Length == 4 && IsHex(domain) && bus.Length == 2 && IsHex(bus)
-            && dot.Length == 2 && dot[0].Length == 2 && IsHex(dot[0]) && dot[1].Length == 1 && dot[1][0] is >= '0' and <= '7';
+            && dot.Length == 2 && dot[0].Length == 2 && IsHex(dot[0]) && Convert.ToByte(dot[0], 16) <= 0x1F // PCI device numbers are 5 bits
+            && dot[1].Length == 1 && dot[1][0] is >= '0' and <= '7';
     }
 
     private static bool IsHex(string s) => s.All(Uri.IsHexDigit);

@@ -158,4 +158,33 @@ public sealed class ChannelProbeTests
         // No command went to the slave with the master selected, and the slave saw only its own.
         Assert.Equal([AtaCommand.IdentifyPacketDevice, AtaCommand.Packet], slave.CommandsReceived);
     }
+
+    [Fact]
+    public void A_stuck_busy_master_does_not_hide_a_healthy_slave()
+    {
+        var slave = Wire.LiteOn();
+        var wire = new Wire(new VirtualDeadDevice(DeadDeviceBehaviour.StuckBusy), slave, AtaTimeouts.Scan);
+
+        var results = ChannelProbe.Probe(wire.Host);
+
+        Assert.Equal(DeviceClass.StuckBusy, results[0].Class);
+        Assert.Contains("3 s", results[0].State, StringComparison.Ordinal);
+        Assert.Equal(DeviceClass.Atapi, results[1].Class);
+        Assert.Equal("ready", results[1].State);
+        Assert.Equal("VS0C", results[1].Revision);
+    }
+
+    [Fact]
+    public void Packet_commands_to_the_slave_reach_only_the_slave()
+    {
+        var master = Wire.LiteOn();
+        var slave = Wire.LiteOn();
+        var wire = new Wire(master, slave);
+
+        ScsiCommands.Inquiry(wire.Packet(DeviceSelect.Slave));
+
+        Assert.Equal([ScsiOpcode.Inquiry], slave.PacketOpcodes);
+        Assert.Empty(master.PacketOpcodes);
+        Assert.Empty(master.CommandsReceived);
+    }
 }

@@ -110,4 +110,22 @@ public sealed class CheckConditionTests
         Assert.Equal(new SenseData(0x5, 0x21, 0x00), result.Sense);
         Assert.Equal(0, result.Transferred);
     }
+
+    [Fact]
+    public void First_command_after_device_reset_gets_unit_attention_29_00_and_inquiry_is_exempt()
+    {
+        var drive = Wire.LiteOn();
+        drive.HasMedium = true;
+        var wire = new Wire(drive);
+        ScsiCommands.TestUnitReady(wire.Packet());
+
+        wire.Host.DeviceReset(DeviceSelect.Master);
+        var inquiry = ScsiCommands.Inquiry(wire.Packet());
+        var first = ScsiCommands.TestUnitReady(wire.Packet());
+        var second = ScsiCommands.TestUnitReady(wire.Packet());
+
+        Assert.Equal("VS0C", inquiry.Revision);
+        Assert.Equal(new SenseData(0x6, 0x29, 0x00), first.Sense);
+        Assert.True(second.IsGood);
+    }
 }

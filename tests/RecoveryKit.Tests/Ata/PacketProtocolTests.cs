@@ -207,4 +207,33 @@ public sealed class PacketProtocolTests
         Assert.Equal(18, wire.Recorder.Log.Count(a => a.Kind == AccessKind.ReadData)); // all 36 bytes drained
         Assert.Equal(0, wire.Channel.ReadAlternateStatus() & (byte)(AtaStatus.DataRequest | AtaStatus.Busy));
     }
+
+    [Fact]
+    public void Packet_intrq_is_raised_for_each_data_block_and_at_completion_but_not_for_the_cdb_request()
+    {
+        var wire = new Wire(Wire.LiteOn());
+        var ch = wire.Channel;
+        ch.WriteDeviceControl(0x00); // nIEN clear
+        ch.Write(TaskFileRegister.Device, 0xA0);
+        ch.Write(TaskFileRegister.ErrorFeatures, 0x00);
+        ch.Write(TaskFileRegister.LbaMid, 36);
+        ch.Write(TaskFileRegister.LbaHigh, 0);
+        ch.Write(TaskFileRegister.StatusCommand, AtaCommand.Packet);
+
+        // IDENTIFY PACKET DEVICE word 0 bits 6:5 = 10b: DRQ for the CDB comes without an interrupt.
+        wire.SpinUntilNotBusy();
+        Assert.False(ch.InterruptPending);
+        ch.WriteData((ReadOnlySpan<ushort>)[0x0012, 0x0000, 0x0024, 0x0000, 0x0000, 0x0000]);
+
+        wire.SpinUntilNotBusy();
+        Assert.True(ch.InterruptPending);           // data block ready
+        ch.Read(TaskFileRegister.StatusCommand);
+        Assert.False(ch.InterruptPending);
+        Span<ushort> words = stackalloc ushort[18];
+        ch.ReadData(words);
+
+        wire.SpinUntilNotBusy();
+        Assert.True(ch.InterruptPending);           // command complete
+        Assert.Equal(CoD | IO, ch.Read(TaskFileRegister.SectorCount) & (CoD | IO));
+    }
 }

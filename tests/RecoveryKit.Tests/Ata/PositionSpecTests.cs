@@ -84,6 +84,8 @@ public sealed class PositionSpecTests
     [InlineData("port:0x10000:master")]
     [InlineData("port:0x170:slave:extra")]
     [InlineData("pci:0000:00:1f.8:secondary:master")] // function 0..7
+    [InlineData("pci:0000:00:20.0:secondary:master")] // device 00..1f
+    [InlineData("pci:0000:00:ff.1:primary:slave")]
     [InlineData("pci:0000:00:1f.1:tertiary:master")]
     [InlineData("pci:000:00:1f.1:primary:master")]
     [InlineData("pci:0000:00:1f:primary:master")]
@@ -129,7 +131,7 @@ public sealed class PositionSpecTests
         var device = Gen.OneOf("master", "slave", "MASTER", "Slave");
         var legacy = Gen.OneOf("1", "2", "3", "4", "primary-master", "PRIMARY-SLAVE", "secondarymaster", "secondary-slave");
         var port = Gen.Select(Gen.Int[1, 0x1FFF], Gen.Bool, device, (b, hex, d) => $"port:{(hex ? "0x" : string.Empty)}{b * 8:x}:{d}");
-        var pci = Gen.Select(Gen.Int[0, 0xFFFF], Gen.Int[0, 0xFF], Gen.Int[0, 0xFF], Gen.Int[0, 7], Gen.Bool, device,
+        var pci = Gen.Select(Gen.Int[0, 0xFFFF], Gen.Int[0, 0xFF], Gen.Int[0, 0x1F], Gen.Int[0, 7], Gen.Bool, device,
             (dom, bus, slot, fn, secondary, d) => $"pci:{dom:x4}:{bus:X2}:{slot:x2}.{fn}:{(secondary ? "secondary" : "primary")}:{d}");
         var sg = Gen.String[Gen.Char.AlphaNumeric, 1, 12].Select(s => $"sg:/dev/{s}");
 

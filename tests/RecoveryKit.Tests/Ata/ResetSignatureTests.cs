@@ -88,7 +88,8 @@ public sealed class ResetSignatureTests
 
         Assert.Equal([AtaCommand.DeviceReset], slave.CommandsReceived);
         Assert.Empty(master.CommandsReceived);
-        Assert.Equal(Atapi, wire.Host.ReadSignature());
+        Assert.Equal(DeviceSelect.Slave, wire.Channel.Selected);
+        Assert.Equal(Atapi, wire.Host.ReadSignature()); // the slave's own signature, posted by its reset
     }
 
     [Fact]
@@ -126,5 +127,31 @@ public sealed class ResetSignatureTests
 
         Assert.Equal(0x01, wire.Host.ExecuteDeviceDiagnostic());
         Assert.Equal(Ata, wire.Host.ReadSignature());
+    }
+
+    [Fact]
+    public void Soft_reset_of_a_lone_slave_does_not_wait_out_the_reset_limit_on_the_floating_master()
+    {
+        var wire = new Wire(null, Wire.LiteOn());
+        var start = wire.Clock.Now;
+
+        wire.Host.SoftReset();
+
+        Assert.True(wire.Clock.Now - start < wire.Host.Timeouts.Reset / 2, $"SRST took {wire.Clock.Now - start} of virtual time");
+        wire.Host.Select(DeviceSelect.Slave);
+        Assert.Equal(0, wire.Channel.ReadAlternateStatus() & (byte)AtaStatus.Busy);
+        Assert.Equal(Atapi, wire.Host.ReadSignature());
+    }
+
+    [Fact]
+    public void Soft_reset_of_an_empty_channel_fails_at_soft_reset_naming_the_floating_bus()
+    {
+        var wire = new Wire(null, null);
+
+        var ex = Assert.Throws<RecoveryKit.Diagnostics.RecoveryKitException>(() => wire.Host.SoftReset());
+
+        Assert.Equal("soft-reset", ex.Failure.Stage);
+        Assert.Equal((byte)0xFF, ex.Failure.Status);
+        Assert.Contains("cable", ex.Failure.Advice, StringComparison.Ordinal);
     }
 }

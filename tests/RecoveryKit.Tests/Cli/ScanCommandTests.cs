@@ -156,4 +156,18 @@ public sealed class ScanCommandTests
         }
         Assert.True(disks >= 1, "no scenario has a hard disk");
     }
+
+    [Fact]
+    public void Scanning_an_empty_bench_costs_under_5_ms_of_virtual_time_per_position()
+    {
+        using var bench = SimScenarios.Find("empty")!.Create();
+        var start = bench.Clock.Now;
+
+        var reports = BenchScanner.Scan(bench);
+
+        Assert.Equal(4, reports.Count);
+        Assert.All(reports, r => Assert.Equal(DeviceClass.Empty, r.Probe.Class));
+        var perPosition = (bench.Clock.Now - start) / reports.Count;
+        Assert.True(perPosition < TimeSpan.FromMilliseconds(5), $"{perPosition} of virtual time per empty position");
+    }
 }
