@@ -32,7 +32,7 @@ internal sealed class PortBench : IBench
     public static PortBench Open(bool forceKernelOwned, ChannelAddress? only = null)
     {
         var report = IdeDiscovery.Scan();
-        var notes = report.Notes.Select(n => $"{n.Address}: {(n.Kind is { } k ? k.ToString().ToUpperInvariant() + " controller" : "controller")} — {n.Advice}").ToList();
+        var notes = report.Notes.Select(n => n.Advice).ToList();
         var channels = new List<BenchChannel>();
         var open = new List<PortIoRegisters>();
         var candidates = report.Channels.Where(c => only is null || c.Address == only).ToList();

@@ -39,6 +39,14 @@ public static class RecoveryKitCli
                 WriteDetail(error, ex.Failure);
             return (int)ex.Failure.Kind;
         }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // A bug: still one line, a documented exit code, and the detail for the report.
+            error.WriteLine($"error: internal: {ex.GetType().Name}: {ex.Message}. This is a RecoveryKit bug; nothing more was sent to the drive. Please report it with the session log.");
+            if (parse.GetValue(options.Verbose))
+                error.WriteLine(ex.ToString());
+            return (int)FailureKind.Internal;
+        }
     }
 
     private static void WriteDetail(TextWriter error, Failure failure)

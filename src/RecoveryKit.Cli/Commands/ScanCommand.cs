@@ -12,10 +12,15 @@ internal static class ScanCommand
         var command = new Command("scan", "List every IDE/ATAPI position (1-4 as MtkFlash numbered them) and what is on it.");
         command.SetAction(parse =>
         {
-            using var bench = Backends.Open(parse.GetValue(options.Device));
+            using var bench = TranscriptBench.Wrap(Backends.Open(parse.GetValue(options.Device)), parse.GetValue(options.Transcript));
+            using var log = SessionLog.Open(parse.GetValue(options.Log), "scan");
+            log.Stage("start", $"RecoveryKit {typeof(ScanCommand).Assembly.GetName().Version} scan device={parse.GetValue(options.Device) ?? "auto"}");
             var reports = BenchScanner.Scan(bench);
-            var notes = bench is PortBench ports ? ports.Notes : [];
-            IReadOnlyList<KernelDrive> kernel = bench is PortBench ? KernelDrives() : [];
+            foreach (var r in reports)
+                log.Stage("scan", $"{(r.Position is { } lp ? (int)lp : 0)} {r.Where}: {r.Probe.Class} {r.Probe.Model} {r.Probe.Revision} — {r.Probe.State}");
+            var real = bench is TranscriptBench t ? t.Inner : bench;
+            var notes = real is PortBench ports ? ports.Notes : [];
+            IReadOnlyList<KernelDrive> kernel = real is PortBench ? KernelDrives() : [];
             if (parse.GetValue(options.Json))
                 WriteJson(output, bench, reports, notes, kernel);
             else
@@ -96,7 +101,7 @@ internal static class ScanCommand
         IReadOnlyList<string> notes, IReadOnlyList<KernelDrive> kernel)
     {
         using var stream = new MemoryStream();
-        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartObject();
             json.WriteString("bench", bench.Describe);
