@@ -91,29 +91,24 @@ public static class FlashSession
         var backupPath = BackupStore.Reserve(request.BackupPath, image.Length);
         stages?.Report(new StageEvent("check", $"image {request.ImageName}: {FlashSize.Describe(image.Length)}, fits {family.Name}; backup will go to {backupPath}"));
 
-        // 2. The position must hold an ATAPI device: the guard against vendor commands to a hard disk.
-        var target = FlashTarget.Acquire(host, device, request.Profile, where);
-        stages?.Report(new StageEvent("target", $"{where} is an ATAPI device"));
-
-        // 3. Vendor mode.
-        var vendor = new VendorMode(target);
-        var intro = vendor.Enter(request.PowerCycle);
-        stages?.Report(new StageEvent("vendor-intro", $"vendor mode entered (status {intro.Status:X2}h, key {intro.Key:X2}h)"));
-
-        // 4. The flash chip.
-        var mailbox = new Mailbox(host.Registers, device, request.Profile);
-        var id = FlashChip.ReadId(mailbox);
-        FlashChip.ExitIdMode(mailbox);
-        var chip = ChooseChip(id, request.ChipOverride, stages);
+        // 2-4. The position must hold an ATAPI device (the guard against vendor commands to a hard disk),
+        // then vendor mode and the flash chip.
+        var connected = VendorSession.Open(host, device, where, request.Profile, request.ChipOverride, request.PowerCycle, stages);
+        var vendor = connected.Vendor;
+        var intro = connected.Intro;
+        var id = connected.Id;
+        var chip = connected.Chip.Spec;
         if (chip.SizeBytes != image.Length)
+        {
+            vendor.Exit();
             throw new RecoveryKitException(FailureKind.ImageRejected, "image",
                 $"{request.ImageName} is {FlashSize.Describe(image.Length)}, the drive's {chip.Name} holds {FlashSize.Describe(chip.SizeBytes)}",
                 "Use the image made for this drive (or correct --flash-chip); nothing was written.");
-        var flash = new FlashChip(mailbox, chip, host.Clock);
+        }
+        var flash = connected.Chip;
 
         // 5. Backup of every byte, written and read back before anything is erased.
-        var current = new byte[chip.SizeBytes];
-        flash.Read(0, current);
+        var current = connected.ReadAll();
         BackupStore.Write(backupPath, current);
         stages?.Report(new StageEvent("backup", $"{FlashSize.Describe(current.Length)} saved to {backupPath}"));
 
@@ -163,28 +158,6 @@ public static class FlashSession
                     ? "The image was built for other boot code: use the matching image, or --write-bootcode to replace the boot code too (riskier). Nothing was erased."
                     : "Use an image of the chip's size. Nothing was erased.")
         { Detail = string.Join("; ", result.Checks) });
-    }
-
-    private static ChipSpec ChooseChip(ChipId id, ChipSpec? chosen, IProgress<StageEvent>? stages)
-    {
-        var known = ProfileCatalog.FindChip(id.Manufacturer, id.Device);
-        if (chosen is not null)
-        {
-            stages?.Report(new StageEvent("chip-id", known is not null && known != chosen
-                ? $"the chip answered {id} ({known.Name}), but --flash-chip says {chosen.Name}: using {chosen.Name}"
-                : $"chip ID {id}; using {chosen.Name} as --flash-chip says"));
-            return chosen;
-        }
-        if (id.IsNoAnswer)
-            throw new RecoveryKitException(FailureKind.ChipUnknown, "chip-id",
-                $"no flash chip answered the ID sequence (read {id})",
-                $"Read the part number printed on the drive's flash chip and give it with --flash-chip NAME ({string.Join(", ", ProfileCatalog.Chips.Select(c => c.Name))}).");
-        if (known is null)
-            throw new RecoveryKitException(FailureKind.ChipUnknown, "chip-id",
-                $"the flash chip answered {id}, which is not in the chip table",
-                $"Check the part number on the chip and give it with --flash-chip NAME if it is one of: {string.Join(", ", ProfileCatalog.Chips.Select(c => c.Name))}.");
-        stages?.Report(new StageEvent("chip-id", $"{known} (grade {known.Grade})"));
-        return known;
     }
 
     private static RecoveryKitException Declined(VendorMode vendor, string what)
