@@ -46,7 +46,18 @@ public sealed class FlashTarget
             host.Settle();
             host.WaitNotBusy("target", profile.OutroTimeout.Value, device);
         }
-        host.WaitNotBusy("target", host.Timeouts.NotBusy, device);
+        try
+        {
+            host.WaitNotBusy("target", host.Timeouts.NotBusy, device);
+        }
+        catch (RecoveryKitException)
+        {
+            // Still busy: boot code that hung on an earlier command. DEVICE RESET reaches only this device and is
+            // the one command an ATAPI device accepts while BSY; an ATA disk never hangs like this and ignores it.
+            host.Registers.Write(TaskFileRegister.StatusCommand, AtaCommand.DeviceReset);
+            host.Settle();
+            host.WaitNotBusy("target", profile.OutroTimeout.Value, device);
+        }
         var identify = host.Identify(device, AtaCommand.IdentifyDevice);
         switch (identify.Outcome)
         {
