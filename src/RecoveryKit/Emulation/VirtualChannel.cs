@@ -81,11 +81,22 @@ public sealed class VirtualChannel : IAtaRegisters
         return value;
     }
 
+    /// <summary>
+    /// Fault: the slave also drives the bus when the master is selected (a wrong jumper or a broken second
+    /// drive on the cable). Both outputs meet on the wire; the emulator models it as their bitwise AND.
+    /// </summary>
+    public bool SlaveAnswersMasterSelect { get; set; }
+
     private byte ReadCore(TaskFileRegister register, bool clearInterrupt)
     {
         var device = _devices[_selected];
         if (device is not null)
-            return device.ReadRegister(register, clearInterrupt);
+        {
+            var value = device.ReadRegister(register, clearInterrupt);
+            if (SlaveAnswersMasterSelect && _selected == 0 && _devices[1] is { } intruder)
+                value &= intruder.ReadRegister(register, clearInterrupt: false);
+            return value;
+        }
         // Only device 0 answers for an absent device 1; nothing answers for an absent device 0 (the bus floats).
         var other = _selected == 1 ? Other(_selected) : null;
         if (other is null)
