@@ -52,7 +52,16 @@ internal sealed class MtkRig : IDisposable
     {
         var clock = new VirtualClock();
         var drive = setup.Create(clock, faults, flash);
-        return Place(clock, drive, position, other, setup.DriveProfile, setup.Family, setup.RecoveryImage());
+        return Place(clock, drive, position, other, setup.DriveProfile, setup.Family, flash is null ? setup.RecoveryImage() : []);
+    }
+
+    /// <summary>An LDW-411S whose flash is any chip from the table, filled with seeded bytes (for chip-engine tests).</summary>
+    public static MtkRig WithChip(string chipName, int seed = 5)
+    {
+        var chip = ProfileCatalog.FindChip(chipName)!;
+        var flash = new byte[chip.SizeBytes];
+        new Random(seed).NextBytes(flash);
+        return Create(new MtkDriveSetup("LDW-411S", chipName, "FS0F", "FS0J", null, seed), flash: flash);
     }
 
     public static MtkRig Scenario(string name, MtkFaultPlan? faults = null, DevicePosition position = DevicePosition.PrimaryMaster, VirtualDevice? other = null) =>
