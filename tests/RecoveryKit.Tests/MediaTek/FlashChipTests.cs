@@ -35,7 +35,7 @@ public sealed class FlashChipTests
 
         Assert.Equal(((byte)manufacturer, (byte)device), (id.Manufacturer, id.Device));
         Assert.False(id.IsNoAnswer);
-        Assert.Same(ProfileCatalog.FindChip(chipName), ProfileCatalog.FindChip(id.Manufacturer, id.Device) is { } found && found.Name == chipName ? ProfileCatalog.FindChip(chipName) : null);
+        Assert.Equal(chipName, ProfileCatalog.FindChip(id.Manufacturer, id.Device)!.Name);
         Assert.Equal(rig.Flash.Contents[0], mailbox.Read(0));
         Assert.Equal(rig.Flash.Contents[1], mailbox.Read(1));
         Assert.Equal(0, rig.Flash.IgnoredCycles);
