@@ -72,3 +72,23 @@ internal sealed class SilentIdReads(VirtualMtkDrive drive, byte value) : IWireFa
 
     public byte OnWrite(ChannelAddress channel, TaskFileRegister register, byte value) => value;
 }
+
+/// <summary>Flips <paramref name="mask"/> in the n-th write to one register after being armed (a single deterministic cable glitch).</summary>
+internal sealed class FlipNthWrite(TaskFileRegister register, byte mask) : IWireFault
+{
+    private int _countdown;
+
+    public bool Flipped { get; private set; }
+
+    public void Arm(int nth) => _countdown = nth;
+
+    public byte OnRead(ChannelAddress channel, TaskFileRegister r, byte value) => value;
+
+    public byte OnWrite(ChannelAddress channel, TaskFileRegister r, byte value)
+    {
+        if (r != register || _countdown <= 0 || --_countdown > 0)
+            return value;
+        Flipped = true;
+        return (byte)(value ^ mask);
+    }
+}
