@@ -43,6 +43,7 @@ public sealed class FlashChipModel
     private readonly byte[] _page;
     private readonly bool[] _pageLoaded;
     private uint _pageBase;
+    private byte _pageLastLoaded;
     private TimeSpan _lastPageLoad;
 
     public FlashChipModel(ChipSpec spec, VirtualClock clock, ReadOnlySpan<byte> initial = default)
@@ -125,7 +126,7 @@ public sealed class FlashChipModel
         {
             // Status read: DQ7 is the complement of the data being written (0 while erasing), DQ6 toggles.
             _toggle = !_toggle;
-            var dq7 = _busy == BusyKind.Program ? (byte)(~_busyData & 0x80) : _busy == BusyKind.PageWrite ? (byte)(~_page[^1] & 0x80) : (byte)0;
+            var dq7 = _busy == BusyKind.Program ? (byte)(~_busyData & 0x80) : _busy == BusyKind.PageWrite ? (byte)(~_pageLastLoaded & 0x80) : (byte)0;
             return (byte)(dq7 | (_toggle ? 0x40 : 0x00) | 0x08);
         }
         if (_idMode)
@@ -220,6 +221,7 @@ public sealed class FlashChipModel
                     var offset = (int)(address - pageBase);
                     _page[offset] = data;
                     _pageLoaded[offset] = true;
+                    _pageLastLoaded = data;
                     _lastPageLoad = _clock.Now;
                     return;
                 }

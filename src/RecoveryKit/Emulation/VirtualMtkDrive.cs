@@ -290,7 +290,7 @@ public sealed class VirtualMtkDrive : VirtualAtapiDrive
                 MailboxWrites++;
                 if (MailboxWrites != Faults.DropWriteNumber)
                     Flash.Write(Address, _dataOut);
-                if (Faults.StuckBusyAfterCommits > 0 && MailboxWrites >= Faults.StuckBusyAfterCommits)
+                if (Faults.StuckBusyAfterCommits > 0 && MailboxWrites == Faults.StuckBusyAfterCommits)
                     _hung = true;
                 return;
             case (0x08, MailboxPhase.Armed):

@@ -125,6 +125,8 @@ public static class FlashSession
 
         // 7. Write and verify.
         var report = new Flasher(flash).Execute(plan, current, image.Span, request.Progress, request.Cancel);
+        if (!plan.NothingToDo)
+            CheckWholeFlash(flash, plan, current, image.Span, bootBlock, request, report, backupPath, stages);
         stages?.Report(new StageEvent("verify", plan.NothingToDo ? "the flash already holds this image; nothing written" : $"{plan.SectorsToWrite} sectors written and verified by read-back"));
 
         // 8. Reset, and proof that the drive came back.
@@ -133,6 +135,49 @@ public static class FlashSession
             ? $"drive reset ({outro.Method}); it answers as {outro.Inquiry!.Vendor} {outro.Inquiry.Product} {outro.Inquiry.Revision}"
             : $"drive reset ({outro.Method}); {outro.State}"));
         return new FlashOutcome(chip, id, intro, plan, report, backupPath, outro, host.Clock.Now - start);
+    }
+
+    /// <summary>
+    /// Reads the whole chip back after the write. Per-sector verify reads through the same bank select as the
+    /// write, so a bank or address byte corrupted on the cable can send a sector's erase and program somewhere
+    /// else and still verify; only a full read-back shows the collateral damage. Damage outside a boot block
+    /// that must be left alone is written once more; anything still wrong is a typed failure, never success.
+    /// </summary>
+    private static void CheckWholeFlash(FlashChip flash, FlashPlan plan, byte[] current, ReadOnlySpan<byte> image, FlashRange bootBlock,
+        FlashRequest request, FlashReport report, string backupPath, IProgress<StageEvent>? stages)
+    {
+        var chip = plan.Chip;
+        // What every byte must hold now: the image, except boot-block sectors the plan left alone on purpose.
+        var expected = image.ToArray();
+        foreach (var step in plan.Sectors.Where(s => s.BootBlockLeftAlone))
+            current.AsSpan((int)step.Sector.Start, step.Sector.Size).CopyTo(expected.AsSpan((int)step.Sector.Start));
+        var now = new byte[chip.SizeBytes];
+        for (var pass = 0; ; pass++)
+        {
+            flash.Read(0, now);
+            var wrong = chip.Sectors.Where(s => !now.AsSpan((int)s.Start, s.Size).SequenceEqual(expected.AsSpan((int)s.Start, s.Size))).ToList();
+            if (wrong.Count == 0)
+                return;
+            var bootHit = wrong.Where(s => bootBlock.Overlaps(s.Start, (uint)s.Size) && !request.WriteBootCode).ToList();
+            if (pass > 0 || bootHit.Count > 0)
+            {
+                foreach (var sector in wrong)
+                    report.Set(sector.Index, SectorState.Unknown);
+                throw new RecoveryKitException(new Failure(FailureKind.VerifyFailed, "verify",
+                    $"the whole-flash read-back after writing differs in {wrong.Count} sector(s) ({string.Join(", ", wrong.Take(8).Select(s => $"{s.Index} at {s.Start:X6}h"))})"
+                    + (bootHit.Count > 0 ? "; the boot block was changed although it was to be left alone" : string.Empty),
+                    bootHit.Count > 0
+                        ? $"Do not power the drive off. Reseat the IDE cable and run again with --write-bootcode to restore the boot block (the old flash is saved in {backupPath})."
+                        : "Reseat the IDE cable (a noisy cable misdirects writes), then run the same command again: only sectors that still differ are written.")
+                { Detail = report.Summary() });
+            }
+            stages?.Report(new StageEvent("verify", $"whole-flash read-back found {wrong.Count} sector(s) changed outside the sector being written; writing them again"));
+            var again = FlashPlan.Create(chip, now, image, bootBlock, request.WriteBootCode);
+            var second = new Flasher(flash).Execute(again, now, image, request.Progress, request.Cancel);
+            report.Retries += second.Retries + wrong.Count;
+            foreach (var step in again.Sectors.Where(s => s.Action != SectorAction.Keep))
+                report.Set(step.Sector.Index, SectorState.New);
+        }
     }
 
     private static void CheckCompatibility(VendorMode vendor, FirmwareImage firmware, FlashRequest request, byte[] current, ChipSpec chip, IProgress<StageEvent>? stages)
