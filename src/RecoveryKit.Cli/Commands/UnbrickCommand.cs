@@ -149,10 +149,19 @@ internal static class UnbrickCommand
         if (candidates.Count == 0 && device is not null && device.StartsWith(Backends.SimPrefix, StringComparison.OrdinalIgnoreCase)
             && SimScenarios.Find(device[Backends.SimPrefix.Length..]) is { } scenario && scenario.RecoveryImage() is { } practice)
         {
-            var folder = Path.GetFullPath("recoverykit-practice");
-            Directory.CreateDirectory(folder);
+            // Beside the session log (--log, the stick's data folder or ./recoverykit-logs), not the working folder.
+            var folder = Path.Combine(Path.GetDirectoryName(log.Path) ?? ".", "recoverykit-practice");
             var path = Path.Combine(folder, $"{scenario.Name}.bin");
-            File.WriteAllBytes(path, practice);
+            try
+            {
+                Directory.CreateDirectory(folder);
+                File.WriteAllBytes(path, practice);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new RecoveryKitException(FailureKind.FileError, "image", $"cannot write the practice image {path}: {ex.Message}",
+                    "Give a writable session log place with --log (the practice image goes beside it), or an image with --image.", ex);
+            }
             terminal.Output.WriteLine($"  Practice image for sim:{scenario.Name} written to {path}.");
             return FlashCommand.LoadImage(terminal, log, path);
         }
