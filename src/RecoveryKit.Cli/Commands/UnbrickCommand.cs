@@ -4,6 +4,7 @@ using RecoveryKit.Ata;
 using RecoveryKit.Diagnostics;
 using RecoveryKit.Emulation;
 using RecoveryKit.Firmware;
+using RecoveryKit.Profiles;
 
 namespace RecoveryKit.Cli.Commands;
 
@@ -73,7 +74,8 @@ internal static class UnbrickCommand
                 var pos = r.Position is { } p ? ((int)p).ToString(CultureInfo.InvariantCulture) : "-";
                 var what = r.Probe.Class switch
                 {
-                    DeviceClass.Atapi => $"optical drive {r.Probe.Model ?? "(model unknown: boot code only)"} {r.Probe.Revision}".TrimEnd(),
+                    DeviceClass.Atapi => $"optical drive {r.Probe.Model ?? "(model unknown: boot code only)"} {r.Probe.Revision}".TrimEnd()
+                        + (Unknown(r.Probe) ? " — no RecoveryKit profile, cannot be picked" : string.Empty),
                     DeviceClass.Ata => $"hard disk {r.Probe.Model} — never flashed, cannot be picked",
                     _ => ScanCommand.ClassWords(r.Probe.Class),
                 };
@@ -107,6 +109,10 @@ internal static class UnbrickCommand
                     output.WriteLine("  Note: another device shares this cable. If the flash fails, move the drive to secondary master alone and disconnect the other device on that cable.");
             }
             position = ((int)choice.Position!.Value).ToString(CultureInfo.InvariantCulture);
+            if (Unknown(choice.Probe))
+                throw new RecoveryKitException(FailureKind.WrongDeviceClass, "unbrick",
+                    $"position {position} holds {choice.Probe.Inquiry!.Vendor} {choice.Probe.Inquiry.Product}, a working drive no RecoveryKit profile covers; nothing was sent to it",
+                    "Pick the dead drive (the one that answers only with its boot code, or a listed Lite-On/BTC model).");
             picked = choice.Probe;
         }
 
@@ -124,6 +130,10 @@ internal static class UnbrickCommand
             : "Step 5 of 5 — the drive did not come back by itself: power-cycle it and run 'recoverykit scan'.");
         return result;
     }
+
+    /// <summary>A drive that says what it is, and is nothing RecoveryKit has a profile for: never sent a vendor command.</summary>
+    private static bool Unknown(ProbeResult probe) =>
+        probe.Inquiry is { } q && ProfileCatalog.MatchDrive(q.Vendor, q.Product) is null;
 
     private static FirmwareImage PickImage(Terminal terminal, SessionLog log, string? imagePath, string? device, ProbeResult drive)
     {
