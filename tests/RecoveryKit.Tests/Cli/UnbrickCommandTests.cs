@@ -115,6 +115,19 @@ public sealed class UnbrickCommandTests : IDisposable
     }
 
     [Fact]
+    public void The_healthy_dvd_rom_without_a_profile_cannot_be_picked_and_gets_no_vendor_command()
+    {
+        var transcript = _cli.PathOf("t.txt");
+        var r = _cli.Interactive("3\nSOHW-832S\n", "unbrick", "--device", "sim:dead-sohw832s-slave", "--simulate", "--transcript", transcript);
+
+        Assert.Equal(4, r.Exit);
+        Assert.Contains("GDR8163B 0L23 — no RecoveryKit profile, cannot be picked", r.Out, StringComparison.Ordinal);
+        Assert.Contains("no RecoveryKit profile covers; nothing was sent to it", Assert.Single(r.ErrorLines), StringComparison.Ordinal);
+        Assert.DoesNotContain("[vendor-intro]", r.Out, StringComparison.Ordinal);
+        Assert.False(File.Exists(transcript) && File.ReadLines(transcript).Any(l => l.Trim() == "W 177 80"));
+    }
+
+    [Fact]
     public void Picking_a_position_that_is_not_listed_cancels()
     {
         var r = _cli.Interactive("1\n", "unbrick", "--device", "sim:dead-sohw832s-slave", "--simulate");
