@@ -179,8 +179,12 @@ internal static class UnbrickCommand
             throw new RecoveryKitException(FailureKind.ImageRejected, "unbrick",
                 $"no firmware image that fits this drive was found in {string.Join(", ", ImageFolders())}",
                 "Copy the .bin/.hex for the drive into the stick's recoverykit/ folder, or give it with --image FILE.");
-        if (candidates.Count == 1 || !terminal.Interactive)
+        if (candidates.Count == 1)
             return candidates[0];
+        if (!terminal.Interactive)
+            throw new RecoveryKitException(FailureKind.Usage, "unbrick",
+                $"{candidates.Count} firmware images could fit this drive ({string.Join(", ", candidates.Select(c => $"{Path.GetFileName(c.SourcePath)}: {c.Identity.Display}"))}) and there is no one to choose",
+                "Name the one to write with --image FILE; --yes never picks an image for you.");
         for (var i = 0; i < candidates.Count; i++)
             terminal.Output.WriteLine($"  {i + 1}. {candidates[i].SourcePath} — {candidates[i].Identity.Display}");
         var answer = terminal.Ask("Which image?");
