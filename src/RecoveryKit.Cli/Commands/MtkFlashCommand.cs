@@ -99,7 +99,7 @@ internal static class MtkFlashCommand
             if (!yes)
             {
                 var answer = terminal.Ask("Run it? [y/N]");
-                if (answer is null || !answer.StartsWith('y'))
+                if (answer is null || !answer.StartsWith('y') && !answer.StartsWith('Y'))
                     throw new RecoveryKitException(FailureKind.Cancelled, "mtkflash", "not run", "Run the RecoveryKit command above yourself, or answer y.");
             }
             var forwarded = new List<string>(t.ModernArgs);
