@@ -109,6 +109,10 @@ internal static class MtkFlashCommand
                 forwarded.AddRange(["--transcript", transcript]);
             if (parse.GetValue(options.Log) is { } log)
                 forwarded.AddRange(["--log", log]);
+            if (parse.GetValue(options.Verbose))
+                forwarded.Add("--verbose");
+            if (parse.GetValue(options.ForceKernelOwned))
+                forwarded.Add("--force-kernel-owned");
             if (t.Write)
                 forwarded.Add("--yes"); // the technician said yes above; backup, checks and plan still run
             if (parse.GetValue(profile) is { } name)
