@@ -132,4 +132,44 @@ public sealed class MtkFlashCommandTests : IDisposable
         Assert.Equal(MtkScenarios.Setups["dead-ldw411s"].Setup.InitialFlash(), File.ReadAllBytes(output));
         Assert.Equal(1 << 20, new FileInfo(output).Length);
     }
+
+    [Theory]
+    [InlineData("Y")]
+    [InlineData("yes")]
+    [InlineData("YES")]
+    public void Run_it_accepts_yes_in_any_letter_case(string typed)
+    {
+        var output = _cli.PathOf("out.bin");
+
+        var r = _cli.Interactive(typed + "\n", "mtkflash", "3", "r", output, "--profile", "LDW-411S", "--device", "sim:dead-ldw411s");
+
+        Assert.True(r.Exit == 0, r.ToString());
+        Assert.Equal(1 << 20, new FileInfo(output).Length);
+    }
+
+    [Fact]
+    public void Run_it_declined_runs_nothing()
+    {
+        var output = _cli.PathOf("out.bin");
+
+        var r = _cli.Interactive("n\n", "mtkflash", "3", "r", output, "--profile", "LDW-411S", "--device", "sim:dead-ldw411s");
+
+        Assert.Equal(10, r.Exit);
+        Assert.False(File.Exists(output));
+    }
+
+    [Fact]
+    public void Verbose_is_passed_on_to_the_command_it_runs()
+    {
+        var image = _cli.PathOf("fw.bin");
+        File.WriteAllBytes(image, SimScenarios.Find("dead-ldw411s")!.RecoveryImage()!);
+
+        var quiet = _cli.Run("mtkflash", "1", "w", image, "--device", "sim:dead-ldw411s", "--yes");
+        var verbose = _cli.Run("mtkflash", "1", "w", image, "--device", "sim:dead-ldw411s", "--yes", "--verbose");
+
+        Assert.Equal(4, quiet.Exit); // position 1 is the hard disk
+        Assert.Equal(4, verbose.Exit);
+        Assert.DoesNotContain("  status ", quiet.Err, StringComparison.Ordinal);
+        Assert.Contains("  status ", verbose.Err, StringComparison.Ordinal);
+    }
 }
