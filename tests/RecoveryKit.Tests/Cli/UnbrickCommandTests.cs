@@ -72,6 +72,15 @@ public sealed class UnbrickCommandTests : IDisposable
     }
 
     [Fact]
+    public void Input_ending_before_the_model_name_cancels()
+    {
+        var r = _cli.Interactive(string.Empty, "unbrick", "--simulate");
+
+        Assert.Equal(10, r.Exit);
+        Assert.DoesNotContain("The drive is back", r.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void An_empty_bench_is_no_device_with_bios_and_hot_plug_advice()
     {
         var r = _cli.Run("unbrick", "--device", "sim:empty", "--yes");
