@@ -22,8 +22,11 @@ public static class RecoveryKitCli
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            foreach (var problem in parse.Errors)
-                error.WriteLine($"error: usage: {problem.Message}");
+            // Every error is one line: "Required command was not provided" only adds noise next to the real problem.
+            var problems = parse.Errors.Select(e => e.Message).ToList();
+            if (problems.Count > 1)
+                problems.RemoveAll(m => m.StartsWith("Required command was not provided", StringComparison.Ordinal));
+            error.WriteLine($"error: usage: {string.Join(" ", problems)}");
             error.WriteLine("Run 'recoverykit --help' (or 'recoverykit COMMAND --help') for the commands and options.");
             return (int)FailureKind.Usage;
         }

@@ -58,7 +58,7 @@ internal sealed class SessionLog : IDisposable
 
     public void Stage(string stage, string message) => _logger.Information("{Stage}: {Message}", stage, message);
 
-    public void Failed(Failure failure) => _logger.Error("{Stage}: FAILED ({Kind}, exit {Code}): {Cause}. {Advice} {Detail}", failure.Stage, failure.Kind, (int)failure.Kind, failure.Cause, failure.Advice, failure.Detail ?? string.Empty);
+    public void Failed(Failure failure) => _logger.Error("{Stage}: FAILED ({Kind}, exit {Code}): {Cause}. {Advice} {Detail}", failure.Stage, failure.Kind.ToString(), (int)failure.Kind, failure.Cause, failure.Advice, failure.Detail ?? string.Empty);
 
     public void Dispose() => _logger.Dispose();
 }

@@ -41,7 +41,7 @@ internal static class DriveCommands
             if (!parse.GetValue(chipId))
                 return 0;
             var drive = ResolveProfile(parse.GetValue(profile), inquiry);
-            var vendor = VendorSession.Open(session.Host, session.Device, session.Where, drive, null, PowerCycler(terminal, session), stages);
+            var vendor = VendorSession.Open(session.Host, session.Device, session.Where, drive, null, PowerCycler(terminal, session, drive), stages);
             terminal.Output.WriteLine($"Flash chip: {vendor.Chip.Spec} — ID {vendor.Id}, third byte {vendor.Id.Third:X2}h");
             ReportOutro(terminal, vendor.Vendor.Exit());
             return 0;
@@ -59,7 +59,7 @@ internal static class DriveCommands
         command.SetAction(parse => WithSession(parse, options, terminal, "backup", parse.GetValue(position), (session, log, stages) =>
         {
             var drive = ResolveProfile(parse.GetValue(profile), Inquiry(session));
-            var vendor = VendorSession.Open(session.Host, session.Device, session.Where, drive, FindChip(parse.GetValue(chip)), PowerCycler(terminal, session), stages);
+            var vendor = VendorSession.Open(session.Host, session.Device, session.Where, drive, FindChip(parse.GetValue(chip)), PowerCycler(terminal, session, drive), stages);
             var path = FlashOperations.Backup(vendor, parse.GetValue(output)!, stages);
             ReportOutro(terminal, vendor.Vendor.Exit());
             terminal.Output.WriteLine($"Backup written: {path}");
@@ -81,7 +81,7 @@ internal static class DriveCommands
             {
                 var image = FlashCommand.LoadImage(terminal, log, imagePath);
                 var (drive, _) = FlashCommand.PickProfile(image, null);
-                var vendor = VendorSession.Open(session.Host, session.Device, session.Where, drive, FindChip(parse.GetValue(chip)), PowerCycler(terminal, session), stages);
+                var vendor = VendorSession.Open(session.Host, session.Device, session.Where, drive, FindChip(parse.GetValue(chip)), PowerCycler(terminal, session, drive), stages);
                 var differing = FlashOperations.Verify(vendor, image.Data.Span, stages);
                 ReportOutro(terminal, vendor.Vendor.Exit());
                 if (differing.Count == 0)
@@ -115,7 +115,7 @@ internal static class DriveCommands
                 if (!string.Equals(terminal.Ask($"This erases the flash of {session.Where}{(includeBoot ? " INCLUDING THE BOOT CODE" : "")}. Type {word} to go on:"), word, StringComparison.Ordinal))
                     throw new RecoveryKitException(FailureKind.Cancelled, "confirm", "the erase was not confirmed; nothing was erased", "Run it again when ready.");
             }
-            var vendor = VendorSession.Open(session.Host, session.Device, session.Where, drive, FindChip(parse.GetValue(chip)), PowerCycler(terminal, session), stages);
+            var vendor = VendorSession.Open(session.Host, session.Device, session.Where, drive, FindChip(parse.GetValue(chip)), PowerCycler(terminal, session, drive), stages);
             var saved = FlashOperations.Erase(vendor, new FlashRange((uint)family.BootBlock.Start, (uint)family.BootBlock.Length), includeBoot, parse.GetValue(backup)!, stages);
             terminal.Output.WriteLine($"Erased. The backup of what was there: {saved}");
             return 0;
@@ -174,15 +174,35 @@ internal static class DriveCommands
     {
         if (session.Probe is { } probe)
             return probe.Inquiry;
+        IdentifyResult id;
         try
         {
-            var id = session.Host.Identify(session.Device, AtaCommand.IdentifyPacketDevice);
-            return id.Outcome == IdentifyOutcome.Data ? ScsiCommands.Inquiry(new AtaPacketHost(session.Host, session.Device)) : null;
+            id = session.Host.Identify(session.Device, AtaCommand.IdentifyPacketDevice);
+            if (id.Outcome == IdentifyOutcome.Data)
+                return ScsiCommands.Inquiry(new AtaPacketHost(session.Host, session.Device));
         }
         catch (RecoveryKitException)
         {
             return null; // a dead drive: it cannot say what it is
         }
+        // Refused or unanswered: a hard disk or an empty position is not "a drive that cannot say what it is".
+        if (id.Outcome == IdentifyOutcome.NoResponse)
+            throw new RecoveryKitException(new Failure(FailureKind.NoDevice, "target", $"nothing at {session.Where} reacts to commands (status {id.Status:X2}h)",
+                "Check the cable and jumper, or pick another position ('scan' lists them).") { Status = id.Status });
+        IdentifyResult ata;
+        try
+        {
+            ata = session.Host.Identify(session.Device, AtaCommand.IdentifyDevice);
+        }
+        catch (RecoveryKitException)
+        {
+            return null;
+        }
+        if (ata.Outcome == IdentifyOutcome.Data)
+            throw new RecoveryKitException(new Failure(FailureKind.WrongDeviceClass, "target",
+                $"{session.Where} holds a hard disk ({ata.Data!.Model}); RecoveryKit never sends vendor commands to hard disks",
+                "Pick the optical drive's position instead ('scan' lists every position and what is on it).") { Status = ata.Status });
+        return null; // boot code only: it cannot say what it is
     }
 
     private static InquiryData? Describe(Terminal terminal, DriveSession session)
@@ -230,8 +250,8 @@ internal static class DriveCommands
     private static ChipSpec? FindChip(string? name) => name is null ? null : ProfileCatalog.FindChip(name)
         ?? throw new RecoveryKitException(FailureKind.Usage, "flash-chip", $"'{name}' is not in the chip table", $"Use one of: {string.Join(", ", ProfileCatalog.Chips.Select(c => c.Name))}.");
 
-    private static Func<IntroResult, int, bool> PowerCycler(Terminal terminal, DriveSession session) =>
-        (result, attempt) => FlashCommand.PowerCycle(terminal, session, result, attempt);
+    private static Func<IntroResult, int, bool> PowerCycler(Terminal terminal, DriveSession session, DriveProfile drive) =>
+        (result, attempt) => FlashCommand.PowerCycle(terminal, session, result, attempt, drive.VendorStatus.Value);
 
     private static void ReportOutro(Terminal terminal, OutroResult outro) =>
         terminal.Output.WriteLine(outro.CameBack

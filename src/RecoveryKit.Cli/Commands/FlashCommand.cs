@@ -120,7 +120,7 @@ internal static class FlashCommand
                 },
                 ConfirmBootCode = yes ? null : plan => string.Equals(
                     terminal.Ask("This rewrites the BOOT CODE: a power cut now leaves nothing to talk to. Type BOOTCODE to rewrite it:"), "BOOTCODE", StringComparison.Ordinal),
-                PowerCycle = (result, attempt) => PowerCycle(terminal, session, result, attempt),
+                PowerCycle = (result, attempt) => PowerCycle(terminal, session, result, attempt, drive.VendorStatus.Value),
                 Stages = new InlineProgress<StageEvent>(e =>
                 {
                     output.WriteLine($"[{e.Stage}] {e.Message}");
@@ -186,9 +186,9 @@ internal static class FlashCommand
         return (drive, imageFamily);
     }
 
-    internal static bool PowerCycle(Terminal terminal, DriveSession session, IntroResult result, int attempt)
+    internal static bool PowerCycle(Terminal terminal, DriveSession session, IntroResult result, int attempt, byte expected)
     {
-        terminal.Output.WriteLine($"[vendor-intro] Status = {result.Status:X2} should be 70: {result.Advice}");
+        terminal.Output.WriteLine($"[vendor-intro] Status = {result.Status:X2} should be {expected:X2}: {result.Advice}");
         if (attempt > 3)
             return false;
         if (session.Position is { } position && session.Bench.TryPowerCycle(position))

@@ -48,7 +48,7 @@ internal static class MtkFlashCommand
             {
                 explained.Add((t, "the MediaTek vendor-mode path, as the guides use it. RecoveryKit always uses vendor mode on a drive that needs it"));
             }
-            else if (lower.StartsWith('/'))
+            else if (IsSwitch(lower))
             {
                 throw new RecoveryKitException(FailureKind.Usage, "mtkflash", $"RecoveryKit does not know what the MtkFlash switch {t} did, so it runs nothing",
                     "Leave the switch out, or use the modern commands ('recoverykit flash --help').");
@@ -71,6 +71,10 @@ internal static class MtkFlashCommand
         string[] modern = write.Value ? ["flash", pos, file] : ["backup", pos, "-o", file];
         return new Translation(position.Value, write.Value, file, explained, modern);
     }
+
+    /// <summary>An MtkFlash switch is a slash and a letter or two (/b, /m); "/mnt/stick/fw.bin" is a file.</summary>
+    private static bool IsSwitch(string token) =>
+        token.Length is 2 or 3 && token[0] == '/' && token.Skip(1).All(char.IsAsciiLetter);
 
     public static Command Create(GlobalOptions options, Terminal terminal, Func<string[], int> run)
     {
@@ -95,7 +99,7 @@ internal static class MtkFlashCommand
             if (!yes)
             {
                 var answer = terminal.Ask("Run it? [y/N]");
-                if (answer is null || !answer.StartsWith('y'))
+                if (answer is null || !answer.StartsWith('y') && !answer.StartsWith('Y'))
                     throw new RecoveryKitException(FailureKind.Cancelled, "mtkflash", "not run", "Run the RecoveryKit command above yourself, or answer y.");
             }
             var forwarded = new List<string>(t.ModernArgs);
@@ -105,6 +109,10 @@ internal static class MtkFlashCommand
                 forwarded.AddRange(["--transcript", transcript]);
             if (parse.GetValue(options.Log) is { } log)
                 forwarded.AddRange(["--log", log]);
+            if (parse.GetValue(options.Verbose))
+                forwarded.Add("--verbose");
+            if (parse.GetValue(options.ForceKernelOwned))
+                forwarded.Add("--force-kernel-owned");
             if (t.Write)
                 forwarded.Add("--yes"); // the technician said yes above; backup, checks and plan still run
             if (parse.GetValue(profile) is { } name)

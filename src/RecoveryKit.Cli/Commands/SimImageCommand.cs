@@ -26,7 +26,7 @@ internal static class SimImageCommand
                 return 0;
             }
             var name = parse.GetValue(scenario) ?? throw new RecoveryKitException(FailureKind.Usage, "sim-image", "no scenario named", "Run 'recoverykit sim-image --list' for the names.");
-            var found = SimScenarios.Find(name) ?? throw new RecoveryKitException(FailureKind.Usage, "sim-image", $"there is no built-in scenario '{name}'",
+            var found = SimScenarios.Find(name) ?? throw new RecoveryKitException(FailureKind.NoDevice, "sim-image", $"there is no built-in scenario '{name}'",
                 "Run 'recoverykit sim-image --list' for the names.");
             var image = found.RecoveryImage() ?? throw new RecoveryKitException(FailureKind.Usage, "sim-image", $"scenario '{name}' has no MediaTek drive to recover",
                 "Pick a scenario marked * in 'recoverykit sim-image --list'.");

@@ -4,6 +4,7 @@ using RecoveryKit.Ata;
 using RecoveryKit.Diagnostics;
 using RecoveryKit.Emulation;
 using RecoveryKit.Firmware;
+using RecoveryKit.Profiles;
 
 namespace RecoveryKit.Cli.Commands;
 
@@ -73,7 +74,8 @@ internal static class UnbrickCommand
                 var pos = r.Position is { } p ? ((int)p).ToString(CultureInfo.InvariantCulture) : "-";
                 var what = r.Probe.Class switch
                 {
-                    DeviceClass.Atapi => $"optical drive {r.Probe.Model ?? "(model unknown: boot code only)"} {r.Probe.Revision}".TrimEnd(),
+                    DeviceClass.Atapi => $"optical drive {r.Probe.Model ?? "(model unknown: boot code only)"} {r.Probe.Revision}".TrimEnd()
+                        + (Unknown(r.Probe) ? " — no RecoveryKit profile, cannot be picked" : string.Empty),
                     DeviceClass.Ata => $"hard disk {r.Probe.Model} — never flashed, cannot be picked",
                     _ => ScanCommand.ClassWords(r.Probe.Class),
                 };
@@ -107,6 +109,10 @@ internal static class UnbrickCommand
                     output.WriteLine("  Note: another device shares this cable. If the flash fails, move the drive to secondary master alone and disconnect the other device on that cable.");
             }
             position = ((int)choice.Position!.Value).ToString(CultureInfo.InvariantCulture);
+            if (Unknown(choice.Probe))
+                throw new RecoveryKitException(FailureKind.WrongDeviceClass, "unbrick",
+                    $"position {position} holds {choice.Probe.Inquiry!.Vendor} {choice.Probe.Inquiry.Product}, a working drive no RecoveryKit profile covers; nothing was sent to it",
+                    "Pick the dead drive (the one that answers only with its boot code, or a listed Lite-On/BTC model).");
             picked = choice.Probe;
         }
 
@@ -124,6 +130,10 @@ internal static class UnbrickCommand
             : "Step 5 of 5 — the drive did not come back by itself: power-cycle it and run 'recoverykit scan'.");
         return result;
     }
+
+    /// <summary>A drive that says what it is, and is nothing RecoveryKit has a profile for: never sent a vendor command.</summary>
+    private static bool Unknown(ProbeResult probe) =>
+        probe.Inquiry is { } q && ProfileCatalog.MatchDrive(q.Vendor, q.Product) is null;
 
     private static FirmwareImage PickImage(Terminal terminal, SessionLog log, string? imagePath, string? device, ProbeResult drive)
     {
@@ -149,10 +159,19 @@ internal static class UnbrickCommand
         if (candidates.Count == 0 && device is not null && device.StartsWith(Backends.SimPrefix, StringComparison.OrdinalIgnoreCase)
             && SimScenarios.Find(device[Backends.SimPrefix.Length..]) is { } scenario && scenario.RecoveryImage() is { } practice)
         {
-            var folder = Path.GetFullPath("recoverykit-practice");
-            Directory.CreateDirectory(folder);
+            // Beside the session log (--log, the stick's data folder or ./recoverykit-logs), not the working folder.
+            var folder = Path.Combine(Path.GetDirectoryName(log.Path) ?? ".", "recoverykit-practice");
             var path = Path.Combine(folder, $"{scenario.Name}.bin");
-            File.WriteAllBytes(path, practice);
+            try
+            {
+                Directory.CreateDirectory(folder);
+                File.WriteAllBytes(path, practice);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new RecoveryKitException(FailureKind.FileError, "image", $"cannot write the practice image {path}: {ex.Message}",
+                    "Give a writable session log place with --log (the practice image goes beside it), or an image with --image.", ex);
+            }
             terminal.Output.WriteLine($"  Practice image for sim:{scenario.Name} written to {path}.");
             return FlashCommand.LoadImage(terminal, log, path);
         }
@@ -160,8 +179,12 @@ internal static class UnbrickCommand
             throw new RecoveryKitException(FailureKind.ImageRejected, "unbrick",
                 $"no firmware image that fits this drive was found in {string.Join(", ", ImageFolders())}",
                 "Copy the .bin/.hex for the drive into the stick's recoverykit/ folder, or give it with --image FILE.");
-        if (candidates.Count == 1 || !terminal.Interactive)
+        if (candidates.Count == 1)
             return candidates[0];
+        if (!terminal.Interactive)
+            throw new RecoveryKitException(FailureKind.Usage, "unbrick",
+                $"{candidates.Count} firmware images could fit this drive ({string.Join(", ", candidates.Select(c => $"{Path.GetFileName(c.SourcePath)}: {c.Identity.Display}"))}) and there is no one to choose",
+                "Name the one to write with --image FILE; --yes never picks an image for you.");
         for (var i = 0; i < candidates.Count; i++)
             terminal.Output.WriteLine($"  {i + 1}. {candidates[i].SourcePath} — {candidates[i].Identity.Display}");
         var answer = terminal.Ask("Which image?");

@@ -1,0 +1,175 @@
+using RecoveryKit.Cli.Commands;
+using RecoveryKit.Diagnostics;
+using RecoveryKit.Emulation;
+
+namespace RecoveryKit.Tests.Cli;
+
+/// <summary><c>recoverykit mtkflash</c>: old MtkFlash command lines, translated and run.</summary>
+public sealed class MtkFlashCommandTests : IDisposable
+{
+    private readonly CliHarness _cli = new();
+
+    public void Dispose() => _cli.Dispose();
+
+    [Fact]
+    public void Write_with_binary_and_mediatek_switches_becomes_flash_at_the_position()
+    {
+        var t = MtkFlashCommand.Translate(["4", "w", "/b", "/m", "fw.bin"]);
+
+        Assert.Equal(["flash", "4", "fw.bin"], t.ModernArgs);
+        Assert.True(t.Write);
+        Assert.Equal(RecoveryKit.Ata.DevicePosition.SecondarySlave, t.Position);
+        Assert.Equal("recoverykit flash 4 fw.bin", t.Modern);
+        Assert.Contains(t.Explained, e => e.Token == "/b" && e.Meaning.Contains("NOT mean boot code", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Read_becomes_backup_to_the_file()
+    {
+        var t = MtkFlashCommand.Translate(["1", "r", "/b", "dump.bin"]);
+
+        Assert.Equal(["backup", "1", "-o", "dump.bin"], t.ModernArgs);
+        Assert.False(t.Write);
+    }
+
+    [Fact]
+    public void Upper_case_switches_and_names_are_understood_and_the_name_is_kept()
+    {
+        var t = MtkFlashCommand.Translate(["3", "W", "/B", "/M", "FW.BIN"]);
+
+        Assert.Equal(["flash", "3", "FW.BIN"], t.ModernArgs);
+    }
+
+    [Fact]
+    public void An_absolute_unix_path_is_the_file_not_a_switch()
+    {
+        var t = MtkFlashCommand.Translate(["3", "w", "/b", "/m", "/mnt/stick/fw.bin"]);
+
+        Assert.Equal(["flash", "3", "/mnt/stick/fw.bin"], t.ModernArgs);
+    }
+
+    [Theory]
+    [InlineData("4", "w")]
+    [InlineData("w", "fw.bin")]
+    [InlineData("4", "fw.bin")]
+    [InlineData("4", "w", "fw.bin", "extra.bin")]
+    [InlineData("4", "w", "/x", "fw.bin")]
+    public void Incomplete_or_unknown_command_lines_are_usage_errors(params string[] tokens)
+    {
+        var ex = Assert.Throws<RecoveryKitException>(() => MtkFlashCommand.Translate(tokens));
+
+        Assert.Equal(FailureKind.Usage, ex.Failure.Kind);
+    }
+
+    [Fact]
+    public void Missing_parts_exit_2_with_the_old_syntax()
+    {
+        var r = _cli.Run("mtkflash", "4", "w");
+
+        Assert.Equal(2, r.Exit);
+        Assert.Contains("mtkflash N r|w [/b] [/m] FILE", Assert.Single(r.ErrorLines), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_unknown_switch_exits_2_and_runs_nothing()
+    {
+        var r = _cli.Run("mtkflash", "4", "w", "/x", _cli.PathOf("fw.bin"), "--device", "sim:dead-ldw411s", "--yes");
+
+        Assert.Equal(2, r.Exit);
+        Assert.Contains("switch /x", Assert.Single(r.ErrorLines), StringComparison.Ordinal);
+        Assert.DoesNotContain("RecoveryKit command:", r.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Explain_prints_the_modern_command_and_runs_nothing()
+    {
+        var image = _cli.PathOf("fw.bin");
+        File.WriteAllBytes(image, SimScenarios.Find("dead-ldw411s")!.RecoveryImage()!);
+
+        var r = _cli.Run("mtkflash", "3", "w", "/b", "/m", image, "--explain", "--device", "sim:dead-ldw411s", "--yes");
+
+        Assert.Equal(0, r.Exit);
+        Assert.Contains($"RecoveryKit command: recoverykit flash 3 {image}", r.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("[vendor-intro]", r.Out, StringComparison.Ordinal);
+        Assert.Equal([image], Directory.GetFiles(_cli.Dir)); // no backup, no session log: nothing ran
+    }
+
+    [Fact]
+    public void A_write_run_with_yes_recovers_the_dead_ldw411s()
+    {
+        var image = _cli.PathOf("fw.bin");
+        File.WriteAllBytes(image, SimScenarios.Find("dead-ldw411s")!.RecoveryImage()!);
+
+        var r = _cli.Run("mtkflash", "3", "w", "/b", "/m", image, "--device", "sim:dead-ldw411s", "--yes");
+
+        Assert.True(r.Exit == 0, r.ToString());
+        Assert.Contains("The drive is back: LITE-ON DVDRW LDW-411S FS0J.", r.Out, StringComparison.Ordinal);
+        var backup = Assert.Single(Directory.GetFiles(_cli.Dir, "fw-backup-*.bin"));
+        Assert.Equal(MtkScenarios.Setups["dead-ldw411s"].Setup.InitialFlash(), File.ReadAllBytes(backup));
+    }
+
+    [Fact]
+    public void A_write_run_without_yes_and_no_terminal_is_cancelled()
+    {
+        var image = _cli.PathOf("fw.bin");
+        File.WriteAllBytes(image, SimScenarios.Find("dead-ldw411s")!.RecoveryImage()!);
+
+        var r = _cli.Run("mtkflash", "3", "w", image, "--device", "sim:dead-ldw411s");
+
+        Assert.Equal(10, r.Exit);
+        Assert.Empty(Directory.GetFiles(_cli.Dir, "fw-backup-*.bin"));
+    }
+
+    [Fact]
+    public void A_read_run_with_a_profile_writes_a_1_MiB_backup()
+    {
+        var output = _cli.PathOf("out.bin");
+
+        var r = _cli.Interactive("y\n", "mtkflash", "3", "r", output, "--profile", "LDW-411S", "--device", "sim:dead-ldw411s");
+
+        Assert.True(r.Exit == 0, r.ToString());
+        Assert.Contains("recoverykit backup 3 -o", r.Out, StringComparison.Ordinal);
+        Assert.Equal(MtkScenarios.Setups["dead-ldw411s"].Setup.InitialFlash(), File.ReadAllBytes(output));
+        Assert.Equal(1 << 20, new FileInfo(output).Length);
+    }
+
+    [Theory]
+    [InlineData("Y")]
+    [InlineData("yes")]
+    [InlineData("YES")]
+    public void Run_it_accepts_yes_in_any_letter_case(string typed)
+    {
+        var output = _cli.PathOf("out.bin");
+
+        var r = _cli.Interactive(typed + "\n", "mtkflash", "3", "r", output, "--profile", "LDW-411S", "--device", "sim:dead-ldw411s");
+
+        Assert.True(r.Exit == 0, r.ToString());
+        Assert.Equal(1 << 20, new FileInfo(output).Length);
+    }
+
+    [Fact]
+    public void Run_it_declined_runs_nothing()
+    {
+        var output = _cli.PathOf("out.bin");
+
+        var r = _cli.Interactive("n\n", "mtkflash", "3", "r", output, "--profile", "LDW-411S", "--device", "sim:dead-ldw411s");
+
+        Assert.Equal(10, r.Exit);
+        Assert.False(File.Exists(output));
+    }
+
+    [Fact]
+    public void Verbose_is_passed_on_to_the_command_it_runs()
+    {
+        var image = _cli.PathOf("fw.bin");
+        File.WriteAllBytes(image, SimScenarios.Find("dead-ldw411s")!.RecoveryImage()!);
+
+        var quiet = _cli.Run("mtkflash", "1", "w", image, "--device", "sim:dead-ldw411s", "--yes");
+        var verbose = _cli.Run("mtkflash", "1", "w", image, "--device", "sim:dead-ldw411s", "--yes", "--verbose");
+
+        Assert.Equal(4, quiet.Exit); // position 1 is the hard disk
+        Assert.Equal(4, verbose.Exit);
+        Assert.DoesNotContain("  status ", quiet.Err, StringComparison.Ordinal);
+        Assert.Contains("  status ", verbose.Err, StringComparison.Ordinal);
+    }
+}
