@@ -103,17 +103,21 @@ internal static class DriveCommands
         var chip = ChipOption();
         var backup = new Option<string>("--backup") { Description = "Where the mandatory backup goes (a new file).", Required = true };
         var boot = new Option<bool>("--include-bootcode") { Description = "Erase the boot block too: the drive will then answer nothing until reprogrammed by a chip programmer." };
-        var command = new Command("erase", "Erase the flash outside the boot block (guarded: backup first, typed confirmation).") { position, profile, chip, backup, boot };
+        var yesBoot = new Option<bool>("--yes-bootcode") { Description = "Confirm --include-bootcode in advance (--yes alone never does)." };
+        var command = new Command("erase", "Erase the flash outside the boot block (guarded: backup first, typed confirmation).") { position, profile, chip, backup, boot, yesBoot };
         command.SetAction(parse => WithSession(parse, options, terminal, "erase", parse.GetValue(position), (session, log, stages) =>
         {
             var drive = ResolveProfile(parse.GetValue(profile), Inquiry(session));
             var family = ImageFamilies.Find(drive.Family) ?? throw new RecoveryKitException(FailureKind.Internal, "profile", $"no image family {drive.Family}", "Rebuild RecoveryKit.");
             var includeBoot = parse.GetValue(boot);
-            if (!parse.GetValue(options.Yes))
+            // --yes confirms an erase; erasing the boot code also needs --yes-bootcode or the typed word.
+            var confirmed = includeBoot ? parse.GetValue(yesBoot) : parse.GetValue(options.Yes);
+            if (!confirmed)
             {
                 var word = includeBoot ? "ERASE-BOOTCODE" : "ERASE";
                 if (!string.Equals(terminal.Ask($"This erases the flash of {session.Where}{(includeBoot ? " INCLUDING THE BOOT CODE" : "")}. Type {word} to go on:"), word, StringComparison.Ordinal))
-                    throw new RecoveryKitException(FailureKind.Cancelled, "confirm", "the erase was not confirmed; nothing was erased", "Run it again when ready.");
+                    throw new RecoveryKitException(FailureKind.Cancelled, "confirm", "the erase was not confirmed; nothing was erased",
+                        includeBoot ? "Run it again and type the word, or add --yes-bootcode." : "Run it again when ready.");
             }
             var vendor = VendorSession.Open(session.Host, session.Device, session.Where, drive, FindChip(parse.GetValue(chip)), PowerCycler(terminal, session, drive), stages);
             var saved = FlashOperations.Erase(vendor, new FlashRange((uint)family.BootBlock.Start, (uint)family.BootBlock.Length), includeBoot, parse.GetValue(backup)!, stages);

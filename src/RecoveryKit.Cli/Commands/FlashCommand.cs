@@ -22,9 +22,10 @@ internal static class FlashCommand
         var backup = new Option<string?>("--backup") { Description = "Where to save the backup of the whole flash (default: beside the image, NAME-backup-DATE.bin)." };
         var profile = new Option<string?>("--profile") { Description = "Drive profile to use (default: from the image's identity)." };
         var force = new Option<bool>("--force-model") { Description = "Flash even if the image's model differs from the drive's (logged)." };
+        var yesBoot = new Option<bool>("--yes-bootcode") { Description = "Answer the second confirmation for rewriting the boot code (--yes alone never does)." };
         var command = new Command("flash", "Write a firmware image to a MediaTek drive through vendor mode: backup first, only changed sectors, verified, boot block untouched unless asked.")
         {
-            args, writeBoot, chip, backup, profile, force,
+            args, writeBoot, chip, backup, profile, force, yesBoot,
         };
         command.SetAction(parse =>
         {
@@ -33,7 +34,7 @@ internal static class FlashCommand
             using var log = SessionLog.Open(parse.GetValue(options.Log), "flash");
             try
             {
-                return Run(parse, options, terminal, log, position, imagePath, parse.GetValue(writeBoot), parse.GetValue(chip), parse.GetValue(backup), parse.GetValue(profile), parse.GetValue(force));
+                return Run(parse, options, terminal, log, position, imagePath, parse.GetValue(writeBoot), parse.GetValue(chip), parse.GetValue(backup), parse.GetValue(profile), parse.GetValue(force), parse.GetValue(yesBoot));
             }
             catch (RecoveryKitException ex)
             {
@@ -46,14 +47,14 @@ internal static class FlashCommand
     }
 
     private static int Run(ParseResult parse, GlobalOptions options, Terminal terminal, SessionLog log, string? position, string imagePath,
-        bool writeBootCode, string? chipName, string? backupPath, string? profileName, bool forceModel)
+        bool writeBootCode, string? chipName, string? backupPath, string? profileName, bool forceModel, bool yesBootCode)
     {
         var yes = parse.GetValue(options.Yes);
         log.Stage("start", $"RecoveryKit {typeof(FlashCommand).Assembly.GetName().Version} flash {position ?? "(auto)"} {imagePath} device={parse.GetValue(options.Device) ?? "auto"}");
 
         // Load and check everything that needs no drive.
         var image = LoadImage(terminal, log, imagePath);
-        var settings = new FlashSettings(yes, writeBootCode, chipName, backupPath, profileName, forceModel, ConfirmByModelName: false);
+        var settings = new FlashSettings(yes, writeBootCode, chipName, backupPath, profileName, forceModel, ConfirmByModelName: false, YesBootCode: yesBootCode);
         var (drive, _) = PickProfile(image, profileName);
         if (!yes && !terminal.Interactive)
             throw new RecoveryKitException(FailureKind.Cancelled, "confirm", "flashing needs a confirmation and nobody can answer (no terminal)",
@@ -118,8 +119,8 @@ internal static class FlashCommand
                     output.WriteLine($"Plan: {FlashSession.Describe(plan)}; about {AtaHost.FormatTime(plan.Estimate(TimeSpan.FromMicroseconds(8)))} of drive time.");
                     return string.Equals(terminal.Ask(confirmQuestion), confirmAnswer, StringComparison.OrdinalIgnoreCase);
                 },
-                ConfirmBootCode = yes ? null : plan => string.Equals(
-                    terminal.Ask("This rewrites the BOOT CODE: a power cut now leaves nothing to talk to. Type BOOTCODE to rewrite it:"), "BOOTCODE", StringComparison.Ordinal),
+                ConfirmBootCode = settings.YesBootCode ? null : plan => string.Equals(
+                    terminal.Ask("This rewrites the BOOT CODE: a power cut now leaves nothing to talk to. Type BOOTCODE to rewrite it (or run with --yes-bootcode):"), "BOOTCODE", StringComparison.Ordinal),
                 PowerCycle = (result, attempt) => PowerCycle(terminal, session, result, attempt, drive.VendorStatus.Value),
                 Stages = new InlineProgress<StageEvent>(e =>
                 {
@@ -202,7 +203,8 @@ internal static class FlashCommand
 }
 
 /// <summary>What the technician asked for, beyond the image and position.</summary>
-internal sealed record FlashSettings(bool Yes, bool WriteBootCode, string? Chip, string? Backup, string? Profile, bool ForceModel, bool ConfirmByModelName);
+/// <param name="YesBootCode">--yes-bootcode: the second confirmation, for rewriting boot code, answered in advance; --yes alone never answers it.</param>
+internal sealed record FlashSettings(bool Yes, bool WriteBootCode, string? Chip, string? Backup, string? Profile, bool ForceModel, bool ConfirmByModelName, bool YesBootCode = false);
 
 /// <summary>An <see cref="IProgress{T}"/> that runs its handler on the reporting thread (no synchronisation context).</summary>
 internal sealed class InlineProgress<T>(Action<T> handler) : IProgress<T>

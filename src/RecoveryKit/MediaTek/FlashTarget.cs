@@ -39,6 +39,9 @@ public sealed class FlashTarget
         if (status == 0xFF && !host.RegistersHoldValues(device))
             throw new RecoveryKitException(new Failure(FailureKind.NoDevice, "target", $"nothing answers at {where} (the bus floats)",
                 "Check the cable, power and master/slave jumper, or pick another position ('scan' lists them).") { Status = status });
+        if (status == 0x7F)
+            throw new RecoveryKitException(new Failure(FailureKind.NoDevice, "target", $"{where} reads 7Fh on every register",
+                "That is a dead or unpowered drive, or an empty cable with a pull-down: check the power plug and cable, power-cycle the drive and run 'scan'.") { Status = status });
         if (status == profile.VendorStatus.Value)
         {
             // Left in vendor mode by an earlier run: DEVICE RESET brings an ATAPI drive back (an ATA disk just aborts it).
