@@ -197,6 +197,7 @@ public sealed class FlashChipModel
                             {
                                 Array.Clear(_pageLoaded);
                                 _pageBase = uint.MaxValue;
+                                _lastPageLoad = _clock.Now; // the load-cycle timer starts with the command, not at the previous page's last load
                             }
                             return;
                         case 0x80 when !_idMode:

@@ -19,6 +19,9 @@ public sealed class Mailbox
     private const byte CodeCommit = 0x01;
     private const byte CodeRead = 0x08;
 
+    // A wrong, not-busy status must be read this many times in a row before the drive counts as out of vendor mode.
+    private const int ConfirmReads = 3;
+
     private readonly IAtaRegisters _regs;
     private readonly DeviceSelect _device;
     private readonly byte _ready;
@@ -99,9 +102,21 @@ public sealed class Mailbox
             return;
         var clock = _regs.Clock;
         var deadline = clock.Now + _timeout;
-        while ((status & (byte)AtaStatus.Busy) != 0 && clock.Now < deadline)
+        var wrongInARow = 0;
+        while (true)
         {
-            clock.Delay(TimeSpan.FromMicroseconds(10));
+            if ((status & (byte)AtaStatus.Busy) != 0)
+            {
+                if (clock.Now >= deadline)
+                    break;
+                wrongInARow = 0;
+                clock.Delay(TimeSpan.FromMicroseconds(10));
+            }
+            else if (++wrongInARow >= ConfirmReads)
+            {
+                // A drive that left vendor mode reads the same wrong status every time; one bad read is the cable.
+                break;
+            }
             status = _regs.Read(TaskFileRegister.StatusCommand);
             if (status == _ready)
                 return;

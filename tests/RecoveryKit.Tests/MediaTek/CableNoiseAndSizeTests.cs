@@ -92,6 +92,47 @@ public sealed class BankGlitchTests
     }
 }
 
+public sealed class StatusGlitchTests
+{
+    [Fact]
+    public void One_glitched_status_read_in_the_middle_of_the_write_does_not_abort_the_flash()
+    {
+        using var rig = MtkRig.Create(new MtkDriveSetup("LTR-52327S", "SST39SF040", "QS0A", "QS0C", Corruption.HalfWritten, 52327));
+        var glitch = new FlipNthRead(RecoveryKit.Ata.TaskFileRegister.StatusCommand, 0x04); // 70h read as 74h once
+        rig.Channel.WireFault = glitch;
+        var armed = false;
+        var progress = new InlineProgress<FlashProgress>(p =>
+        {
+            if (p.Stage == "program" && !armed)
+            {
+                armed = true;
+                glitch.Arm(50);
+            }
+        });
+
+        var outcome = rig.Run(rig.Request(progress: progress));
+
+        Assert.True(glitch.Flipped);
+        Assert.True(rig.Flash.Contents.SequenceEqual(rig.Image));
+        Assert.Equal("QS0C", outcome.Outro.Inquiry!.Revision);
+    }
+
+    [Fact]
+    public void A_drive_that_really_left_vendor_mode_is_still_reported_at_once()
+    {
+        using var rig = MtkRig.Scenario("dead-ldw411s");
+        var (_, mailbox) = rig.EnterVendorMode();
+        rig.Bench.TryPowerCycle(rig.Position);
+        var start = rig.Clock.Now;
+
+        var failure = Assert.Throws<RecoveryKitException>(() => mailbox.Write(0x5555, 0xAA)).Failure;
+
+        Assert.Equal(FailureKind.NotInVendorMode, failure.Kind);
+        Assert.Equal(0, rig.Drive.MailboxWrites);
+        Assert.True(rig.Clock.Now - start < rig.Profile.MailboxTimeout.Value);
+    }
+}
+
 public sealed class LargeFlashTests
 {
     public static TheoryData<string> TwoMiBChips() => new("SST39VF016", "Am29F016D");

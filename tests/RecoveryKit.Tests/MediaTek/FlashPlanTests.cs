@@ -282,3 +282,56 @@ internal sealed class InlineProgress<T>(Action<T> handler) : IProgress<T>
 {
     public void Report(T value) => handler(value);
 }
+
+public sealed class PageAndConfirmTests
+{
+    [Fact]
+    public void The_flasher_writes_a_page_write_part_page_by_page_and_verifies()
+    {
+        using var rig = MtkRig.WithChip("W29C020");
+        var (_, mailbox) = rig.EnterVendorMode();
+        var spec = rig.Flash.Spec;
+        var chip = new FlashChip(mailbox, spec, rig.Clock);
+        var current = rig.Flash.Contents.ToArray();
+        var image = current.ToArray();
+        image[0x20000] ^= 0xFF;                       // a bit that must become 1: no erase on a page part
+        image.AsSpan(0x30080, 0x80).Fill(0xFF);       // a whole page to FFh
+
+        var plan = FlashPlan.Create(spec, current, image, new FlashRange(0, 0x10000), writeBootCode: false);
+        var report = new Flasher(chip).Execute(plan, current, image, null, default);
+
+        Assert.Equal(2, plan.SectorsToWrite);
+        Assert.Equal(0, plan.SectorsToErase);
+        Assert.Equal(2, rig.Flash.PageWrites);
+        Assert.Equal(0, rig.Flash.SectorErases);
+        Assert.True(rig.Flash.Contents.SequenceEqual(image));
+        Assert.Equal(SectorState.New, report.States[0x20000 / 128]);
+    }
+
+    [Fact]
+    public void Declining_the_boot_code_confirmation_cancels_before_anything_is_erased()
+    {
+        using var rig = MtkRig.Scenario("dead-ldw411s");
+        var image = rig.Image.ToArray();
+        image[0x300] ^= 0x42;
+        var before = rig.Flash.Contents.ToArray();
+        var asked = 0;
+        var template = rig.Request(image: image, writeBootCode: true);
+        var request = new FlashRequest
+        {
+            Image = template.Image, ImageName = template.ImageName, Profile = template.Profile, Family = template.Family,
+            BackupPath = template.BackupPath, WriteBootCode = true,
+            Confirm = _ => true,
+            ConfirmBootCode = plan => { asked++; Assert.True(plan.RewritesBootBlock); return false; },
+        };
+
+        var failure = rig.Fails(request);
+
+        Assert.Equal(1, asked);
+        Assert.Equal(FailureKind.Cancelled, failure.Kind);
+        Assert.True(rig.Flash.Contents.SequenceEqual(before));
+        Assert.Equal(0, rig.Flash.SectorErases);
+        Assert.Equal(0, rig.Flash.BytesProgrammed);
+        Assert.NotEqual(MtkDriveMode.Vendor, rig.Drive.Mode);
+    }
+}

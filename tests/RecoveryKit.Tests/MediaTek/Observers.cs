@@ -92,3 +92,23 @@ internal sealed class FlipNthWrite(TaskFileRegister register, byte mask) : IWire
         return (byte)(value ^ mask);
     }
 }
+
+/// <summary>Flips <paramref name="mask"/> in the n-th read of one register after being armed.</summary>
+internal sealed class FlipNthRead(TaskFileRegister register, byte mask) : IWireFault
+{
+    private int _countdown;
+
+    public bool Flipped { get; private set; }
+
+    public void Arm(int nth) => _countdown = nth;
+
+    public byte OnRead(ChannelAddress channel, TaskFileRegister r, byte value)
+    {
+        if (r != register || _countdown <= 0 || --_countdown > 0)
+            return value;
+        Flipped = true;
+        return (byte)(value ^ mask);
+    }
+
+    public byte OnWrite(ChannelAddress channel, TaskFileRegister r, byte value) => value;
+}

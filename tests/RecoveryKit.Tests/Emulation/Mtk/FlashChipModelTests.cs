@@ -186,4 +186,25 @@ public sealed class FlashChipModelTests
         Assert.True(m.Contents[..0x5000].IndexOfAnyExcept((byte)0x00) < 0);
         Assert.True(m.Contents[0x6000..].IndexOfAnyExcept((byte)0x00) < 0);
     }
+
+    [Fact]
+    public void A_second_page_write_long_after_the_first_is_loaded_and_written_too()
+    {
+        var (m, clock) = Model("W29C020", 0x00);
+        foreach (var (page, value) in new[] { (0x100u, (byte)0x11), (0x200u, (byte)0x22) })
+        {
+            clock.Advance(TimeSpan.FromSeconds(1));
+            m.Write(0x5555, 0xAA);
+            m.Write(0x2AAA, 0x55);
+            m.Write(0x5555, 0xA0);
+            for (var i = 0u; i < 128; i++)
+                m.Write(page + i, value);
+            clock.Advance(TimeSpan.FromMicroseconds(200));
+            Assert.True(m.IsBusy);
+            clock.Advance(m.Spec.ProgramTime.Typical);
+            Assert.Equal(value, m.Read(page + 127));
+        }
+        Assert.Equal(2, m.PageWrites);
+        Assert.Equal(0, m.IgnoredCycles);
+    }
 }
