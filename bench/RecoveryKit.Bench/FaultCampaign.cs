@@ -1,0 +1,10 @@
+namespace RecoveryKit.Bench;
+
+internal static class FaultCampaign
+{
+    public static int Run(string[] args)
+    {
+        _ = args;
+        return 0;
+    }
+}
