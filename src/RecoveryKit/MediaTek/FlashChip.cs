@@ -108,8 +108,10 @@ public sealed class FlashChip
     }
 
     /// <summary>
-    /// Waits for the embedded algorithm: DQ7 equals the data's bit 7 once done (data# polling); if DQ6
-    /// stops toggling the part is idle too. Polls every tenth of the typical time; gives up at twice
+    /// Waits for the embedded algorithm. Nothing finishes before its datasheet typical time, so the first poll
+    /// is timed to sample the part just then (the typical time less the read's own lead-in); after that it
+    /// polls every tenth of the typical time. Done when DQ7 equals the data's bit 7 (data# polling); if DQ7
+    /// does not, a second read tells whether DQ6 stopped toggling (the part is idle too). Gives up at twice
     /// the datasheet maximum.
     /// </summary>
     private void WaitDone(string operation, uint address, byte expected, DatasheetTime time)
@@ -117,12 +119,15 @@ public sealed class FlashChip
         var start = _clock.Now;
         var limit = time.Maximum + time.Maximum;
         var step = TimeSpan.FromTicks(Math.Clamp(time.Typical.Ticks / 10, TimeSpan.TicksPerMicrosecond, TimeSpan.TicksPerMillisecond));
+        var lead = time.Typical - _mailbox.ReadSampleLatency;
+        if (lead > TimeSpan.Zero)
+            _clock.Delay(lead);
         while (true)
         {
             var first = _mailbox.Read(address);
-            var second = _mailbox.Read(address);
-            if (((first ^ expected) & 0x80) == 0 && ((second ^ expected) & 0x80) == 0)
+            if (((first ^ expected) & 0x80) == 0)
                 return; // data# polling: DQ7 shows the true data; any wrong bit shows up in verify
+            var second = _mailbox.Read(address);
             if (((first ^ second) & 0x40) == 0)
                 return; // DQ6 stopped toggling: the part is idle; verify decides
             if (_clock.Now - start > limit)

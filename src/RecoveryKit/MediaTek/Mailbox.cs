@@ -42,12 +42,20 @@ public sealed class Mailbox
     /// <summary>Flash-bus cycles done (reads + writes).</summary>
     public long Cycles { get; private set; }
 
+    /// <summary>
+    /// How long the last <see cref="Read"/> took from its first register write to the one that makes the drive
+    /// sample the flash (SC ← 08): a completion poll started that much before the part is due sees it done.
+    /// </summary>
+    public TimeSpan ReadSampleLatency { get; private set; }
+
     /// <summary>Reads one byte from the flash bus.</summary>
     public byte Read(uint address)
     {
+        var start = _regs.Clock.Now;
         Address(address);
         _regs.Write(TaskFileRegister.SectorCount, CodeArm);
         _regs.Write(TaskFileRegister.SectorCount, CodeRead);
+        ReadSampleLatency = _regs.Clock.Now - start;
         Cycles++;
         return _regs.Read(TaskFileRegister.LbaLow);
     }
