@@ -253,7 +253,7 @@ internal static class HostMeasure
         var rig = Rig.Create(chip, old);
         var (vendor, flash) = rig.Enter();
         var current = new byte[chip.SizeBytes];
-        flash.Read(0, current);
+        flash.ReadConfirmed(0, current); // as FlashSession does for the backup
         var path = BackupStore.Reserve(Path.Combine(dir.FullName, "backup.bin"), current.Length);
         BackupStore.Write(path, current);
         var plan = FlashPlan.Create(chip, current, image, c.BootBlock, false);

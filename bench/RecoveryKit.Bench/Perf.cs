@@ -76,7 +76,7 @@ internal static class Perf
         var (vendor, flash) = rig.Enter();
         var m1 = rig.Now();
         var current = new byte[c.Chip.SizeBytes];
-        flash.Read(0, current);
+        flash.ReadConfirmed(0, current); // as FlashSession does for the backup
         var m2 = rig.Now();
         var plan = FlashPlan.Create(c.Chip, current, c.New, c.BootBlock, c.WriteBootCode);
         var meter = new PhaseMeter(rig);

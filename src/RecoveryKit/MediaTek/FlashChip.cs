@@ -138,6 +138,45 @@ public sealed class FlashChip
         }
     }
 
+    /// <summary>
+    /// Reads <paramref name="buffer"/>.Length bytes twice and keeps only values two reads agree on: where the
+    /// passes differ, the byte is read again until two reads in a row agree. For the backup, which must be
+    /// exactly what the flash holds: a bit flipped on the cable would otherwise be saved silently.
+    /// </summary>
+    public void ReadConfirmed(uint address, Span<byte> buffer)
+    {
+        Read(address, buffer);
+        Span<byte> again = stackalloc byte[512];
+        for (var offset = 0; offset < buffer.Length; offset += again.Length)
+        {
+            var chunk = again[..Math.Min(again.Length, buffer.Length - offset)];
+            Read(address + (uint)offset, chunk);
+            var first = buffer.Slice(offset, chunk.Length);
+            var at = 0;
+            while (at < chunk.Length && first[at..].CommonPrefixLength(chunk[at..]) is var same && at + same < chunk.Length)
+            {
+                at += same;
+                first[at] = Settled(address + (uint)(offset + at));
+                at++;
+            }
+        }
+    }
+
+    private byte Settled(uint address)
+    {
+        var previous = _mailbox.Read(address);
+        for (var attempt = 0; attempt < 8; attempt++)
+        {
+            var next = _mailbox.Read(address);
+            if (next == previous)
+                return next;
+            previous = next;
+        }
+        throw new RecoveryKitException(FailureKind.DeviceTimeout, "read",
+            $"flash address {address:X6}h reads differently every time (last {previous:X2}h)",
+            "The IDE cable or the drive's power is unreliable: reseat or replace the cable, power-cycle the drive and run again. Nothing was written.");
+    }
+
     /// <summary>Reads <paramref name="buffer"/>.Length bytes starting at <paramref name="address"/>.</summary>
     public void Read(uint address, Span<byte> buffer)
     {

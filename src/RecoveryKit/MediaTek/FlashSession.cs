@@ -113,7 +113,7 @@ public static class FlashSession
 
         // 5. Backup of every byte, written and read back before anything is erased.
         var current = new byte[chip.SizeBytes];
-        flash.Read(0, current);
+        flash.ReadConfirmed(0, current);
         BackupStore.Write(backupPath, current);
         stages?.Report(new StageEvent("backup", $"{FlashSize.Describe(current.Length)} saved to {backupPath}"));
 
