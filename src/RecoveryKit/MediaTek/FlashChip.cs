@@ -61,6 +61,9 @@ public sealed class FlashChip
     /// <summary>A command-cycle address in the same 64 KiB bank as <paramref name="near"/>, so unlocking costs no bank switch.</summary>
     private uint Command(uint command, uint near) => (near & ~Spec.UnlockMask) | (command & Spec.UnlockMask);
 
+    /// <summary>Where the first unlock cycle of a command aimed at <paramref name="near"/> goes (see <see cref="Command"/>).</summary>
+    public uint UnlockAddressNear(uint near) => Command(Spec.UnlockFirst, near);
+
     private void Unlock(uint near)
     {
         _mailbox.Write(Command(Spec.UnlockFirst, near), 0xAA);
