@@ -10,6 +10,9 @@ internal sealed record PerfRow(
     Cost Setup, Cost Backup, Cost Write, Cost Verify, Cost Outro, int Retries, long NeedlessFF,
     Cost Baseline, long BaselineNeedlessFF, FloorCost Floor, double HostSeconds, bool Correct, bool BaselineCorrect)
 {
+    /// <summary>FlashPlan.Estimate(8 µs per mailbox cycle), what the CLI shows before asking; compare with write + verify.</summary>
+    public double EstimateSeconds { get; init; }
+
     public double RecoveryKitSeconds => Setup.Seconds + Backup.Seconds + Write.Seconds + Verify.Seconds + Outro.Seconds;
     public long RecoveryKitOps => Setup.Ops + Backup.Ops + Write.Ops + Verify.Ops + Outro.Ops;
     public double WriteOverFloor => Write.Seconds / Floor.Seconds;
@@ -97,7 +100,10 @@ internal static class Perf
 
         return new PerfRow(c.Kind, c.Chip.Name, c.Chip.SizeBytes, c.Chip.Sectors[0].Size, c.Chip.Sectors.Count, plan.SectorsToWrite, plan.SectorsToErase,
             plan.BytesToProgram, m0.To(m1), m1.To(m2), meter.Write, meter.Verify, m3.To(m4), report.Retries, needless,
-            baseCost, baseFF, FloorCost.Of(c, rig.Channel.PortCycle), host, correct, baseCorrect);
+            baseCost, baseFF, FloorCost.Of(c, rig.Channel.PortCycle), host, correct, baseCorrect)
+        {
+            EstimateSeconds = plan.Estimate(TimeSpan.FromMicroseconds(8)).TotalSeconds,
+        };
     }
 
     /// <summary>
