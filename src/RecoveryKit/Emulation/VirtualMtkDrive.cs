@@ -102,6 +102,12 @@ public sealed class VirtualMtkDrive : VirtualAtapiDrive
     /// <summary>How long the drive takes to boot after DEVICE RESET or SRST out of vendor mode.</summary>
     public TimeSpan BootTime { get; set; } = TimeSpan.FromMilliseconds(800);
 
+    /// <summary>
+    /// Whether the device register reads back what was written while in vendor mode. Unknown for real drives,
+    /// so the host checks once and relies on it only when it holds; false models a drive that does not echo it.
+    /// </summary>
+    public bool EchoesDeviceRegister { get; set; } = true;
+
     public long MailboxWrites { get; private set; }
     public long MailboxReads { get; private set; }
 
@@ -220,7 +226,7 @@ public sealed class VirtualMtkDrive : VirtualAtapiDrive
             TaskFileRegister.LbaLow => _dataIn,
             TaskFileRegister.LbaMid => _addressLow,
             TaskFileRegister.LbaHigh => _addressHigh,
-            TaskFileRegister.Device => DeviceRegister,
+            TaskFileRegister.Device => EchoesDeviceRegister ? DeviceRegister : (byte)0x00,
             _ => 0x00,
         };
     }

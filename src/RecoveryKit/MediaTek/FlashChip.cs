@@ -61,6 +61,9 @@ public sealed class FlashChip
     /// <summary>A command-cycle address in the same 64 KiB bank as <paramref name="near"/>, so unlocking costs no bank switch.</summary>
     private uint Command(uint command, uint near) => (near & ~Spec.UnlockMask) | (command & Spec.UnlockMask);
 
+    /// <summary>Where the first unlock cycle of a command aimed at <paramref name="near"/> goes (see <see cref="Command"/>).</summary>
+    public uint UnlockAddressNear(uint near) => Command(Spec.UnlockFirst, near);
+
     private void Unlock(uint near)
     {
         _mailbox.Write(Command(Spec.UnlockFirst, near), 0xAA);
@@ -108,8 +111,10 @@ public sealed class FlashChip
     }
 
     /// <summary>
-    /// Waits for the embedded algorithm: DQ7 equals the data's bit 7 once done (data# polling); if DQ6
-    /// stops toggling the part is idle too. Polls every tenth of the typical time; gives up at twice
+    /// Waits for the embedded algorithm. Nothing finishes before its datasheet typical time, so the first poll
+    /// is timed to sample the part just then (the typical time less the read's own lead-in); after that it
+    /// polls every tenth of the typical time. Done when DQ7 equals the data's bit 7 (data# polling); if DQ7
+    /// does not, a second read tells whether DQ6 stopped toggling (the part is idle too). Gives up at twice
     /// the datasheet maximum.
     /// </summary>
     private void WaitDone(string operation, uint address, byte expected, DatasheetTime time)
@@ -117,12 +122,15 @@ public sealed class FlashChip
         var start = _clock.Now;
         var limit = time.Maximum + time.Maximum;
         var step = TimeSpan.FromTicks(Math.Clamp(time.Typical.Ticks / 10, TimeSpan.TicksPerMicrosecond, TimeSpan.TicksPerMillisecond));
+        var lead = time.Typical - _mailbox.ReadSampleLatency;
+        if (lead > TimeSpan.Zero)
+            _clock.Delay(lead);
         while (true)
         {
             var first = _mailbox.Read(address);
-            var second = _mailbox.Read(address);
-            if (((first ^ expected) & 0x80) == 0 && ((second ^ expected) & 0x80) == 0)
+            if (((first ^ expected) & 0x80) == 0)
                 return; // data# polling: DQ7 shows the true data; any wrong bit shows up in verify
+            var second = _mailbox.Read(address);
             if (((first ^ second) & 0x40) == 0)
                 return; // DQ6 stopped toggling: the part is idle; verify decides
             if (_clock.Now - start > limit)
@@ -131,6 +139,45 @@ public sealed class FlashChip
                     "The flash part may be worn or misidentified: check --flash-chip, power-cycle the drive and run again; the sectors already written are kept."));
             _clock.Delay(step);
         }
+    }
+
+    /// <summary>
+    /// Reads <paramref name="buffer"/>.Length bytes twice and keeps only values two reads agree on: where the
+    /// passes differ, the byte is read again until two reads in a row agree. For the backup, which must be
+    /// exactly what the flash holds: a bit flipped on the cable would otherwise be saved silently.
+    /// </summary>
+    public void ReadConfirmed(uint address, Span<byte> buffer)
+    {
+        Read(address, buffer);
+        Span<byte> again = stackalloc byte[512];
+        for (var offset = 0; offset < buffer.Length; offset += again.Length)
+        {
+            var chunk = again[..Math.Min(again.Length, buffer.Length - offset)];
+            Read(address + (uint)offset, chunk);
+            var first = buffer.Slice(offset, chunk.Length);
+            var at = 0;
+            while (at < chunk.Length && first[at..].CommonPrefixLength(chunk[at..]) is var same && at + same < chunk.Length)
+            {
+                at += same;
+                first[at] = Settled(address + (uint)(offset + at));
+                at++;
+            }
+        }
+    }
+
+    private byte Settled(uint address)
+    {
+        var previous = _mailbox.Read(address);
+        for (var attempt = 0; attempt < 8; attempt++)
+        {
+            var next = _mailbox.Read(address);
+            if (next == previous)
+                return next;
+            previous = next;
+        }
+        throw new RecoveryKitException(FailureKind.DeviceTimeout, "read",
+            $"flash address {address:X6}h reads differently every time (last {previous:X2}h)",
+            "The IDE cable or the drive's power is unreliable: reseat or replace the cable, power-cycle the drive and run again. Nothing was written.");
     }
 
     /// <summary>Reads <paramref name="buffer"/>.Length bytes starting at <paramref name="address"/>.</summary>

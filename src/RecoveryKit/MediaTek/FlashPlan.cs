@@ -63,7 +63,7 @@ public sealed class FlashPlan
     public TimeSpan Estimate(TimeSpan perMailboxCycle)
     {
         var erase = Chip.SectorEraseTime.Typical * SectorsToErase;
-        var programCycles = Chip.Program == ProgramModel.Byte ? 4 + 2 : 1;
+        var programCycles = Chip.Program == ProgramModel.Byte ? 4 + 1 : 1; // four writes, one data# polling read
         var program = Chip.Program == ProgramModel.Byte
             ? Chip.ProgramTime.Typical * BytesToProgram
             : Chip.ProgramTime.Typical * SectorsToWrite;

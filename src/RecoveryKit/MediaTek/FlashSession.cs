@@ -155,7 +155,19 @@ public static class FlashSession
         for (var pass = 0; ; pass++)
         {
             flash.Read(0, now);
-            var wrong = chip.Sectors.Where(s => !now.AsSpan((int)s.Start, s.Size).SequenceEqual(expected.AsSpan((int)s.Start, s.Size))).ToList();
+            var wrong = new List<FlashSector>();
+            foreach (var sector in chip.Sectors)
+            {
+                var have = now.AsSpan((int)sector.Start, sector.Size);
+                var want = expected.AsSpan((int)sector.Start, sector.Size);
+                if (have.SequenceEqual(want))
+                    continue;
+                // Only a sector that looks wrong is read again until two reads agree: a bit flipped on the cable
+                // is not damage in the flash, and re-reading everything would double the read-back.
+                flash.ReadConfirmed(sector.Start, have);
+                if (!have.SequenceEqual(want))
+                    wrong.Add(sector);
+            }
             if (wrong.Count == 0)
                 return;
             var bootHit = wrong.Where(s => bootBlock.Overlaps(s.Start, (uint)s.Size) && !request.WriteBootCode).ToList();

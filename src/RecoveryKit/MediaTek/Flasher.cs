@@ -124,7 +124,70 @@ public sealed class Flasher
             done++;
             progress?.Report(new FlashProgress("done", bank, sector.Index, done, work.Count));
         }
+        RecheckUnlockSectors(plan, work, current, image, report, readBack, progress);
         return report;
+    }
+
+    /// <summary>
+    /// A bus cycle lost on the way (a dropped mailbox commit) can leave the part waiting for program data, so
+    /// the first cycle of the next command — AAh to the unlock address — is programmed as data there. Parts that
+    /// decode only A14..A0 put that address in another sector than the one being written (x5555h: sector 5 or 13
+    /// of the bank on 4 KiB parts), which that sector's own verify never sees. Once everything is written, such
+    /// sectors are read again; one that changed is rewritten (or, where the plan may not write, reported unknown).
+    /// </summary>
+    private void RecheckUnlockSectors(FlashPlan plan, List<SectorPlan> work, ReadOnlySpan<byte> current, ReadOnlySpan<byte> image, FlashReport report, byte[] readBack, IProgress<FlashProgress>? progress)
+    {
+        var spec = _chip.Spec;
+        var written = new HashSet<int>(work.Select(w => w.Sector.Index));
+        var suspects = new SortedSet<int>();
+        foreach (var step in work)
+        {
+            foreach (var near in new[] { step.Sector.Start, step.Sector.End - 1 })
+            {
+                var target = spec.SectorAt(_chip.UnlockAddressNear(near));
+                if (target.Index != step.Sector.Index)
+                    suspects.Add(target.Index);
+            }
+        }
+        foreach (var index in suspects)
+        {
+            var sector = spec.Sectors[index];
+            var step = plan.Sectors.First(s => s.Sector.Index == index);
+            var expected = (written.Contains(index) ? image : current).Slice((int)sector.Start, sector.Size);
+            var have = readBack.AsSpan(0, sector.Size);
+            var bank = (int)(sector.Start >> 16);
+            progress?.Report(new FlashProgress("verify", bank, index, work.Count, work.Count));
+            _chip.Read(sector.Start, have);
+            if (have.SequenceEqual(expected))
+                continue;
+            _chip.Read(sector.Start, have); // a second look: a read glitch is not a changed sector
+            if (have.SequenceEqual(expected))
+                continue;
+            if (step.BootBlockLeftAlone || (step.InBootBlock && !plan.WriteBootCode))
+            {
+                report.Set(index, SectorState.Unknown);
+                throw new RecoveryKitException(new Failure(FailureKind.VerifyFailed, "verify",
+                    $"sector {index} at {sector.Start:X6}h (boot block, not to be written) changed while other sectors were written: a bus cycle was lost",
+                    "Reseat or replace the IDE cable. The backup holds the old boot block; with --write-bootcode the next run rewrites it.")
+                { Detail = report.Summary() });
+            }
+            report.Retries++;
+            progress?.Report(new FlashProgress("retry", bank, index, work.Count, work.Count));
+            try
+            {
+                WriteSector(step with { Action = SectorAction.EraseAndProgram }, current, image, report, readBack, progress, work.Count, work.Count);
+            }
+            catch (RecoveryKitException ex) when (ex.Failure.Kind != FailureKind.Cancelled)
+            {
+                report.Set(index, SectorState.Unknown);
+                throw new RecoveryKitException(ex.Failure with
+                {
+                    Kind = ex.Failure.Kind == FailureKind.VerifyFailed ? FailureKind.VerifyFailed : FailureKind.WriteFailed,
+                    Cause = $"{ex.Failure.Cause} (sector {index} at {sector.Start:X6}h, bank {bank}, rewritten after it changed)",
+                    Detail = report.Summary(),
+                }, ex);
+            }
+        }
     }
 
     private void WriteSector(SectorPlan step, ReadOnlySpan<byte> current, ReadOnlySpan<byte> image, FlashReport report, byte[] readBack, IProgress<FlashProgress>? progress, int done, int total)

@@ -29,6 +29,7 @@ public sealed class Mailbox
     private readonly BankAddressing _banking;
     private int _bank;
     private int _a20;
+    private bool? _echoesDevice;
 
     /// <param name="regs">The channel, with the drive already in vendor mode and selected (bank 0).</param>
     /// <param name="device">Master or slave.</param>
@@ -45,12 +46,20 @@ public sealed class Mailbox
     /// <summary>Flash-bus cycles done (reads + writes).</summary>
     public long Cycles { get; private set; }
 
+    /// <summary>
+    /// How long the last <see cref="Read"/> took from its first register write to the one that makes the drive
+    /// sample the flash (SC ← 08): a completion poll started that much before the part is due sees it done.
+    /// </summary>
+    public TimeSpan ReadSampleLatency { get; private set; }
+
     /// <summary>Reads one byte from the flash bus.</summary>
     public byte Read(uint address)
     {
+        var start = _regs.Clock.Now;
         Address(address);
         _regs.Write(TaskFileRegister.SectorCount, CodeArm);
         _regs.Write(TaskFileRegister.SectorCount, CodeRead);
+        ReadSampleLatency = _regs.Clock.Now - start;
         Cycles++;
         return _regs.Read(TaskFileRegister.LbaLow);
     }
@@ -86,13 +95,34 @@ public sealed class Mailbox
                 throw new RecoveryKitException(FailureKind.ChipUnknown, "mailbox",
                     $"address {address:X6}h is above 64 KiB, and this drive profile carries no bank bits",
                     "Check --flash-chip and the drive profile.");
-            _regs.Write(TaskFileRegister.Device, _device.RegisterValue((byte)bank));
+            SelectBank((byte)bank, address);
             _bank = bank;
         }
         _regs.Write(TaskFileRegister.SectorCount, CodeAddress);
         _regs.Write(TaskFileRegister.LbaHigh, (byte)(address >> 8));
         _regs.Write(TaskFileRegister.LbaMid, (byte)address);
         PollReady(address);
+    }
+
+    /// <summary>
+    /// Writes the bank bits and, when the drive echoes the device register (checked once, at the first bank
+    /// change), reads them back: a bank bit lost on the cable would send every later cycle — and the verify
+    /// reads with them — to another 64 KiB, where they would agree with each other and go unnoticed.
+    /// </summary>
+    private void SelectBank(byte bank, uint address)
+    {
+        var value = _device.RegisterValue(bank);
+        _echoesDevice ??= _regs.Read(TaskFileRegister.Device) == _device.RegisterValue((byte)_bank);
+        for (var attempt = 0; ; attempt++)
+        {
+            _regs.Write(TaskFileRegister.Device, value);
+            if (_echoesDevice == false || _regs.Read(TaskFileRegister.Device) == value)
+                return;
+            if (attempt >= 2)
+                throw new RecoveryKitException(FailureKind.DeviceTimeout, "mailbox",
+                    $"the device register does not keep bank {bank} for flash address {address:X6}h (wrote {value:X2}h three times)",
+                    "The IDE cable is unreliable: reseat or replace it (short, 80-wire), power-cycle the drive and run again; sectors already verified are kept.");
+        }
     }
 
     private void PollReady(uint address)

@@ -65,7 +65,7 @@ public sealed class VendorSession
     public byte[] ReadAll()
     {
         var contents = new byte[Chip.Spec.SizeBytes];
-        Chip.Read(0, contents);
+        Chip.ReadConfirmed(0, contents);
         return contents;
     }
 }

@@ -40,10 +40,17 @@ public sealed class CableNoiseTests
 /// <summary>
 /// The bank travels in the device register, written only when it changes: one glitch on that write sends a whole
 /// bank's erases and programs elsewhere, and the per-sector verify reads back through the same wrong bank.
+/// A drive that echoes the device register lets the mailbox catch the glitch at once (see the last test); these
+/// model a drive that does not, where only the whole-flash read-back after writing can find the damage.
 /// </summary>
 public sealed class BankGlitchTests
 {
-    private static MtkRig Rig() => MtkRig.Create(new MtkDriveSetup("LTR-52327S", "SST39SF040", "QS0A", "QS0C", Corruption.HalfWritten, 52327));
+    private static MtkRig Rig(bool echoes = false)
+    {
+        var rig = MtkRig.Create(new MtkDriveSetup("LTR-52327S", "SST39SF040", "QS0A", "QS0C", Corruption.HalfWritten, 52327));
+        rig.Drive.EchoesDeviceRegister = echoes;
+        return rig;
+    }
 
     /// <summary>Arms the glitch for the first bank change after the sectors of bank 1 were started.</summary>
     private static InlineProgress<FlashProgress> ArmInBank1(FlipNthWrite glitch) =>
@@ -88,6 +95,23 @@ public sealed class BankGlitchTests
 
         Assert.True(outcome.Plan.RewritesBootBlock);
         Assert.True(rig.Flash.Contents.SequenceEqual(rig.Image));
+        Assert.Equal("QS0C", outcome.Outro.Inquiry!.Revision);
+    }
+
+    [Fact]
+    public void On_a_drive_that_echoes_the_device_register_a_bank_select_glitch_is_rewritten_before_any_cycle_goes_astray()
+    {
+        using var rig = Rig(echoes: true);
+        var before = rig.Flash.Contents[..0x10000].ToArray();
+        var glitch = new FlipNthWrite(RecoveryKit.Ata.TaskFileRegister.Device, 0x02); // A2 → A0 would hit the boot code
+        rig.Channel.WireFault = glitch;
+
+        var outcome = rig.Run(rig.Request(progress: ArmInBank1(glitch)));
+
+        Assert.True(glitch.Flipped);
+        Assert.True(rig.Flash.Contents.SequenceEqual(rig.Image));
+        Assert.True(rig.Flash.Contents[..0x10000].SequenceEqual(before));
+        Assert.Equal(0, outcome.Report.Retries);
         Assert.Equal("QS0C", outcome.Outro.Inquiry!.Revision);
     }
 }

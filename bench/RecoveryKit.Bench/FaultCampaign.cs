@@ -1,0 +1,477 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using RecoveryKit.Ata;
+using RecoveryKit.Diagnostics;
+using RecoveryKit.Emulation;
+using RecoveryKit.Emulation.Faults;
+using RecoveryKit.MediaTek;
+using RecoveryKit.Profiles;
+
+namespace RecoveryKit.Bench;
+
+/// <summary>What one run of the campaign came to.</summary>
+internal sealed record FaultRun(string Kind, int Seed, string Fault, string FirstOutcome, bool Crash, string? CrashText, bool KnownState, int SilentLossSectors,
+    bool BackupExact, bool Recovered, string RecoveryOutcome, string Where)
+{
+    /// <summary>The run stopped after reserving the backup file and before writing it: a 0-byte "backup" is left behind.</summary>
+    public bool EmptyBackupLeft { get; init; }
+}
+
+/// <summary>
+/// Issue 8 fault campaign: for each fault kind, N seeded runs of a full flash session (FlashSession.Run, the
+/// same code path as 'flash') on a 512 KiB update of a virtual drive, then a recovery run. Checks after
+/// each faulted run that every sector holds what the report says (old/new/erased) or is reported unknown,
+/// that no sector lost data silently, that nothing but RecoveryKitException escaped, and that the next run
+/// (after a power cycle where the fault needs one) leaves the new image in the flash.
+/// </summary>
+internal static class FaultCampaign
+{
+    public static readonly string[] Kinds = ["power-loss", "stuck-bsy", "read-bit-flip", "dropped-write", "erase-timeout", "intro-ignored", "cable-noise"];
+
+    private static readonly TaskFileRegister[] NoisyRegisters =
+        [TaskFileRegister.SectorCount, TaskFileRegister.LbaLow, TaskFileRegister.LbaMid, TaskFileRegister.LbaHigh, TaskFileRegister.Device, TaskFileRegister.StatusCommand];
+
+    public static int Run(string[] args)
+    {
+        var runs = int.Parse(Program.Option(args, "--runs") ?? "200", System.Globalization.CultureInfo.InvariantCulture);
+        var seed0 = int.Parse(Program.Option(args, "--seed") ?? "1000", System.Globalization.CultureInfo.InvariantCulture);
+        var outDir = Program.Option(args, "--out") ?? "bench/results";
+        var only = Program.Option(args, "--kind");
+        var chipName = Program.Option(args, "--chip") ?? "SST39SF040";
+        var budget = TimeSpan.FromSeconds(double.Parse(Program.Option(args, "--budget-seconds") ?? "500", System.Globalization.CultureInfo.InvariantCulture));
+        var wall = Stopwatch.StartNew();
+        var chip = Perf.Chip(chipName);
+        var benchCase = BenchCase.Update(chip, 52327);
+        var calibration = Calibrate(benchCase);
+        Console.Error.WriteLine($"clean run: {calibration.TotalOps:N0} register ops ({calibration.WriteStartOps:N0} before the first erase), {calibration.Commits:N0} mailbox commits, {calibration.Reads:N0} mailbox reads, {calibration.ErasedSectors.Count} sectors erased");
+        var all = new List<FaultRun>();
+        var perKindBudget = budget / (only is null ? Kinds.Length : 1);
+        foreach (var kind in Kinds)
+        {
+            if (only is not null && kind != only)
+                continue;
+            var kindWall = Stopwatch.StartNew();
+            for (var i = 0; i < runs; i++)
+            {
+                if (kindWall.Elapsed > perKindBudget)
+                {
+                    Console.Error.WriteLine($"  {kind}: time budget reached after {i} runs");
+                    break;
+                }
+                var run = One(kind, seed0 + i, benchCase, calibration, i < runs / 2);
+                all.Add(run);
+                if (run.Crash || !run.KnownState || run.SilentLossSectors > 0 || !run.Recovered)
+                    Console.Error.WriteLine($"  BAD {kind} seed {run.Seed}: {run.Fault} → {run.FirstOutcome}; known={run.KnownState} silent={run.SilentLossSectors} recovered={run.Recovered} ({run.RecoveryOutcome}) {run.CrashText}");
+            }
+            Console.Error.WriteLine($"  {kind}: {all.Count(r => r.Kind == kind)} runs in {kindWall.Elapsed.TotalSeconds:0.0} s");
+        }
+        var table = Table(all, chip, calibration);
+        Console.WriteLine(table);
+        Console.WriteLine($"(campaign wall time {wall.Elapsed.TotalSeconds:0.0} s)");
+        Directory.CreateDirectory(outDir);
+        var basePath = Path.Combine(outDir, $"{DateTime.UtcNow:yyyy-MM-dd}-{Environment.MachineName}-faults");
+        File.WriteAllText(basePath + ".md", $"# RecoveryKit fault campaign — {DateTime.UtcNow:yyyy-MM-dd} on {Environment.MachineName}\n\ncommit {PerfCommand.Git("rev-parse --short HEAD")}; {runs} runs per kind, seeds {seed0}..{seed0 + runs - 1}\n\n{table}\n");
+        File.WriteAllText(basePath + ".json", Json(all));
+        Console.Error.WriteLine($"results: {basePath}.md, {basePath}.json");
+        var bad = all.Count(r => r.Crash || r.SilentLossSectors > 0 || !r.KnownState);
+        return bad == 0 ? 0 : 3;
+    }
+
+    internal sealed record Calibration(long TotalOps, long WriteStartOps, long Commits, long Reads, IReadOnlyList<int> ErasedSectors,
+        IReadOnlyDictionary<TaskFileRegister, long> RegisterAccesses);
+
+    /// <summary>A clean run: how many bus cycles, commits and reads a run takes, and where the write phase starts.</summary>
+    private static Calibration Calibrate(BenchCase c)
+    {
+        var rig = Rig.Create(c.Chip, c.Old);
+        var counters = NoisyRegisters.Select(r => new CableNoise(r, 0, 0)).ToArray();
+        var chain = new ChainedWireFault(counters);
+        rig.Channel.WireFault = chain;
+        long writeStart = -1;
+        var dir = Directory.CreateTempSubdirectory("rk-faults-");
+        try
+        {
+            var outcome = FlashSession.Run(rig.Host, DeviceSelect.Master, "bench", Request(c, dir.FullName, new ActionProgress(p =>
+            {
+                if (writeStart < 0 && p.Stage is "erase" or "program")
+                    writeStart = rig.Channel.RegisterOperations;
+            })));
+            if (!rig.Drive.Flash.Contents.SequenceEqual(c.New))
+                throw new InvalidOperationException("the clean calibration run did not write the image");
+            return new Calibration(rig.Channel.RegisterOperations, writeStart, rig.Drive.MailboxWrites, rig.Drive.MailboxReads,
+                outcome.Plan.Sectors.Where(s => s.Action == SectorAction.EraseAndProgram).Select(s => s.Sector.Index).ToList(),
+                counters.ToDictionary(n => n.Register, n => n.Accesses));
+        }
+        finally
+        {
+            dir.Delete(true);
+        }
+    }
+
+    private static FlashRequest Request(BenchCase c, string dir, IProgress<FlashProgress>? progress, Func<IntroResult, int, bool>? powerCycle = null) => new()
+    {
+        Image = c.New,
+        ImageName = "update.bin",
+        Profile = ProfileCatalog.FindDrive(Rig.DriveProfileName)!,
+        Family = c.Family,
+        BackupPath = Path.Combine(dir, "backup.bin"),
+        Progress = progress,
+        PowerCycle = powerCycle,
+    };
+
+    private static FaultRun One(string kind, int seed, BenchCase c, Calibration cal, bool wholeRun)
+    {
+        var random = new Random(seed);
+        var faults = new MtkFaultPlan { Seed = seed };
+        var rig = Rig.Create(c.Chip, c.Old, faults);
+        string fault;
+        PowerLossAt? power = null;
+        CableNoise? noise = null;
+        switch (kind)
+        {
+            case "power-loss":
+                power = wholeRun
+                    ? PowerLossAt.Random(rig.Channel, 1, cal.TotalOps, seed)
+                    : PowerLossAt.Random(rig.Channel, cal.WriteStartOps, cal.TotalOps, seed);
+                rig.Channel.Observer = power;
+                fault = $"power cut at bus cycle {power.AtOperation:N0} of {cal.TotalOps:N0}" + (power.AtOperation >= cal.WriteStartOps ? " (write phase)" : " (before the first erase)");
+                break;
+            case "stuck-bsy":
+                faults.StuckBusyAfterCommits = random.NextInt64(1, cal.Commits + 1);
+                fault = $"BSY stuck after commit {faults.StuckBusyAfterCommits} of {cal.Commits}";
+                break;
+            case "read-bit-flip":
+                faults.FlipReadProbability = 4.0 / cal.Reads;
+                fault = $"bit flip on each mailbox read with p={faults.FlipReadProbability:0.###e0} (~4 per run)";
+                break;
+            case "dropped-write":
+                faults.DropWriteNumber = random.NextInt64(1, cal.Commits + 1);
+                fault = $"mailbox commit {faults.DropWriteNumber} of {cal.Commits} dropped";
+                break;
+            case "erase-timeout":
+            {
+                var sector = cal.ErasedSectors[random.Next(cal.ErasedSectors.Count)];
+                rig.Drive.Flash.StuckEraseSectors.Add(sector);
+                fault = $"sector {sector} never finishes erasing";
+                break;
+            }
+            case "intro-ignored":
+                faults.IntroIgnoredUntilPowerCycles = 1;
+                fault = "intro ignored until one power cycle";
+                break;
+            case "cable-noise":
+            {
+                var register = NoisyRegisters[random.Next(NoisyRegisters.Length)];
+                noise = new CableNoise(register, 2.0 / Math.Max(1, cal.RegisterAccesses[register]), seed);
+                rig.Channel.WireFault = noise;
+                fault = $"noise on {register} (p={noise.Probability:0.###e0} per access, ~2 per run)";
+                break;
+            }
+            default:
+                throw new ArgumentException(kind);
+        }
+
+        var dir = Directory.CreateTempSubdirectory("rk-faults-");
+        try
+        {
+            var tracker = new StageTracker();
+            var first = Attempt(rig, c, dir.FullName, tracker, out var crash, out var failure);
+            var where = tracker.Describe();
+            if (noise is not null)
+                fault += $", {noise.Flips} flip(s)";
+            // What the run said each sector holds, against what the flash holds.
+            var states = ReportedStates(failure, tracker, c);
+            var (known, silent) = Check(rig, c, states);
+            var backupExact = BackupExact(dir.FullName, c.Old, out var emptyBackup);
+
+            // Recovery: the fault goes away (a power cycle where it needs one), then the same command again.
+            var recoveryNote = "";
+            switch (kind)
+            {
+                case "stuck-bsy":
+                    faults.StuckBusyAfterCommits = 0;
+                    rig.Channel.PowerCycle();
+                    break;
+                case "read-bit-flip":
+                    faults.FlipReadProbability = 0;
+                    break;
+                case "erase-timeout":
+                {
+                    // "Recovered" here: it failed typed, and the drive still answers the intro without a power cycle.
+                    var answers = AnswersIntro(rig, out var how);
+                    recoveryNote = answers ? "answers the intro; " : $"does NOT answer the intro ({how}); ";
+                    rig.Drive.Flash.StuckEraseSectors.Clear();
+                    rig.Channel.PowerCycle();
+                    if (!answers)
+                        first = first + " / no intro";
+                    break;
+                }
+                case "intro-ignored":
+                    rig.Channel.PowerCycle();
+                    break;
+                case "cable-noise":
+                    rig.Channel.WireFault = null;
+                    break;
+                case "power-loss":
+                    rig.Channel.Observer = null;
+                    if (!power!.Fired)
+                        recoveryNote = "power never cut (the run ended first); ";
+                    break;
+            }
+            var second = Attempt(rig, c, dir.FullName, new StageTracker(), out var crash2, out _);
+            var recovered = second == "ok" && rig.Drive.Flash.Contents.SequenceEqual(c.New);
+            if (kind == "erase-timeout")
+                recovered &= first.StartsWith("WriteFailed", StringComparison.Ordinal) && !first.Contains("no intro", StringComparison.Ordinal);
+            return new FaultRun(kind, seed, fault, first, crash is not null || crash2 is not null, crash ?? crash2, known, silent, backupExact, recovered, recoveryNote + second, where)
+            {
+                EmptyBackupLeft = emptyBackup,
+            };
+        }
+        finally
+        {
+            dir.Delete(true);
+        }
+    }
+
+    /// <summary>One FlashSession run; returns "ok", a FailureKind name, or "crash".</summary>
+    private static string Attempt(Rig rig, BenchCase c, string dir, StageTracker tracker, out string? crash, out Failure? failure)
+    {
+        crash = null;
+        failure = null;
+        foreach (var f in Directory.GetFiles(dir))
+            File.Delete(f);
+        try
+        {
+            var host = new AtaHost(rig.Channel);
+            FlashSession.Run(host, DeviceSelect.Master, "bench", Request(c, dir, tracker));
+            tracker.Finished = true;
+            return "ok";
+        }
+        catch (RecoveryKitException ex)
+        {
+            failure = ex.Failure;
+            return $"{ex.Failure.Kind} at {ex.Failure.Stage}";
+        }
+#pragma warning disable CA1031 // the campaign counts crashes: anything that is not a RecoveryKitException
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            crash = $"{ex.GetType().Name}: {ex.Message} @ {ex.StackTrace?.Split('\n').FirstOrDefault()?.Trim()}";
+            return "crash";
+        }
+    }
+
+    private static bool AnswersIntro(Rig rig, out string how)
+    {
+        try
+        {
+            var host = new AtaHost(rig.Channel);
+            var target = FlashTarget.Acquire(host, DeviceSelect.Master, rig.Profile, "bench");
+            var intro = new VendorMode(target).Enter(null);
+            how = $"status {intro.Status:X2}h";
+            return intro.Entered;
+        }
+        catch (RecoveryKitException ex)
+        {
+            how = ex.Failure.ToString();
+            return false;
+        }
+    }
+
+    /// <summary>Exact: no backup was written (the run stopped before), or it holds exactly what the flash held. An empty reserved file counts as "not written".</summary>
+    private static bool BackupExact(string dir, byte[] old, out bool emptyLeftBehind)
+    {
+        var file = Directory.GetFiles(dir, "backup*.bin").FirstOrDefault();
+        emptyLeftBehind = file is not null && new FileInfo(file).Length == 0;
+        return file is null || emptyLeftBehind || File.ReadAllBytes(file).AsSpan().SequenceEqual(old);
+    }
+
+    /// <summary>
+    /// The sector states the run reported: the failure's sector map when the Flasher stopped; all old when it
+    /// stopped before the first erase; the plan's sectors new when it finished writing (outro failures).
+    /// Null for a sector means "the run said nothing that covers it" (counted as not known).
+    /// </summary>
+    private static SectorState?[] ReportedStates(Failure? failure, StageTracker tracker, BenchCase c)
+    {
+        var n = c.Chip.Sectors.Count;
+        var states = new SectorState?[n];
+        if (failure?.Detail is { } detail && detail.StartsWith("sectors (", StringComparison.Ordinal))
+        {
+            Array.Fill(states, SectorState.Old);
+            foreach (var part in detail[(detail.IndexOf('—') + 1)..].Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                var colon = part.IndexOf(':');
+                var state = Enum.Parse<SectorState>(part[..colon], ignoreCase: true);
+                foreach (var range in part[(colon + 1)..].Split(',', StringSplitOptions.TrimEntries))
+                {
+                    var dash = range.IndexOf('-');
+                    var a = int.Parse(dash < 0 ? range : range[..dash], System.Globalization.CultureInfo.InvariantCulture);
+                    var b = dash < 0 ? a : int.Parse(range[(dash + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+                    for (var i = a; i <= b; i++)
+                        states[i] = state;
+                }
+            }
+            return states;
+        }
+        if (!tracker.Started)
+        {
+            Array.Fill(states, SectorState.Old);
+            return states;
+        }
+        if (tracker.Done == tracker.Total)
+        {
+            // The write finished (every planned sector verified); a later stage failed or all went well.
+            Array.Fill(states, SectorState.Old);
+            foreach (var i in tracker.Written)
+                states[i] = SectorState.New;
+            return states;
+        }
+        return states; // started, not finished, no sector map: not known
+    }
+
+    /// <summary>Known state: every sector holds what its state says. Silent loss: neither old nor new, nor erased as reported, nor reported unknown.</summary>
+    private static (bool Known, int Silent) Check(Rig rig, BenchCase c, SectorState?[] states)
+    {
+        var flash = rig.Drive.Flash.Contents;
+        var known = true;
+        var silent = 0;
+        foreach (var sector in c.Chip.Sectors)
+        {
+            var have = flash.Slice((int)sector.Start, sector.Size);
+            var isOld = have.SequenceEqual(c.Old.AsSpan((int)sector.Start, sector.Size));
+            var isNew = have.SequenceEqual(c.New.AsSpan((int)sector.Start, sector.Size));
+            var isErased = have.IndexOfAnyExcept((byte)0xFF) < 0;
+            var state = states[sector.Index];
+            var matches = state switch
+            {
+                SectorState.Old => isOld,
+                SectorState.New => isNew,
+                SectorState.Erased => isErased,
+                SectorState.Unknown => true,
+                _ => false,
+            };
+            if (!matches)
+                known = false;
+            if (state != SectorState.Unknown && !isOld && !isNew && !(state == SectorState.Erased && isErased))
+            {
+                silent++;
+                if (Program.Flag(Environment.GetCommandLineArgs(), "--explain"))
+                {
+                    var oldS = c.Old.AsSpan((int)sector.Start, sector.Size);
+                    var newS = c.New.AsSpan((int)sector.Start, sector.Size);
+                    var d = have.CommonPrefixLength(newS);
+                    var o = have.CommonPrefixLength(oldS);
+                    Console.Error.WriteLine($"    silent: sector {sector.Index} reported {state}; first byte differing from new at +{d:X} (have {have[Math.Min(d, have.Length - 1)]:X2} new {newS[Math.Min(d, have.Length - 1)]:X2} old {oldS[Math.Min(d, have.Length - 1)]:X2}), from old at +{o:X}; old==new: {oldS.SequenceEqual(newS)}");
+                }
+            }
+        }
+        return (known, silent);
+    }
+
+    private static string Table(List<FaultRun> all, ChipSpec chip, Calibration cal)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine($"Fault campaign: FlashSession.Run (the 'flash' code path) on a virtual {chip.Name} ({chip.SizeBytes / 1024} KiB, {chip.Sectors[0].Size / 1024} KiB sectors), realistic update (old → new revision, boot block identical so no boot-block rewrite window), differential plan. A clean run: {cal.TotalOps:N0} register ops, {cal.Commits:N0} mailbox commits, {cal.ErasedSectors.Count} sectors erased.");
+        sb.AppendLine();
+        sb.AppendLine("| fault kind | runs | first run: ok / typed failure / crash | recovered on the next run | drive left in a known state | silent data loss (sectors) | backup written but ≠ flash (silent) | 0-byte backup left | crashes | typed outcomes of the faulted run |");
+        sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
+        foreach (var kind in Kinds)
+        {
+            var runs = all.Where(r => r.Kind == kind).ToList();
+            if (runs.Count == 0)
+                continue;
+            var ok = runs.Count(r => r.FirstOutcome == "ok");
+            var crashes = runs.Count(r => r.Crash);
+            var typed = runs.Count - ok - runs.Count(r => r.FirstOutcome == "crash");
+            var outcomes = string.Join(", ", runs.GroupBy(r => r.FirstOutcome).OrderByDescending(g => g.Count()).Select(g => $"{g.Key} ×{g.Count()}"));
+            sb.AppendLine($"| {kind} | {runs.Count} | {ok} / {typed} / {runs.Count(r => r.FirstOutcome == "crash")} | {runs.Count(r => r.Recovered)} | {runs.Count(r => r.KnownState)} | {runs.Sum(r => r.SilentLossSectors)} | {runs.Count(r => !r.BackupExact)} | {runs.Count(r => r.EmptyBackupLeft)} | {crashes} | {outcomes} |");
+        }
+        var bad = all.Where(r => r.Crash || !r.KnownState || r.SilentLossSectors > 0 || !r.Recovered || !r.BackupExact).Take(20).ToList();
+        if (bad.Count > 0)
+        {
+            sb.AppendLine();
+            sb.AppendLine("Bad outcomes (first 20):");
+            sb.AppendLine();
+            foreach (var r in bad)
+                sb.AppendLine($"- {r.Kind} seed {r.Seed}: {r.Fault} → {r.FirstOutcome} [{r.Where}]; known={r.KnownState}, silent={r.SilentLossSectors}, backup exact={r.BackupExact}, recovered={r.Recovered} ({r.RecoveryOutcome}){(r.CrashText is null ? "" : "; " + r.CrashText)}");
+        }
+        return sb.ToString();
+    }
+
+    private static string Json(List<FaultRun> all)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartArray();
+            foreach (var r in all)
+            {
+                w.WriteStartObject();
+                w.WriteString("kind", r.Kind);
+                w.WriteNumber("seed", r.Seed);
+                w.WriteString("fault", r.Fault);
+                w.WriteString("firstOutcome", r.FirstOutcome);
+                w.WriteString("stage", r.Where);
+                w.WriteBoolean("crash", r.Crash);
+                if (r.CrashText is not null)
+                    w.WriteString("crashText", r.CrashText);
+                w.WriteBoolean("knownState", r.KnownState);
+                w.WriteNumber("silentLossSectors", r.SilentLossSectors);
+                w.WriteBoolean("backupExact", r.BackupExact);
+                w.WriteBoolean("emptyBackupLeft", r.EmptyBackupLeft);
+                w.WriteBoolean("recovered", r.Recovered);
+                w.WriteString("recovery", r.RecoveryOutcome);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        }
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+}
+
+/// <summary>Follows the Flasher's progress: whether writing began, which sectors were finished.</summary>
+internal sealed class StageTracker : IProgress<FlashProgress>
+{
+    public bool Started { get; private set; }
+    public bool Finished { get; set; }
+    public int Done { get; private set; }
+    public int Total { get; private set; } = -1;
+    public List<int> Written { get; } = [];
+    private string _last = "before writing";
+
+    public void Report(FlashProgress value)
+    {
+        Started = true;
+        Total = value.SectorsTotal;
+        Done = value.SectorsDone;
+        _last = $"{value.Stage} sector {value.Sector}";
+        if (value.Stage == "done")
+            Written.Add(value.Sector);
+    }
+
+    public string Describe() => Finished ? "finished" : Started ? $"last: {_last}, {Done}/{Total} sectors done" : "before writing";
+}
+
+internal sealed class ActionProgress(Action<FlashProgress> action) : IProgress<FlashProgress>
+{
+    public void Report(FlashProgress value) => action(value);
+}
+
+/// <summary>Several wire faults in a row (used to count accesses per register in the calibration run).</summary>
+internal sealed class ChainedWireFault(IReadOnlyList<IWireFault> faults) : IWireFault
+{
+    public byte OnRead(ChannelAddress channel, TaskFileRegister register, byte value)
+    {
+        foreach (var f in faults)
+            value = f.OnRead(channel, register, value);
+        return value;
+    }
+
+    public byte OnWrite(ChannelAddress channel, TaskFileRegister register, byte value)
+    {
+        foreach (var f in faults)
+            value = f.OnWrite(channel, register, value);
+        return value;
+    }
+}

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# Issue 8: drive the NativeAOT CLI with bad input and count how each case ends. Every case must end in ONE line
+# starting with "error:" and a documented non-zero exit code (README "Exit codes": 2-13), never 1 (internal
+# error) and never a crash (signal, unhandled exception, stack trace). Cases (fixed seeds): truncated, oversized,
+# random and mutated images; wrong positions; missing files; an unusable --log; a --backup on a full tmpfs (root:
+# the write must not start — the transcript must hold no erase/program cycle). Exit 0 when every run was good.
+# Bounded: ~100 CLI runs of < 1 s each on the virtual drive.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+BIN="${BIN:-$PWD/out/linux-x64/recoverykit}"
+if [[ ! -x "$BIN" ]]; then
+  echo "bad-input.sh: $BIN is missing; build it with: dotnet publish src/RecoveryKit.Cli -r linux-x64 -c Release -o out/linux-x64" >&2
+  exit 2
+fi
+WORK="$(mktemp -d /tmp/rk-bad-input.XXXXXX)"
+MNT="$WORK/tiny"
+cleanup() { mountpoint -q "$MNT" 2>/dev/null && umount "$MNT"; rm -rf "$WORK"; }
+trap cleanup EXIT
+cd "$WORK"
+DEV="--device sim:dead-ldw411s"
+"$BIN" sim-image dead-ldw411s -o good.bin >/dev/null
+
+# Image files, seeded.
+python3 - <<'PY'
+import random, os
+good = open("good.bin", "rb").read()
+r = random.Random(8)
+os.makedirs("img", exist_ok=True)
+for i, n in enumerate([0, 1, 2, 511, 4096, 65536, 131071, 262143, 524287, 524288 + 1, 1048575] + [r.randrange(1, len(good)) for _ in range(9)]):
+    open(f"img/truncated-{i:02d}-{n}.bin", "wb").write(good[:n])
+for i, n in enumerate([len(good) + 1, len(good) + 4096, 2 * len(good) + 1, 3 * len(good), 4 * len(good)] + [len(good) + r.randrange(1, len(good)) for _ in range(5)]):
+    extra = bytes(r.randrange(256) for _ in range(min(n - len(good), 4096))) * ((n - len(good)) // 4096 + 1)
+    open(f"img/oversized-{i:02d}-{n}.bin", "wb").write(good + extra[: n - len(good)])
+for i in range(10):
+    n = [len(good), 524288, 2097152, 131072][i % 4]
+    open(f"img/random-{i:02d}-{n}.bin", "wb").write(r.randbytes(n))
+for i in range(20):
+    b = bytearray(good)
+    for _ in range(r.randrange(1, 17)):
+        b[r.randrange(len(b))] = r.randrange(256)
+    open(f"img/mutated-{i:02d}.bin", "wb").write(bytes(b))
+# An Intel-HEX-looking file and an updater-looking file that are garbage inside.
+open("img/random-hex.bin", "w").write(":10000000" + "ZZ" * 16 + "\n:00000001FF\n")
+open("img/random-mz.bin", "wb").write(b"MZ" + r.randbytes(70000))
+PY
+
+declare -A RUNS GOOD BAD CODES
+report_bad=()
+# run CASE ALLOW_ZERO ARGS... : one CLI run, judged.
+run() {
+  local case="$1" allow0="$2"; shift 2
+  local out rc last errors
+  out="$(timeout 60 "$BIN" "$@" --yes --log "$WORK/logs/run.log" 2>&1)"; rc=$?
+  last="$(printf '%s\n' "$out" | sed '/^[[:space:]]*$/d' | tail -n 1)"
+  errors="$(printf '%s\n' "$out" | grep -c '^error:')"
+  RUNS[$case]=$(( ${RUNS[$case]:-0} + 1 ))
+  CODES[$case]="${CODES[$case]:-} $rc"
+  local ok=1 why=""
+  if [[ $rc -eq 0 ]]; then
+    [[ "$allow0" == 1 ]] || { ok=0; why="exit 0"; }
+  else
+    if (( rc == 1 )); then ok=0; why="exit 1 (internal)"; fi
+    if (( rc >= 14 )); then ok=0; why="exit $rc (crash/signal/undocumented)"; fi
+    if [[ "$last" != error:* ]]; then ok=0; why="${why:+$why; }last line is not 'error:': ${last:0:120}"; fi
+    if (( errors != 1 )); then ok=0; why="${why:+$why; }$errors error lines"; fi
+  fi
+  if printf '%s' "$out" | grep -qE 'Unhandled exception|   at [A-Za-z]+\.|Segmentation|core dumped'; then ok=0; why="${why:+$why; }crash text"; fi
+  if (( ok )); then GOOD[$case]=$(( ${GOOD[$case]:-0} + 1 )); else BAD[$case]=$(( ${BAD[$case]:-0} + 1 )); report_bad+=("$case: recoverykit $* → $why"); fi
+}
+
+mkdir -p logs
+for f in img/truncated-*.bin; do run truncated 0 flash $DEV "$f" --backup "$WORK/b.bin"; done
+for f in img/oversized-*.bin; do run oversized 0 flash $DEV "$f" --backup "$WORK/b.bin"; done
+for f in img/random-*.bin; do run random 0 flash $DEV "$f" --backup "$WORK/b.bin"; done
+# A mutated image whose checksum still holds would be a valid image: exit 0 is then allowed (counted apart).
+for f in img/mutated-*.bin; do run mutated 1 flash $DEV "$f" --backup "$WORK/b.bin"; done
+for p in 5 0 9 -1 port:0x171:master port:0x170:middle port:zz:master nonsense "" secondary-sideways pci:nothing; do
+  run position 0 flash $DEV "$p" good.bin --backup "$WORK/b.bin"
+done
+run position 0 flash --device sim:no-such-bench good.bin --backup "$WORK/b.bin"
+run position 0 flash --device nonsense good.bin --backup "$WORK/b.bin"
+for f in missing.bin /nonexistent/dir/fw.bin "$WORK" /proc/x/y 'A:\FW\NOPE.BIN'; do run missing-file 0 flash $DEV "$f" --backup "$WORK/b.bin"; done
+run missing-file 0 inspect missing.bin
+run missing-file 0 diff good.bin missing.bin
+# An unusable logs folder: the last --log wins, so pass it after run()'s own.
+for l in /proc/x/y /proc/version/log.txt /dev/null/log.txt; do
+  RUNS[log]=$(( ${RUNS[log]:-0} + 1 ))
+  out="$(timeout 60 "$BIN" flash $DEV good.bin --yes --backup "$WORK/b-log.bin" --log "$l" --transcript "$WORK/t-log.txt" 2>&1)"; rc=$?
+  last="$(printf '%s\n' "$out" | sed '/^[[:space:]]*$/d' | tail -n 1)"
+  CODES[log]="${CODES[log]:-} $rc"
+  if [[ $rc -ge 2 && $rc -le 13 && "$last" == error:* ]] && ! grep -qE '^W 17[0-7] ' "$WORK/t-log.txt" 2>/dev/null; then GOOD[log]=$(( ${GOOD[log]:-0} + 1 )); else BAD[log]=$(( ${BAD[log]:-0} + 1 )); report_bad+=("log: --log $l → exit $rc, last: ${last:0:120}"); fi
+  rm -f "$WORK/t-log.txt" "$WORK"/b-log*.bin
+done
+
+# A backup folder with no room (tmpfs of 200 KiB, and of 1 MiB — the probe needs the image size + 64 KiB).
+if [[ $(id -u) -eq 0 ]]; then
+  mkdir -p "$MNT"
+  for size in 200k 1m; do
+    mount -t tmpfs -o size=$size tmpfs "$MNT"
+    RUNS[full-disk]=$(( ${RUNS[full-disk]:-0} + 1 ))
+    out="$(timeout 60 "$BIN" flash $DEV good.bin --yes --backup "$MNT/backup.bin" --log "$WORK/logs/full.log" --transcript "$WORK/t-full.txt" 2>&1)"; rc=$?
+    last="$(printf '%s\n' "$out" | sed '/^[[:space:]]*$/d' | tail -n 1)"
+    CODES[full-disk]="${CODES[full-disk]:-} $rc"
+    # No flash write may have started: no erase (80h/30h) or program (A0h) data byte on LBA low (0x173) in the transcript.
+    erases=$(grep -cE '^W 173 (80|30|A0)$' "$WORK/t-full.txt" 2>/dev/null || true)
+    if [[ $rc -eq 13 && "$last" == error:* && ${erases:-0} -eq 0 ]]; then GOOD[full-disk]=$(( ${GOOD[full-disk]:-0} + 1 )); else BAD[full-disk]=$(( ${BAD[full-disk]:-0} + 1 )); report_bad+=("full-disk: tmpfs $size → exit $rc, erase/program cycles ${erases:-?}, last: ${last:0:120}"); fi
+    echo "  full-disk tmpfs $size: exit $rc, transcript $(wc -l < "$WORK/t-full.txt" 2>/dev/null || echo 0) register accesses, erase/program cycles ${erases:-0}" >&2
+    rm -f "$WORK/t-full.txt"
+    umount "$MNT"
+  done
+else
+  echo "bad-input.sh: not root: the full-disk case (tmpfs) is skipped" >&2
+fi
+
+echo "| case | runs | good (one-line error:, documented code ≠ 1) | bad | exit codes seen |"
+echo "|---|---|---|---|---|"
+total_bad=0
+for c in truncated oversized random mutated position missing-file log full-disk; do
+  [[ -n "${RUNS[$c]:-}" ]] || continue
+  codes="$(printf '%s\n' ${CODES[$c]} | sort -n | uniq -c | awk '{printf "%s×%s ", $2, $1}')"
+  echo "| $c | ${RUNS[$c]} | ${GOOD[$c]:-0} | ${BAD[$c]:-0} | $codes|"
+  total_bad=$(( total_bad + ${BAD[$c]:-0} ))
+done
+if (( ${#report_bad[@]} > 0 )); then
+  echo
+  echo "Bad runs:"
+  printf -- '- %s\n' "${report_bad[@]}"
+fi
+exit $(( total_bad > 0 ? 3 : 0 ))

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Issue 8: how fast is RecoveryKit, measured. Builds the harness (bench/RecoveryKit.Bench, not in the .sln),
+# publishes the NativeAOT CLI, and prints ONE table: register I/O operations and virtual seconds on the
+# virtual drive (datasheet typical times, 1 µs port cycle) for 512 KiB/1 MiB/2 MiB images on 4 KiB- and
+# 64 KiB-sector chips, full rewrite and realistic update, against the MtkFlash way and the device-bound floor;
+# then host-side wall/CPU/peak RSS of the AOT binary. Results also go to bench/results/<date>-<host>.{md,json}.
+# Bounded: ~1 minute of harness time plus the AOT publish (a few minutes when not up to date).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+if [[ ! -x /usr/bin/time ]]; then
+  echo "bench.sh: /usr/bin/time is missing (apt-get install time)" >&2
+  exit 2
+fi
+
+echo "== building the harness" >&2
+dotnet build bench/RecoveryKit.Bench -c Release -nologo -v quiet -clp:ErrorsOnly >&2
+
+BIN=out/linux-x64/recoverykit
+if [[ "${SKIP_PUBLISH:-0}" != 1 ]]; then
+  echo "== publishing the NativeAOT CLI to out/linux-x64" >&2
+  timeout 900 dotnet publish src/RecoveryKit.Cli -r linux-x64 -c Release -o out/linux-x64 -nologo -v quiet -clp:ErrorsOnly >&2
+fi
+
+echo "== running (bounded to 10 minutes)" >&2
+timeout 600 dotnet bench/RecoveryKit.Bench/bin/Release/net10.0/RecoveryKit.Bench.dll perf --out bench/results --binary "$PWD/$BIN" "$@"
