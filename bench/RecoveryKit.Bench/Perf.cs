@@ -85,6 +85,10 @@ internal static class Perf
         var meter = new PhaseMeter(rig);
         var report = new Flasher(flash).Execute(plan, current, c.New, meter, CancellationToken.None);
         meter.Close();
+        // FlashSession then reads the whole chip back once (a misdirected write shows only there).
+        var r0 = rig.Now();
+        flash.Read(0, new byte[c.Chip.SizeBytes]);
+        var readBack = r0.To(rig.Now());
         var m3 = rig.Now();
         vendor.Exit();
         var m4 = rig.Now();
@@ -99,7 +103,7 @@ internal static class Perf
             (baseCost, baseFF, baseCorrect) = MtkFlashWay(c);
 
         return new PerfRow(c.Kind, c.Chip.Name, c.Chip.SizeBytes, c.Chip.Sectors[0].Size, c.Chip.Sectors.Count, plan.SectorsToWrite, plan.SectorsToErase,
-            plan.BytesToProgram, m0.To(m1), m1.To(m2), meter.Write, meter.Verify, m3.To(m4), report.Retries, needless,
+            plan.BytesToProgram, m0.To(m1), m1.To(m2), meter.Write, meter.Verify + readBack, m3.To(m4), report.Retries, needless,
             baseCost, baseFF, FloorCost.Of(c, rig.Channel.PortCycle), host, correct, baseCorrect)
         {
             EstimateSeconds = plan.Estimate(TimeSpan.FromMicroseconds(8)).TotalSeconds,
