@@ -72,6 +72,21 @@ public static class BackupStore
         }
     }
 
+    /// <summary>Removes a reserved backup file that was never written (empty), so a stopped run leaves nothing behind.</summary>
+    public static void Abandon(string reservedPath)
+    {
+        try
+        {
+            var info = new FileInfo(reservedPath);
+            if (info.Exists && info.Length == 0)
+                info.Delete();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Best effort: an empty file is harmless, and the run's own failure is what the technician must see.
+        }
+    }
+
     private static string Unique(string path)
     {
         if (!File.Exists(path))

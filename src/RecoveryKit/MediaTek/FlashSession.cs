@@ -91,25 +91,40 @@ public static class FlashSession
         var backupPath = BackupStore.Reserve(request.BackupPath, image.Length);
         stages?.Report(new StageEvent("check", $"image {request.ImageName}: {FlashSize.Describe(image.Length)}, fits {family.Name}; backup will go to {backupPath}"));
 
-        // 2-4. The position must hold an ATAPI device (the guard against vendor commands to a hard disk),
-        // then vendor mode and the flash chip.
-        var connected = VendorSession.Open(host, device, where, request.Profile, request.ChipOverride, request.PowerCycle, stages);
-        var vendor = connected.Vendor;
-        var intro = connected.Intro;
-        var id = connected.Id;
-        var chip = connected.Chip.Spec;
-        if (chip.SizeBytes != image.Length)
+        // Until the backup is written the reserved file is empty: a run that stops before then leaves no file.
+        byte[] current;
+        VendorMode vendor;
+        IntroResult intro;
+        ChipId id;
+        ChipSpec chip;
+        FlashChip flash;
+        try
         {
-            vendor.Exit();
-            throw new RecoveryKitException(FailureKind.ImageRejected, "image",
-                $"{request.ImageName} is {FlashSize.Describe(image.Length)}, the drive's {chip.Name} holds {FlashSize.Describe(chip.SizeBytes)}",
-                "Use the image made for this drive (or correct --flash-chip); nothing was written.");
-        }
-        var flash = connected.Chip;
+            // 2-4. The position must hold an ATAPI device (the guard against vendor commands to a hard disk),
+            // then vendor mode and the flash chip.
+            var connected = VendorSession.Open(host, device, where, request.Profile, request.ChipOverride, request.PowerCycle, stages);
+            vendor = connected.Vendor;
+            intro = connected.Intro;
+            id = connected.Id;
+            chip = connected.Chip.Spec;
+            if (chip.SizeBytes != image.Length)
+            {
+                vendor.Exit();
+                throw new RecoveryKitException(FailureKind.ImageRejected, "image",
+                    $"{request.ImageName} is {FlashSize.Describe(image.Length)}, the drive's {chip.Name} holds {FlashSize.Describe(chip.SizeBytes)}",
+                    "Use the image made for this drive (or correct --flash-chip); nothing was written.");
+            }
+            flash = connected.Chip;
 
-        // 5. Backup of every byte, written and read back before anything is erased.
-        var current = connected.ReadAll();
-        BackupStore.Write(backupPath, current);
+            // 5. Backup of every byte, written and read back before anything is erased.
+            current = connected.ReadAll();
+            BackupStore.Write(backupPath, current);
+        }
+        catch
+        {
+            BackupStore.Abandon(backupPath);
+            throw;
+        }
         stages?.Report(new StageEvent("backup", $"{FlashSize.Describe(current.Length)} saved to {backupPath}"));
 
         // 6. The image against what the drive holds, then the plan and the technician's yes.
