@@ -39,6 +39,7 @@ internal static class FlashCommand
             catch (RecoveryKitException ex)
             {
                 log.Failed(ex.Failure);
+                terminal.Error.WriteLine(UnbrickCommand.DriveStateAfter(ex.Failure));
                 terminal.Error.WriteLine($"Session log: {log.Path}");
                 throw;
             }

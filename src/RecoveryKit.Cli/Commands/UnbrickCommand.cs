@@ -219,12 +219,16 @@ internal static class UnbrickCommand
     }
 
     /// <summary>What state a failure leaves the drive in, in a technician's words.</summary>
-    internal static string DriveStateAfter(Failure failure) => failure.Stage switch
+    internal static string DriveStateAfter(Failure failure)
     {
-        "check" or "image" or "profile" or "backup" or "position" or "target" or "confirm" or "compatibility" or "unbrick" or "device" or "log" or "chip-id" or "flash-chip" =>
-            "Drive state: unchanged — nothing was erased or written.",
-        "vendor-intro" => "Drive state: unchanged — it never entered vendor mode. Power-cycle it while RecoveryKit resends the intro (run unbrick again).",
-        "outro" => "Drive state: the flash holds the new image (verified); the drive has not answered yet. Power-cycle it and run 'recoverykit scan'.",
-        _ => $"Drive state: partly written — {failure.Detail ?? "see the session log"}. The boot code was not touched, so the drive still answers the intro: power-cycle it and run unbrick again; only what differs is rewritten.",
-    };
+        // Only the flasher attaches a sector map: its presence, not the stage name, says something was written.
+        if (failure.SectorMap is { } map)
+            return $"Drive state: partly written — {map}. Unless the boot block was being rewritten (--write-bootcode), the drive still answers the intro: power-cycle it and run the same command again; only what differs is rewritten.";
+        return failure.Stage switch
+        {
+            "vendor-intro" => "Drive state: unchanged — it never entered vendor mode. Power-cycle it while RecoveryKit resends the intro (run it again).",
+            "outro" => "Drive state: the flash holds the new image (verified); the drive has not answered yet. Power-cycle it and run 'recoverykit scan'.",
+            _ => "Drive state: unchanged — nothing was erased or written.",
+        };
+    }
 }

@@ -51,6 +51,12 @@ public sealed record Failure(FailureKind Kind, string Stage, string Cause, strin
     /// <summary>Extra detail for --verbose (register values, sector map, …).</summary>
     public string? Detail { get; init; }
 
+    /// <summary>
+    /// When a failure stopped a flash part-way: which sectors are old, new, erased or unknown. Null means nothing
+    /// was erased or written by the step that failed.
+    /// </summary>
+    public string? SectorMap { get; init; }
+
     /// <summary>One line: stage, cause and advice.</summary>
     public override string ToString() => $"{Stage}: {Cause}. {Advice}";
 }

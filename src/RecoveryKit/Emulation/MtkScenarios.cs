@@ -59,6 +59,7 @@ public static class MtkScenarios
             ["dead-ltr52327s"] = (new MtkDriveSetup("LTR-52327S", "SST39SF040", "QS0A", "QS0C", Corruption.BitFlip, 52327), DevicePosition.PrimarySlave),
             ["power-cycle-ldw411s"] = (new MtkDriveSetup("LDW-411S", "SST39VF080", "FS0F", "FS0J", Corruption.HalfWritten, 4111), DevicePosition.SecondaryMaster),
             ["update-ldw411s"] = (new MtkDriveSetup("LDW-411S", "SST39VF080", "FS0F", "FS0J", null, 411), DevicePosition.SecondaryMaster),
+            ["worn-ldw411s"] = (new MtkDriveSetup("LDW-411S", "SST39VF080", "FS0F", "FS0J", Corruption.HalfWritten, 411), DevicePosition.SecondaryMaster),
         };
 
     internal static IEnumerable<SimScenario> All()
@@ -75,9 +76,20 @@ public static class MtkScenarios
         yield return new SimScenario("power-cycle-ldw411s",
             "a dead LDW-411S that answers the intro only after being power-cycled ('Status = 80 should be 70')",
             () => Build("power-cycle-ldw411s", new MtkFaultPlan { IntroIgnoredUntilPowerCycles = 1 }), "power-cycle-ldw411s");
+        yield return new SimScenario("worn-ldw411s",
+            "a dead LDW-411S whose flash never finishes erasing one sector (a worn part): the flash fails and says which sectors are old, new or unknown",
+            () => WithStuckErase(Build("worn-ldw411s", null)), "worn-ldw411s");
         yield return new SimScenario("update-ldw411s",
             "a working LDW-411S on FS0F to be updated to FS0J (a few banks differ)",
             () => Build("update-ldw411s", null), "update-ldw411s");
+    }
+
+    /// <summary>Makes the worn drive's flash hang on erasing sector 40 (bank 2), which the recovery must rewrite.</summary>
+    private static SimBench WithStuckErase(SimBench bench)
+    {
+        var drive = (VirtualMtkDrive)bench.DeviceAt(Setups["worn-ldw411s"].Position)!;
+        drive.Flash.StuckEraseSectors.Add(40);
+        return bench;
     }
 
     /// <summary>Builds a scenario's bench, optionally with faults.</summary>

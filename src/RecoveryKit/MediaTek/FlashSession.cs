@@ -196,7 +196,7 @@ public static class FlashSession
                     bootHit.Count > 0
                         ? $"Do not power the drive off. Reseat the IDE cable and run again with --write-bootcode to restore the boot block (the old flash is saved in {backupPath})."
                         : "Reseat the IDE cable (a noisy cable misdirects writes), then run the same command again: only sectors that still differ are written.")
-                { Detail = report.Summary() });
+                { Detail = report.Summary(), SectorMap = report.Summary() });
             }
             stages?.Report(new StageEvent("verify", $"whole-flash read-back found {wrong.Count} sector(s) changed outside the sector being written; writing them again"));
             var again = FlashPlan.Create(chip, now, image, bootBlock, request.WriteBootCode);

@@ -103,7 +103,7 @@ public sealed class Flasher
                 throw new RecoveryKitException(new Failure(FailureKind.Cancelled, "flash",
                     $"stopped on request after {done} of {work.Count} sectors; every sector is either old or verified new",
                     "Run the same command again to finish: only sectors that still differ are written.")
-                { Detail = report.Summary() });
+                { Detail = report.Summary(), SectorMap = report.Summary() });
             }
             var sector = step.Sector;
             var bank = (int)(sector.Start >> 16);
@@ -119,6 +119,7 @@ public sealed class Flasher
                     Kind = ex.Failure.Kind == FailureKind.VerifyFailed ? FailureKind.VerifyFailed : FailureKind.WriteFailed,
                     Cause = $"{ex.Failure.Cause} (sector {sector.Index} at {sector.Start:X6}h, bank {bank})",
                     Detail = report.Summary(),
+                    SectorMap = report.Summary(),
                 }, ex);
             }
             done++;
@@ -169,7 +170,7 @@ public sealed class Flasher
                 throw new RecoveryKitException(new Failure(FailureKind.VerifyFailed, "verify",
                     $"sector {index} at {sector.Start:X6}h (boot block, not to be written) changed while other sectors were written: a bus cycle was lost",
                     "Reseat or replace the IDE cable. The backup holds the old boot block; with --write-bootcode the next run rewrites it.")
-                { Detail = report.Summary() });
+                { Detail = report.Summary(), SectorMap = report.Summary() });
             }
             report.Retries++;
             progress?.Report(new FlashProgress("retry", bank, index, work.Count, work.Count));
@@ -185,6 +186,7 @@ public sealed class Flasher
                     Kind = ex.Failure.Kind == FailureKind.VerifyFailed ? FailureKind.VerifyFailed : FailureKind.WriteFailed,
                     Cause = $"{ex.Failure.Cause} (sector {index} at {sector.Start:X6}h, bank {bank}, rewritten after it changed)",
                     Detail = report.Summary(),
+                    SectorMap = report.Summary(),
                 }, ex);
             }
         }
