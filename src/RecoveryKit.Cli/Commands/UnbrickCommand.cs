@@ -68,31 +68,42 @@ internal static class UnbrickCommand
         ProbeResult picked;
         using (var bench = Backends.Open(device))
         {
-            output.WriteLine("Step 1 of 5 — looking at every IDE position:");
-            var reports = BenchScanner.Scan(bench);
-            foreach (var r in reports)
+            IReadOnlyList<PositionReport> reports;
+            List<PositionReport> drives;
+            while (true)
             {
-                var pos = r.Position is { } p ? ((int)p).ToString(CultureInfo.InvariantCulture) : "-";
-                var what = r.Probe.Class switch
+                output.WriteLine("Step 1 of 5 — looking at every IDE position:");
+                reports = BenchScanner.Scan(bench);
+                foreach (var r in reports)
                 {
-                    DeviceClass.Atapi => $"optical drive {r.Probe.Model ?? "(model unknown: boot code only)"} {r.Probe.Revision}".TrimEnd()
-                        + (Unknown(r.Probe) ? " — no RecoveryKit profile, cannot be picked" : string.Empty),
-                    DeviceClass.Ata => $"hard disk {r.Probe.Model} — never flashed, cannot be picked",
-                    _ => ScanCommand.ClassWords(r.Probe.Class),
-                };
-                output.WriteLine($"  {pos}  {r.Where,-26} {what} ({r.Probe.State})");
-                log.Stage("scan", $"{pos} {r.Where}: {r.Probe.Class} {r.Probe.Model} {r.Probe.Revision} {r.Probe.State}");
+                    var pos = r.Position is { } p ? ((int)p).ToString(CultureInfo.InvariantCulture) : "-";
+                    var what = r.Probe.Class switch
+                    {
+                        DeviceClass.Atapi => $"optical drive {r.Probe.Model ?? "(model unknown: boot code only)"} {r.Probe.Revision}".TrimEnd()
+                            + (Unknown(r.Probe) ? " — no RecoveryKit profile, cannot be picked" : string.Empty),
+                        DeviceClass.Ata => $"hard disk {r.Probe.Model} — never flashed, cannot be picked",
+                        _ => ScanCommand.ClassWords(r.Probe.Class),
+                    };
+                    output.WriteLine($"  {pos}  {r.Where,-26} {what} ({r.Probe.State})");
+                    log.Stage("scan", $"{pos} {r.Where}: {r.Probe.Class} {r.Probe.Model} {r.Probe.Revision} {r.Probe.State}");
+                }
+
+                // Step 2: which drive.
+                drives = reports.Where(r => r.Probe.CanBeFlashed && r.Position is not null).ToList();
+                if (drives.Count > 0)
+                    break;
+                var advice = reports.Any(r => r.Probe.Class == DeviceClass.StuckBusy)
+                    ? "A position is stuck busy: power-cycle that drive and run unbrick again. If the PC hangs at POST with the dead drive attached, set that channel to None in the BIOS and plug the IDE cable in after boot, then run unbrick."
+                    : "Check the IDE cable and the drive's power. If the BIOS hangs at POST with the drive attached, set its channel to None in the BIOS and hot-plug the cable after boot, then run unbrick again.";
+                if (!terminal.Interactive)
+                    throw new RecoveryKitException(FailureKind.NoDevice, "unbrick", "no optical drive answers on any position", advice);
+                output.WriteLine($"No optical drive answers. {advice}");
+                var answer = terminal.Ask("Press R and Enter to rescan (after hot-plugging the cable or power-cycling the drive), or Q to give up:");
+                if (answer is null || !answer.Equals("r", StringComparison.OrdinalIgnoreCase))
+                    throw new RecoveryKitException(FailureKind.NoDevice, "unbrick", "no optical drive answers on any position", advice);
+                log.Stage("scan", "rescan requested");
             }
 
-            // Step 2: which drive.
-            var drives = reports.Where(r => r.Probe.CanBeFlashed && r.Position is not null).ToList();
-            if (drives.Count == 0)
-            {
-                throw new RecoveryKitException(FailureKind.NoDevice, "unbrick", "no optical drive answers on any position",
-                    reports.Any(r => r.Probe.Class == DeviceClass.StuckBusy)
-                        ? "A position is stuck busy: power-cycle that drive and run unbrick again. If the PC hangs at POST with the dead drive attached, set that channel to None in the BIOS and plug the IDE cable in after boot, then run unbrick."
-                        : "Check the IDE cable and the drive's power. If the BIOS hangs at POST with the drive attached, set its channel to None in the BIOS and hot-plug the cable after boot, then run unbrick again.");
-            }
             var choice = drives[0];
             if (drives.Count > 1)
             {
