@@ -198,7 +198,21 @@ internal static class FlashCommand
             terminal.Output.WriteLine($"[vendor-intro] power-cycled the drive (attempt {attempt}); resending the intro");
             return true;
         }
-        var answer = terminal.Ask("Power-cycle the drive now (unplug and replug its power connector), then press Enter to resend the intro, or Q to give up:");
+        if (!terminal.Interactive)
+            return false;
+        // Real hardware: watch the position live while the technician pulls and replugs the power connector, and
+        // resend the intro the moment the drive is back (some boot code honours it only just after power-on).
+        terminal.Output.WriteLine("[vendor-intro] Power-cycle the drive now: unplug its power connector, wait two seconds, plug it back. Watching its status (up to 2 minutes)…");
+        var back = PowerCycleWatch.Watch(session.Host, session.Device, TimeSpan.FromMinutes(2), TimeSpan.FromMilliseconds(200), (status, phase) =>
+            terminal.Output.WriteLine(phase switch
+            {
+                PowerPhase.Off => $"  status {status:X2}h: power is off — plug it back in",
+                PowerPhase.Back => $"  status {status:X2}h: the drive is back — resending the intro",
+                _ => $"  status {status:X2}h: still powered — unplug its power connector",
+            }));
+        if (back)
+            return true;
+        var answer = terminal.Ask("No power cycle was seen. Press Enter to resend the intro anyway, or Q to give up:");
         return answer is not null && !answer.Equals("q", StringComparison.OrdinalIgnoreCase);
     }
 }
