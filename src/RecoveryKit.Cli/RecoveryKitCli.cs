@@ -7,12 +7,12 @@ namespace RecoveryKit.Cli;
 public static class RecoveryKitCli
 {
     public static int Run(string[] args, TextWriter output, TextWriter error) =>
-        Run(args, output, error, Console.In, interactive: !Console.IsInputRedirected);
+        Run(args, output, error, Console.In, interactive: !Console.IsInputRedirected, liveProgress: !Console.IsOutputRedirected);
 
     /// <summary>Runs the command line with scripted input (tests) or the console.</summary>
-    public static int Run(string[] args, TextWriter output, TextWriter error, TextReader? input, bool interactive)
+    public static int Run(string[] args, TextWriter output, TextWriter error, TextReader? input, bool interactive, bool liveProgress = false)
     {
-        var terminal = new Terminal(output, error, input, interactive);
+        var terminal = new Terminal(output, error, input, interactive, liveProgress);
         var options = new GlobalOptions();
         var root = new RootCommand("RecoveryKit: bring back MediaTek optical drives after a failed firmware flash.\n\n" +
             "Exit codes: 0 ok, 1 internal error, 2 usage, 3 no device, 4 wrong device class (e.g. a hard disk), " +
@@ -73,7 +73,7 @@ public static class RecoveryKitCli
         foreach (var command in RecoveryKit.Cli.Commands.DriveCommands.Create(options, terminal))
             yield return command;
         yield return RecoveryKit.Cli.Commands.MtkFlashCommand.Create(options, terminal,
-            args => Run(args, terminal.Output, terminal.Error, terminal.Input, terminal.Interactive));
+            args => Run(args, terminal.Output, terminal.Error, terminal.Input, terminal.Interactive, terminal.LiveProgress));
         foreach (var command in RecoveryKit.Cli.Commands.FirmwareCommands.Create(terminal.Output))
             yield return command;
     }

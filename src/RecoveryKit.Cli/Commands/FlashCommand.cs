@@ -101,8 +101,6 @@ internal static class FlashCommand
         Console.CancelKeyPress += onCancel;
         try
         {
-            var lastBank = -1;
-            var lastDone = 0;
             var request = new FlashRequest
             {
                 Image = image.Data,
@@ -128,23 +126,7 @@ internal static class FlashCommand
                     output.WriteLine($"[{e.Stage}] {e.Message}");
                     log.Stage(e.Stage, e.Message);
                 }),
-                Progress = new InlineProgress<FlashProgress>(p =>
-                {
-                    if (p.Stage == "done")
-                    {
-                        // One line per bank, printed when the bank is finished.
-                        if (lastBank >= 0 && p.Bank != lastBank)
-                            output.WriteLine($"  Bank {lastBank,2}: done ({lastDone}/{p.SectorsTotal} sectors written and verified)");
-                        lastBank = p.Bank;
-                        lastDone = p.SectorsDone;
-                        if (p.SectorsDone == p.SectorsTotal)
-                            output.WriteLine($"  Bank {p.Bank,2}: done ({p.SectorsDone}/{p.SectorsTotal} sectors written and verified)");
-                    }
-                    else if (p.Stage == "retry")
-                    {
-                        output.WriteLine($"  sector {p.Sector} did not verify; erasing and writing it again");
-                    }
-                }),
+                Progress = new BankProgress(output, terminal.LiveProgress),
                 Cancel = cancel.Token,
             };
             var outcome = FlashSession.Run(session.Host, session.Device, session.Where, request);
