@@ -160,13 +160,16 @@ public sealed class AtaHost
         }
     }
 
-    /// <summary>DEVICE RESET (08h) to an ATAPI device, then waits for BSY to clear.</summary>
-    public void DeviceReset(DeviceSelect device)
+    /// <summary>
+    /// DEVICE RESET (08h) to an ATAPI device — the one command it accepts while BSY, reaching only that device —
+    /// then waits for BSY to clear (the reset limit unless <paramref name="timeout"/> is given).
+    /// </summary>
+    public void DeviceReset(DeviceSelect device, TimeSpan? timeout = null, string stage = "device-reset")
     {
         Select(device);
         Registers.Write(TaskFileRegister.StatusCommand, AtaCommand.DeviceReset);
         Settle();
-        WaitNotBusy("device-reset", Timeouts.Reset, device);
+        WaitNotBusy(stage, timeout ?? Timeouts.Reset, device);
     }
 
     /// <summary>EXECUTE DEVICE DIAGNOSTIC (90h): both devices reset; returns device 0's diagnostic code (01h = passed).</summary>

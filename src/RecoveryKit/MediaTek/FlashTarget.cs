@@ -45,9 +45,7 @@ public sealed class FlashTarget
         if (status == profile.VendorStatus.Value)
         {
             // Left in vendor mode by an earlier run: DEVICE RESET brings an ATAPI drive back (an ATA disk just aborts it).
-            host.Registers.Write(TaskFileRegister.StatusCommand, AtaCommand.DeviceReset);
-            host.Settle();
-            host.WaitNotBusy("target", profile.OutroTimeout.Value, device);
+            host.DeviceReset(device, profile.OutroTimeout.Value, "target");
         }
         try
         {
@@ -57,9 +55,7 @@ public sealed class FlashTarget
         {
             // Still busy: boot code that hung on an earlier command. DEVICE RESET reaches only this device and is
             // the one command an ATAPI device accepts while BSY; an ATA disk never hangs like this and ignores it.
-            host.Registers.Write(TaskFileRegister.StatusCommand, AtaCommand.DeviceReset);
-            host.Settle();
-            host.WaitNotBusy("target", profile.OutroTimeout.Value, device);
+            host.DeviceReset(device, profile.OutroTimeout.Value, "target");
         }
         var identify = host.Identify(device, AtaCommand.IdentifyDevice);
         switch (identify.Outcome)

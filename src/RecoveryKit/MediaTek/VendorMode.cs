@@ -158,16 +158,12 @@ public sealed class VendorMode
     /// </summary>
     public OutroResult Exit()
     {
-        var regs = Host.Registers;
         var device = Target.Device;
         var timeout = Profile.OutroTimeout.Value;
         string how = "device-reset";
         try
         {
-            Host.Select(device);
-            regs.Write(TaskFileRegister.StatusCommand, AtaCommand.DeviceReset);
-            Host.Settle();
-            Host.WaitNotBusy("outro", timeout, device);
+            Host.DeviceReset(device, timeout, "outro");
         }
         catch (RecoveryKitException)
         {
