@@ -423,13 +423,7 @@ internal static class FirmwareCommands
         }
     }
 
-    private static void WriteJson(TextWriter output, Action<Utf8JsonWriter> write)
-    {
-        using var stream = new MemoryStream();
-        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
-            write(json);
-        output.WriteLine(Encoding.UTF8.GetString(stream.ToArray()));
-    }
+    private static void WriteJson(TextWriter output, Action<Utf8JsonWriter> write) => JsonOutput.Write(output, write);
 
     /// <summary>Copies an existing file to FILE.bak (or FILE.bak.1, .2 … when taken) and returns the backup's path.</summary>
     private static string Backup(string path)

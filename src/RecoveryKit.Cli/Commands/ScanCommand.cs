@@ -100,8 +100,7 @@ internal static class ScanCommand
     private static void WriteJson(TextWriter output, IBench bench, IReadOnlyList<PositionReport> reports,
         IReadOnlyList<string> notes, IReadOnlyList<KernelDrive> kernel)
     {
-        using var stream = new MemoryStream();
-        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        JsonOutput.Write(output, json =>
         {
             json.WriteStartObject();
             json.WriteString("bench", bench.Describe);
@@ -150,8 +149,7 @@ internal static class ScanCommand
             }
             json.WriteEndArray();
             json.WriteEndObject();
-        }
-        output.WriteLine(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
+        });
     }
 
     private static void WriteOptional(Utf8JsonWriter json, string name, string? value)
