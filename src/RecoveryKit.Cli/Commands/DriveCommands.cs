@@ -136,7 +136,7 @@ internal static class DriveCommands
         {
             // Every parallel-flash profile shares the vendor status the guard looks for; --profile picks another.
             var drive = parse.GetValue(profile) is { } name ? ResolveProfile(name, null) : ProfileCatalog.Drives[0];
-            var target = FlashTarget.Acquire(session.Host, session.Device, drive, session.Where);
+            var target = FlashTarget.Acquire(session.Host, session.Device, drive, session.Where, resetOnly: true);
             var outro = new VendorMode(target).Exit();
             ReportOutro(terminal, outro);
             return outro.CameBack ? 0 : (int)FailureKind.NoDevice;

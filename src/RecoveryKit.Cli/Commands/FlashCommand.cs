@@ -23,9 +23,10 @@ internal static class FlashCommand
         var profile = new Option<string?>("--profile") { Description = "Drive profile to use (default: from the image's identity)." };
         var force = new Option<bool>("--force-model") { Description = "Flash even if the image's model differs from the drive's (logged)." };
         var yesBoot = new Option<bool>("--yes-bootcode") { Description = "Answer the second confirmation for rewriting the boot code (--yes alone never does)." };
+        var gates = new GateOptions();
         var command = new Command("flash", "Write a firmware image to a MediaTek drive through vendor mode: backup first, only changed sectors, verified, boot block untouched unless asked.")
         {
-            args, writeBoot, chip, backup, profile, force, yesBoot,
+            args, writeBoot, chip, backup, profile, force, yesBoot, gates.IgnoreChecksum, gates.IgnoreFamilySize,
         };
         command.SetAction(parse =>
         {
@@ -34,7 +35,7 @@ internal static class FlashCommand
             using var log = SessionLog.Open(parse.GetValue(options.Log), "flash");
             try
             {
-                return Run(parse, options, terminal, log, position, imagePath, parse.GetValue(writeBoot), parse.GetValue(chip), parse.GetValue(backup), parse.GetValue(profile), parse.GetValue(force), parse.GetValue(yesBoot));
+                return Run(parse, options, terminal, log, position, imagePath, parse.GetValue(writeBoot), parse.GetValue(chip), parse.GetValue(backup), parse.GetValue(profile), parse.GetValue(force), parse.GetValue(yesBoot), gates);
             }
             catch (RecoveryKitException ex)
             {
@@ -48,14 +49,15 @@ internal static class FlashCommand
     }
 
     private static int Run(ParseResult parse, GlobalOptions options, Terminal terminal, SessionLog log, string? position, string imagePath,
-        bool writeBootCode, string? chipName, string? backupPath, string? profileName, bool forceModel, bool yesBootCode)
+        bool writeBootCode, string? chipName, string? backupPath, string? profileName, bool forceModel, bool yesBootCode, GateOptions gates)
     {
         var yes = parse.GetValue(options.Yes);
         log.Stage("start", $"RecoveryKit {typeof(FlashCommand).Assembly.GetName().Version} flash {position ?? "(auto)"} {imagePath} device={parse.GetValue(options.Device) ?? "auto"}");
 
         // Load and check everything that needs no drive.
         var image = LoadImage(terminal, log, imagePath);
-        var settings = new FlashSettings(yes, writeBootCode, chipName, backupPath, profileName, forceModel, ConfirmByModelName: false, YesBootCode: yesBootCode);
+        var settings = new FlashSettings(yes, writeBootCode, chipName, backupPath, profileName, forceModel, ConfirmByModelName: false, YesBootCode: yesBootCode,
+            IgnoreChecksum: parse.GetValue(gates.IgnoreChecksum), IgnoreFamilySize: parse.GetValue(gates.IgnoreFamilySize));
         var (drive, _) = PickProfile(image, profileName);
         if (!yes && !terminal.Interactive)
             throw new RecoveryKitException(FailureKind.Cancelled, "confirm", "flashing needs a confirmation and nobody can answer (no terminal)",
@@ -106,8 +108,9 @@ internal static class FlashCommand
                 Image = image.Data,
                 ImageName = Path.GetFileName(image.SourcePath),
                 Firmware = image,
-                KnownDrive = session.Probe?.Inquiry is { } q ? new DriveIdentity(q.Vendor, q.Product, q.Revision) : null,
                 ForceModel = settings.ForceModel,
+                IgnoreChecksum = settings.IgnoreChecksum,
+                IgnoreFamilySize = settings.IgnoreFamilySize,
                 Profile = drive,
                 Family = family,
                 ChipOverride = chip,
@@ -201,7 +204,25 @@ internal static class FlashCommand
 
 /// <summary>What the technician asked for, beyond the image and position.</summary>
 /// <param name="YesBootCode">--yes-bootcode: the second confirmation, for rewriting boot code, answered in advance; --yes alone never answers it.</param>
-internal sealed record FlashSettings(bool Yes, bool WriteBootCode, string? Chip, string? Backup, string? Profile, bool ForceModel, bool ConfirmByModelName, bool YesBootCode = false);
+internal sealed record FlashSettings(bool Yes, bool WriteBootCode, string? Chip, string? Backup, string? Profile, bool ForceModel, bool ConfirmByModelName, bool YesBootCode = false,
+    bool IgnoreChecksum = false, bool IgnoreFamilySize = false);
+
+/// <summary>
+/// The overrides of rules graded only [R]/[F] (PROTOCOL.md): each names the one rule it waives, and a run that uses
+/// one logs it. Rules graded [V]/[D] have no override.
+/// </summary>
+internal sealed class GateOptions
+{
+    public Option<bool> IgnoreChecksum { get; } = new("--ignore-checksum")
+    {
+        Description = "Write an image that fails its family's checksum rule, when that rule is only a reconstruction [R] (logged).",
+    };
+
+    public Option<bool> IgnoreFamilySize { get; } = new("--ignore-family-size")
+    {
+        Description = "Write an image of a size the family is not known to use, when that size list is only [R]/[F]; the chip's own size still gates (logged).",
+    };
+}
 
 /// <summary>An <see cref="IProgress{T}"/> that runs its handler on the reporting thread (no synchronisation context).</summary>
 internal sealed class InlineProgress<T>(Action<T> handler) : IProgress<T>

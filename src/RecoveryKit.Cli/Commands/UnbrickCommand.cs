@@ -24,16 +24,17 @@ internal static class UnbrickCommand
         var writeBoot = new Option<bool>("--write-bootcode") { Description = "Also rewrite the boot block when it differs (last and alone; asks twice)." };
         var chip = new Option<string?>("--flash-chip") { Description = "Use this flash chip when the ID read is wrong or empty." };
         var yesBoot = new Option<bool>("--yes-bootcode") { Description = "Answer the second confirmation for rewriting the boot code (--yes alone never does)." };
+        var gates = new GateOptions();
         var command = new Command("unbrick", "Guided recovery of a dead drive, step by step (--simulate to practise without hardware).")
         {
-            simulate, image, writeBoot, chip, yesBoot,
+            simulate, image, writeBoot, chip, yesBoot, gates.IgnoreChecksum, gates.IgnoreFamilySize,
         };
         command.SetAction(parse =>
         {
             using var log = SessionLog.Open(parse.GetValue(options.Log), "unbrick");
             try
             {
-                return Run(parse, options, terminal, log, parse.GetValue(simulate), parse.GetValue(image), parse.GetValue(writeBoot), parse.GetValue(chip), parse.GetValue(yesBoot));
+                return Run(parse, options, terminal, log, parse.GetValue(simulate), parse.GetValue(image), parse.GetValue(writeBoot), parse.GetValue(chip), parse.GetValue(yesBoot), gates);
             }
             catch (RecoveryKitException ex)
             {
@@ -46,7 +47,7 @@ internal static class UnbrickCommand
         return command;
     }
 
-    private static int Run(ParseResult parse, GlobalOptions options, Terminal terminal, SessionLog log, bool simulate, string? imagePath, bool writeBootCode, string? chip, bool yesBootCode)
+    private static int Run(ParseResult parse, GlobalOptions options, Terminal terminal, SessionLog log, bool simulate, string? imagePath, bool writeBootCode, string? chip, bool yesBootCode, GateOptions gates)
     {
         var output = terminal.Output;
         var yes = parse.GetValue(options.Yes);
@@ -136,7 +137,8 @@ internal static class UnbrickCommand
         output.WriteLine("Step 4 of 5 — checking, backing up and writing:");
         using var session = DriveSession.Open(device, position, parse.GetValue(options.Transcript));
         var result = FlashCommand.Execute(terminal, log, session, image,
-            new FlashSettings(yes, writeBootCode, chip, Backup: null, Profile: null, ForceModel: false, ConfirmByModelName: true, YesBootCode: yesBootCode));
+            new FlashSettings(yes, writeBootCode, chip, Backup: null, Profile: null, ForceModel: false, ConfirmByModelName: true, YesBootCode: yesBootCode,
+                IgnoreChecksum: parse.GetValue(gates.IgnoreChecksum), IgnoreFamilySize: parse.GetValue(gates.IgnoreFamilySize)));
         output.WriteLine(result == 0
             ? "Step 5 of 5 — the drive answers with its new firmware. If the tray or motors stay dead, flash once more with the vendor's own updater now that the drive enumerates."
             : "Step 5 of 5 — the drive did not come back by itself: power-cycle it and run 'recoverykit scan'.");

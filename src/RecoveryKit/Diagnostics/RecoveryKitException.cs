@@ -31,6 +31,11 @@ public enum FailureKind
     Environment = 12,
     /// <summary>A file could not be read or written (missing, unreadable, disk full): 13.</summary>
     FileError = 13,
+    /// <summary>
+    /// The drive's own answers contradict the profile's flash addressing (a bank or the upper half of the chip reads
+    /// as a copy of bank 0): writing would land in the boot code, so nothing was erased: 14.
+    /// </summary>
+    AddressingUnproven = 14,
 }
 
 /// <summary>
@@ -56,6 +61,12 @@ public sealed record Failure(FailureKind Kind, string Stage, string Cause, strin
     /// was erased or written by the step that failed.
     /// </summary>
     public string? SectorMap { get; init; }
+
+    /// <summary>
+    /// The same sector map, typed: one state per sector of the chip, in sector order (null when nothing was erased or
+    /// written by the step that failed). Tools judge a run from this, never from <see cref="SectorMap"/>'s text.
+    /// </summary>
+    public IReadOnlyList<MediaTek.SectorState>? SectorStates { get; init; }
 
     /// <summary>One line: stage, cause and advice.</summary>
     public override string ToString() => $"{Stage}: {Cause}. {Advice}";

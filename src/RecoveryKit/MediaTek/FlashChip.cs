@@ -27,6 +27,7 @@ public sealed class FlashChip
         _mailbox = mailbox;
         Spec = spec;
         _clock = clock;
+        mailbox.UseChipSize(spec.SizeBytes);
     }
 
     public ChipSpec Spec { get; }

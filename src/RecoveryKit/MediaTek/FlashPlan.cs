@@ -72,6 +72,17 @@ public sealed class FlashPlan
         return erase + program + mailbox;
     }
 
+    /// <summary>
+    /// Everything outside the boot block, with the boot block's sectors kept as they are: the first pass, written,
+    /// verified, rechecked and read back before the boot block is touched (PROTOCOL.md §6, "last and alone").
+    /// </summary>
+    public FlashPlan OutsideBootBlock() => new(Chip, BootBlock, false,
+        Sectors.Select(s => s.InBootBlock ? s with { Action = SectorAction.Keep, BytesToProgram = 0, BootBlockLeftAlone = s.BootBlockLeftAlone || s.Action != SectorAction.Keep } : s).ToArray());
+
+    /// <summary>Only the boot block's sectors that this plan rewrites: the last pass, alone.</summary>
+    public FlashPlan BootBlockOnly() => new(Chip, BootBlock, WriteBootCode,
+        Sectors.Select(s => s.InBootBlock ? s : s with { Action = SectorAction.Keep, BytesToProgram = 0 }).ToArray());
+
     public static FlashPlan Create(ChipSpec chip, ReadOnlySpan<byte> current, ReadOnlySpan<byte> image, FlashRange bootBlock, bool writeBootCode)
     {
         if (current.Length != chip.SizeBytes || image.Length != chip.SizeBytes)

@@ -26,17 +26,20 @@ public sealed class FlashRequest
     /// <summary>The parsed image, for the compatibility check against what the drive holds (null: checks skipped).</summary>
     public FirmwareImage? Firmware { get; init; }
 
-    /// <summary>What the drive said about itself before vendor mode (INQUIRY), when it still could.</summary>
-    public DriveIdentity? KnownDrive { get; init; }
-
     /// <summary>--force-model: a model mismatch is logged instead of refused.</summary>
     public bool ForceModel { get; init; }
 
     /// <summary>--flash-chip: use this chip even when the ID read says otherwise or nothing.</summary>
     public ChipSpec? ChipOverride { get; init; }
 
-    /// <summary>--write-bootcode: the boot block may be rewritten (last, alone) when it differs.</summary>
+    /// <summary>--write-bootcode: the boot block may be rewritten (last, alone) when it differs. Never waives the model check.</summary>
     public bool WriteBootCode { get; init; }
+
+    /// <summary>--ignore-checksum: an image that fails its family's validity rule is written anyway, when that rule is only [R]/[F].</summary>
+    public bool IgnoreChecksum { get; init; }
+
+    /// <summary>--ignore-family-size: an image of a size the family is not known to ship is written anyway, when that size list is only [R]/[F]. The chip's own size (from its ID) still gates.</summary>
+    public bool IgnoreFamilySize { get; init; }
 
     /// <summary>Where the backup of the whole flash goes (a new file; never overwrites).</summary>
     public required string BackupPath { get; init; }
@@ -58,7 +61,10 @@ public sealed class FlashRequest
 }
 
 /// <summary>What a flash run did.</summary>
-public sealed record FlashOutcome(ChipSpec Chip, ChipId Id, IntroResult Intro, FlashPlan Plan, FlashReport Report, string BackupPath, OutroResult Outro, TimeSpan DeviceTime);
+/// <param name="DriveIdentity">What the drive is, as far as it could tell (INQUIRY before vendor mode, or its flash backup).</param>
+/// <param name="Gates">Every evidence-graded rule checked, with what was decided (overrides included).</param>
+public sealed record FlashOutcome(ChipSpec Chip, ChipId Id, IntroResult Intro, FlashPlan Plan, FlashReport Report, string BackupPath, OutroResult Outro, TimeSpan DeviceTime,
+    DriveIdentity? DriveIdentity = null, IReadOnlyList<GateResult>? Gates = null);
 
 /// <summary>
 /// The session and policy layer: the single place where RecoveryKit's safety rules live. It checks the
@@ -75,15 +81,10 @@ public static class FlashSession
         var family = request.Family;
         var start = host.Clock.Now;
 
-        // 1. Everything that can be checked without the drive.
-        if (!family.FitsSize(image.Length))
-            throw new RecoveryKitException(FailureKind.ImageRejected, "image",
-                $"{request.ImageName} is {FlashSize.Describe(image.Length)}, but {family.Name} flash is {string.Join(" or ", family.FlashSizes.Value.Select(s => FlashSize.Describe(s)))}",
-                "Use the image made for this drive; nothing was written.");
-        if (!family.Validity.IsValid(image.Span))
-            throw new RecoveryKitException(FailureKind.ImageRejected, "image",
-                $"{request.ImageName} fails the {family.Name} validity rule ({family.Validity.Describe()}): the boot code would not start it",
-                "The file is damaged or patched: get a clean image, or fix a patched one with 'recoverykit fix-checksum'. Nothing was written.");
+        // 1. Everything that can be checked without the drive. Family rules are graded: [V]/[D] refuse, [R]/[F] need their flag.
+        var gates = CheckImage(request);
+        foreach (var gate in gates.Where(g => g.Verdict == GateVerdict.Overridden))
+            stages?.Report(new StageEvent("warning", gate.Describe()));
         if (request.Profile.Spi.Value)
             throw new RecoveryKitException(FailureKind.ChipUnknown, "profile",
                 $"{request.Profile.Name} drives keep their firmware in SPI flash, whose mailbox framing is not known",
@@ -98,11 +99,19 @@ public static class FlashSession
         ChipId id;
         ChipSpec chip;
         FlashChip flash;
+        FlashTarget target;
+        var bootBlock = new FlashRange((uint)family.BootBlock.Start, (uint)family.BootBlock.Length);
+        FlashPlan plan;
         try
         {
-            // 2-4. The position must hold an ATAPI device (the guard against vendor commands to a hard disk),
-            // then vendor mode and the flash chip.
-            var connected = VendorSession.Open(host, device, where, request.Profile, request.ChipOverride, request.PowerCycle, stages);
+            // 2. The position must hold an ATAPI drive a profile covers (never a hard disk); what it says it is, is
+            // read at the position itself, whatever way the position was named, and checked before any vendor command.
+            target = FlashTarget.Acquire(host, device, request.Profile, where, allowOtherProfile: request.ForceModel);
+            if (request.Firmware is { } early && target.Identity is { } said)
+                CheckModelBeforeIntro(early, said, request, stages);
+
+            // 3-4. Vendor mode and the flash chip; the chip's size from its ID [D] is the size gate.
+            var connected = VendorSession.Open(target, request.ChipOverride, request.PowerCycle, stages);
             vendor = connected.Vendor;
             intro = connected.Intro;
             id = connected.Id;
@@ -116,8 +125,11 @@ public static class FlashSession
             }
             flash = connected.Chip;
 
-            // 5. Backup of every byte, written and read back before anything is erased.
-            current = connected.ReadAll();
+            // 5. Backup of every byte before anything is erased: the chip is read once, and the sectors the plan will
+            // change are read a second time (a bit flipped on the cable must not reach the backup of a sector about to go).
+            current = new byte[chip.SizeBytes];
+            flash.Read(0, current);
+            plan = ConfirmPlannedSectors(flash, current, image.Span, bootBlock, request.WriteBootCode);
             BackupStore.Write(backupPath, current);
         }
         catch
@@ -127,29 +139,102 @@ public static class FlashSession
         }
         stages?.Report(new StageEvent("backup", $"{FlashSize.Describe(current.Length)} saved to {backupPath}"));
 
-        // 6. The image against what the drive holds, then the plan and the technician's yes.
+        // 6. The addressing rules that could brick the drive if wrong, proven on the drive itself before the first erase.
+        AddressingResult addressing;
+        try
+        {
+            addressing = AddressingCheck.Check(current, request.Profile);
+        }
+        catch (RecoveryKitException)
+        {
+            vendor.Exit();
+            throw;
+        }
+        stages?.Report(new StageEvent(addressing.Verdict == AddressingVerdict.Proven ? "addressing" : "warning", addressing.Message));
+
+        // 7. The image against what the drive is (INQUIRY, or what its flash says), then the plan and the technician's yes.
+        DriveIdentity? identity = null;
         if (request.Firmware is { } firmware)
-            CheckCompatibility(vendor, firmware, request, current, chip, stages);
-        var bootBlock = new FlashRange((uint)family.BootBlock.Start, (uint)family.BootBlock.Length);
-        var plan = FlashPlan.Create(chip, current, image.Span, bootBlock, request.WriteBootCode);
+            identity = CheckCompatibility(vendor, firmware, request, target.Identity, current, chip, stages);
         stages?.Report(new StageEvent("plan", Describe(plan)));
         if (!plan.NothingToDo && request.Confirm is { } confirm && !confirm(plan))
             throw Declined(vendor, "the plan was not confirmed");
         if (plan.RewritesBootBlock && request.ConfirmBootCode is { } confirmBoot && !confirmBoot(plan))
             throw Declined(vendor, "rewriting the boot code was not confirmed");
 
-        // 7. Write and verify.
-        var report = new Flasher(flash).Execute(plan, current, image.Span, request.Progress, request.Cancel);
-        if (!plan.NothingToDo)
-            CheckWholeFlash(flash, plan, current, image.Span, bootBlock, request, report, backupPath, stages);
+        // 8. Everything outside the boot block: written, verified, rechecked and read back first.
+        var report = new FlashReport(chip);
+        var afterMain = image.ToArray();
+        foreach (var step in plan.Sectors.Where(s => s.InBootBlock))
+            current.AsSpan((int)step.Sector.Start, step.Sector.Size).CopyTo(afterMain.AsSpan((int)step.Sector.Start));
+        var main = plan.OutsideBootBlock();
+        if (!main.NothingToDo)
+        {
+            new Flasher(flash).Execute(main, current, image.Span, request.Progress, request.Cancel, report);
+            CheckWholeFlash(flash, main, afterMain, request, report, backupPath, stages);
+        }
+
+        // 9. Only then, and only when the plan rewrites it, the boot block: last and alone, with its own verify and read-back.
+        if (plan.RewritesBootBlock)
+        {
+            stages?.Report(new StageEvent("boot-block", "everything else is written and verified; now the boot block, alone"));
+            var boot = plan.BootBlockOnly();
+            new Flasher(flash).Execute(boot, afterMain, image.Span, request.Progress, request.Cancel, report);
+            CheckWholeFlash(flash, boot, image.ToArray(), request, report, backupPath, stages);
+        }
         stages?.Report(new StageEvent("verify", plan.NothingToDo ? "the flash already holds this image; nothing written" : $"{plan.SectorsToWrite} sectors written and verified by read-back"));
 
-        // 8. Reset, and proof that the drive came back.
+        // 10. Reset, and proof that the drive came back.
         var outro = vendor.Exit();
         stages?.Report(new StageEvent("outro", outro.CameBack
             ? $"drive reset ({outro.Method}); it answers as {outro.Inquiry!.Vendor} {outro.Inquiry.Product} {outro.Inquiry.Revision}"
             : $"drive reset ({outro.Method}); {outro.State}"));
-        return new FlashOutcome(chip, id, intro, plan, report, backupPath, outro, host.Clock.Now - start);
+        return new FlashOutcome(chip, id, intro, plan, report, backupPath, outro, host.Clock.Now - start, identity, gates);
+    }
+
+    /// <summary>The family's size and validity rules, each through the evidence gate; throws on a refusal.</summary>
+    public static IReadOnlyList<GateResult> CheckImage(FlashRequest request)
+    {
+        var family = request.Family;
+        var image = request.Image;
+        var size = EvidenceGate.Check("family flash size", Evidence.Of(family.FlashSizes), family.FitsSize(image.Length),
+            $"{request.ImageName} is {FlashSize.Describe(image.Length)}, but {family.Name} flash is {string.Join(" or ", family.FlashSizes.Value.Select(s => FlashSize.Describe(s)))}",
+            "--ignore-family-size", request.IgnoreFamilySize);
+        EvidenceGate.Enforce(size, FailureKind.ImageRejected, "image", "Use the image made for this drive; nothing was written.");
+        var validity = EvidenceGate.Check("checksum", family.Validity.Evidence, family.Validity.IsValid(image.Span),
+            $"{request.ImageName} fails the {family.Name} validity rule ({family.Validity.Describe()}): the boot code would not start it",
+            "--ignore-checksum", request.IgnoreChecksum);
+        EvidenceGate.Enforce(validity, FailureKind.ImageRejected, "image",
+            "The file is damaged or patched: get a clean image, or fix a patched one with 'recoverykit fix-checksum'. Nothing was written.");
+        return [size, validity];
+    }
+
+    /// <summary>
+    /// Plans from the first read, then reads every sector the plan will change a second time; a sector whose two reads
+    /// differ is read until two agree, and the plan is made again from what the chip really holds.
+    /// </summary>
+    private static FlashPlan ConfirmPlannedSectors(FlashChip flash, byte[] current, ReadOnlySpan<byte> image, FlashRange bootBlock, bool writeBootCode)
+    {
+        var chip = flash.Spec;
+        var again = new byte[chip.Sectors.Max(s => s.Size)];
+        for (var round = 0; ; round++)
+        {
+            var plan = FlashPlan.Create(chip, current, image, bootBlock, writeBootCode);
+            var changed = false;
+            foreach (var step in plan.Sectors.Where(s => s.Action != SectorAction.Keep))
+            {
+                var sector = step.Sector;
+                var first = current.AsSpan((int)sector.Start, sector.Size);
+                var second = again.AsSpan(0, sector.Size);
+                flash.Read(sector.Start, second);
+                if (second.SequenceEqual(first))
+                    continue;
+                flash.ReadConfirmed(sector.Start, first);
+                changed = true;
+            }
+            if (!changed || round >= 2)
+                return changed ? FlashPlan.Create(chip, current, image, bootBlock, writeBootCode) : plan;
+        }
     }
 
     /// <summary>
@@ -158,16 +243,11 @@ public static class FlashSession
     /// else and still verify; only a full read-back shows the collateral damage. Damage outside a boot block
     /// that must be left alone is written once more; anything still wrong is a typed failure, never success.
     /// </summary>
-    private static void CheckWholeFlash(FlashChip flash, FlashPlan plan, byte[] current, ReadOnlySpan<byte> image, FlashRange bootBlock,
-        FlashRequest request, FlashReport report, string backupPath, IProgress<StageEvent>? stages)
+    private static void CheckWholeFlash(FlashChip flash, FlashPlan pass, byte[] expected, FlashRequest request, FlashReport report, string backupPath, IProgress<StageEvent>? stages)
     {
-        var chip = plan.Chip;
-        // What every byte must hold now: the image, except boot-block sectors the plan left alone on purpose.
-        var expected = image.ToArray();
-        foreach (var step in plan.Sectors.Where(s => s.BootBlockLeftAlone))
-            current.AsSpan((int)step.Sector.Start, step.Sector.Size).CopyTo(expected.AsSpan((int)step.Sector.Start));
+        var chip = pass.Chip;
         var now = new byte[chip.SizeBytes];
-        for (var pass = 0; ; pass++)
+        for (var round = 0; ; round++)
         {
             flash.Read(0, now);
             var wrong = new List<FlashSector>();
@@ -185,52 +265,96 @@ public static class FlashSession
             }
             if (wrong.Count == 0)
                 return;
-            var bootHit = wrong.Where(s => bootBlock.Overlaps(s.Start, (uint)s.Size) && !request.WriteBootCode).ToList();
-            if (pass > 0 || bootHit.Count > 0)
+            // A boot-block sector this pass may not write (left alone, or waiting for its own pass) that changed.
+            var bootHit = pass.RewritesBootBlock ? [] : wrong.Where(s => pass.BootBlock.Overlaps(s.Start, (uint)s.Size)).ToList();
+            if (round > 0 || bootHit.Count > 0)
             {
                 foreach (var sector in wrong)
                     report.Set(sector.Index, SectorState.Unknown);
                 throw new RecoveryKitException(new Failure(FailureKind.VerifyFailed, "verify",
                     $"the whole-flash read-back after writing differs in {wrong.Count} sector(s) ({string.Join(", ", wrong.Take(8).Select(s => $"{s.Index} at {s.Start:X6}h"))})"
-                    + (bootHit.Count > 0 ? "; the boot block was changed although it was to be left alone" : string.Empty),
+                    + (bootHit.Count > 0 ? "; the boot block was changed although it was not being written" : string.Empty),
                     bootHit.Count > 0
                         ? $"Do not power the drive off. Reseat the IDE cable and run again with --write-bootcode to restore the boot block (the old flash is saved in {backupPath})."
                         : "Reseat the IDE cable (a noisy cable misdirects writes), then run the same command again: only sectors that still differ are written.")
-                { Detail = report.Summary(), SectorMap = report.Summary() });
+                { Detail = report.Summary(), SectorMap = report.Summary(), SectorStates = report.Snapshot() });
             }
             stages?.Report(new StageEvent("verify", $"whole-flash read-back found {wrong.Count} sector(s) changed outside the sector being written; writing them again"));
-            var again = FlashPlan.Create(chip, now, image, bootBlock, request.WriteBootCode);
-            var second = new Flasher(flash).Execute(again, now, image, request.Progress, request.Cancel);
+            var again = FlashPlan.Create(chip, now, expected, pass.BootBlock, pass.RewritesBootBlock);
+            var second = new Flasher(flash).Execute(again, now, expected, request.Progress, request.Cancel);
             report.Retries += second.Retries + wrong.Count;
             foreach (var step in again.Sectors.Where(s => s.Action != SectorAction.Keep))
                 report.Set(step.Sector.Index, SectorState.New);
         }
     }
 
-    private static void CheckCompatibility(VendorMode vendor, FirmwareImage firmware, FlashRequest request, byte[] current, ChipSpec chip, IProgress<StageEvent>? stages)
+    /// <summary>
+    /// Before any vendor command: a drive that said what it is (INQUIRY) is compared with the image's model, so a wrong
+    /// image is refused while the drive is still untouched. Only --force-model lets a mismatch through (logged).
+    /// </summary>
+    private static void CheckModelBeforeIntro(FirmwareImage firmware, InquiryData said, FlashRequest request, IProgress<StageEvent>? stages)
+    {
+        var result = FirmwareCompatibility.Check(firmware, new DriveIdentity(said.Vendor, said.Product, said.Revision), request.ForceModel);
+        var model = result.Checks.First(c => c.Name == FirmwareCompatibility.Model);
+        if (model.Outcome == CheckOutcome.Overridden)
+            stages?.Report(new StageEvent("warning", $"model mismatch let through by --force-model: {model}"));
+        if (model.Outcome == CheckOutcome.Mismatch)
+            throw new RecoveryKitException(new Failure(FailureKind.ImageRejected, "compatibility",
+                $"model mismatch: image {model.ImageValue}, drive {model.DriveValue} ({model.Note})",
+                "Use the image for this drive's model; --force-model overrides (deliberate cross-flash only). Nothing was sent to the drive.")
+            { Detail = string.Join("; ", result.Checks) });
+    }
+
+    /// <summary>
+    /// The image against the drive: its INQUIRY when it still gave one, otherwise what its own flash says (the
+    /// family's identity rule over the backup), plus the boot block's hash and the chip's size. Returns the drive's
+    /// identity as used. --write-bootcode waives only the boot-block comparison, never the model's.
+    /// </summary>
+    private static DriveIdentity CheckCompatibility(VendorMode vendor, FirmwareImage firmware, FlashRequest request, InquiryData? said, byte[] current, ChipSpec chip, IProgress<StageEvent>? stages)
     {
         var boot = request.Family.BootBlock;
         var bootHash = ImageIdentity.HashOfRange(current, boot.Start, Math.Min(boot.Length, current.Length - boot.Start));
-        var known = request.KnownDrive;
-        var drive = new DriveIdentity(known?.Vendor, known?.Product, known?.Revision, bootHash, chip.SizeBytes);
+        DriveIdentity drive;
+        string source;
+        if (said is not null)
+        {
+            drive = new DriveIdentity(said.Vendor, said.Product, said.Revision, bootHash, chip.SizeBytes);
+            source = "INQUIRY";
+        }
+        else
+        {
+            var fromFlash = ImageIdentity.Of(current);
+            drive = new DriveIdentity(fromFlash.Vendor, fromFlash.Model, fromFlash.Revision, bootHash, chip.SizeBytes);
+            source = fromFlash.Source == IdentitySource.None ? "its flash (no identity strings found)" : "its flash backup";
+        }
+        stages?.Report(new StageEvent("identity",
+            $"drive: {Text(drive.Vendor, drive.Product, drive.Revision)} (from {source}), boot block {Short(bootHash)}, chip {chip.Name} | image: {firmware.Identity.Display}, boot block {Short(firmware.Identity.BootBlockSha256)}"));
         var result = FirmwareCompatibility.Check(firmware, drive, request.ForceModel);
         foreach (var check in result.Checks)
             stages?.Report(new StageEvent("compatibility", check.ToString()));
-        // A different boot block is what --write-bootcode is for; the plan rewrites it last and alone.
+        // A different boot block is what --write-bootcode is for; the plan rewrites it last and alone. The model is not.
         var refusals = result.Refusals.Where(c => !(request.WriteBootCode && c.Name == FirmwareCompatibility.BootBlockCheck)).ToList();
         if (refusals.Count == 0)
-            return;
+            return drive;
         vendor.Exit();
         var first = refusals[0];
+        var fromBackup = said is null && first.Name == FirmwareCompatibility.Model;
         throw new RecoveryKitException(new Failure(FailureKind.ImageRejected, "compatibility",
-            $"{first.Name} mismatch: image {first.ImageValue}, drive {first.DriveValue} ({first.Note})",
+            $"{first.Name} mismatch: image {first.ImageValue}, drive {first.DriveValue} ({first.Note}{(fromBackup ? "; the drive's model is read from its own flash" : "")})",
             first.Name == FirmwareCompatibility.Model
-                ? "Use the image for this drive's model; --force-model overrides (deliberate cross-flash only). Nothing was erased."
+                ? (fromBackup
+                    ? "Use the image for the model the drive's flash names; if an earlier cross-flash put those strings there and you are sure of this image, --force-model overrides (logged). Nothing was erased."
+                    : "Use the image for this drive's model; --force-model overrides (deliberate cross-flash only). Nothing was erased.")
                 : first.Name == FirmwareCompatibility.BootBlockCheck
                     ? "The image was built for other boot code: use the matching image, or --write-bootcode to replace the boot code too (riskier). Nothing was erased."
                     : "Use an image of the chip's size. Nothing was erased.")
         { Detail = string.Join("; ", result.Checks) });
     }
+
+    private static string Text(string? vendor, string? product, string? revision) =>
+        product is null ? "(unknown model)" : $"{vendor?.Trim()} {product.Trim()} {revision?.Trim()}".Trim();
+
+    private static string Short(string hash) => hash.Length > 12 ? hash[..12] + "…" : hash;
 
     private static RecoveryKitException Declined(VendorMode vendor, string what)
     {

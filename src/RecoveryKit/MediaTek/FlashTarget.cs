@@ -11,13 +11,20 @@ namespace RecoveryKit.MediaTek;
 /// </summary>
 public sealed class FlashTarget
 {
-    private FlashTarget(AtaHost host, DeviceSelect device, DriveProfile profile, string where)
+    private FlashTarget(AtaHost host, DeviceSelect device, DriveProfile profile, string where, InquiryData? identity)
     {
         Host = host;
         Device = device;
         Profile = profile;
         Where = where;
+        Identity = identity;
     }
+
+    /// <summary>
+    /// What the drive said it is (INQUIRY) before vendor mode, read at the position itself whatever way the position
+    /// was named; null when only its boot code answers (a dead drive cannot say what it is).
+    /// </summary>
+    public InquiryData? Identity { get; }
 
     public AtaHost Host { get; }
 
@@ -30,9 +37,15 @@ public sealed class FlashTarget
 
     /// <summary>
     /// Classifies the device at <paramref name="device"/> with IDENTIFY DEVICE (which an ATA disk answers and
-    /// an ATAPI device aborts, posting its 14h/EBh signature) and refuses anything that is not ATAPI.
+    /// an ATAPI device aborts, posting its 14h/EBh signature) and refuses anything that is not ATAPI. Then reads what
+    /// the drive says it is (IDENTIFY PACKET DEVICE, INQUIRY — read-only) and refuses a drive that identifies as a
+    /// model no profile covers: vendor commands go only to drives RecoveryKit has a profile for. A drive that
+    /// identifies as another profile's model than <paramref name="profile"/> is refused too, unless
+    /// <paramref name="allowOtherProfile"/> (a deliberate cross-flash, --force-model).
     /// </summary>
-    public static FlashTarget Acquire(AtaHost host, DeviceSelect device, DriveProfile profile, string where)
+    /// <param name="resetOnly">The caller sends no vendor command, only the outro's standard resets ('reset'): a drive of
+    /// another profile, or of none, is not refused.</param>
+    public static FlashTarget Acquire(AtaHost host, DeviceSelect device, DriveProfile profile, string where, bool allowOtherProfile = false, bool resetOnly = false)
     {
         host.Select(device);
         var status = host.Registers.ReadAlternateStatus();
@@ -75,6 +88,38 @@ public sealed class FlashTarget
                 $"{where} refused IDENTIFY DEVICE but shows no ATAPI signature ({signature.LbaMid:X2}h/{signature.LbaHigh:X2}h)",
                 "RecoveryKit only flashes ATAPI optical drives. Power-cycle the drive and run 'scan'; if the signature stays wrong, move the drive to its own cable.")
             { Status = identify.Status, Error = identify.Error });
-        return new FlashTarget(host, device, profile, where);
+        var inquiry = ReadIdentity(host, device);
+        if (inquiry is not null && !resetOnly)
+        {
+            var covering = ProfileCatalog.MatchDrive(inquiry.Vendor, inquiry.Product);
+            if (covering is null)
+                throw new RecoveryKitException(new Failure(FailureKind.WrongDeviceClass, "target",
+                    $"{where} holds {inquiry.Vendor.Trim()} {inquiry.Product.Trim()} {inquiry.Revision.Trim()}, a drive no RecoveryKit profile covers; it never gets a vendor command",
+                    "Pick the dead MediaTek drive's position instead ('scan' lists every position and what is on it; 'recoverykit drives' lists the supported models)."));
+            if (!ReferenceEquals(covering, profile) && !allowOtherProfile)
+                throw new RecoveryKitException(new Failure(FailureKind.WrongDeviceClass, "target",
+                    $"{where} says it is {inquiry.Vendor.Trim()} {inquiry.Product.Trim()} (profile {covering.Name}), not a {profile.Name}",
+                    $"Use the {covering.Name} profile and an image made for it; --force-model only for a deliberate cross-flash."));
+        }
+        return new FlashTarget(host, device, profile, where, inquiry);
+    }
+
+    /// <summary>
+    /// IDENTIFY PACKET DEVICE and, when the drive answers it, INQUIRY: what a drive running its main firmware says it is.
+    /// Null when only the boot code answers (it refuses packet commands) or the answer is unreadable.
+    /// </summary>
+    private static InquiryData? ReadIdentity(AtaHost host, DeviceSelect device)
+    {
+        try
+        {
+            var packet = host.Identify(device, AtaCommand.IdentifyPacketDevice);
+            if (packet.Outcome != IdentifyOutcome.Data)
+                return null;
+            return ScsiCommands.Inquiry(new AtaPacketHost(host, device));
+        }
+        catch (RecoveryKitException)
+        {
+            return null; // boot code that half-answers: it cannot say what it is
+        }
     }
 }

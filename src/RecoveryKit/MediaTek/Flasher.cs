@@ -43,6 +43,9 @@ public sealed class FlashReport
 
     internal void Set(int sector, SectorState state) => _states[sector] = state;
 
+    /// <summary>A copy of the states as they are now (for a <see cref="Diagnostics.Failure"/> to carry).</summary>
+    public IReadOnlyList<SectorState> Snapshot() => (SectorState[])_states.Clone();
+
     /// <summary>"new: 0-15, 32; old: 16-31; unknown: 33" — ranges of sector indices per state.</summary>
     public string Summary()
     {
@@ -90,9 +93,12 @@ public sealed class Flasher
     /// <summary>How many times a sector that fails verification is erased and written again.</summary>
     public int RetriesPerSector { get; init; } = 2;
 
-    public FlashReport Execute(FlashPlan plan, ReadOnlySpan<byte> current, ReadOnlySpan<byte> image, IProgress<FlashProgress>? progress, CancellationToken cancel)
+    public FlashReport Execute(FlashPlan plan, ReadOnlySpan<byte> current, ReadOnlySpan<byte> image, IProgress<FlashProgress>? progress, CancellationToken cancel) =>
+        Execute(plan, current, image, progress, cancel, new FlashReport(plan.Chip));
+
+    /// <summary>Executes <paramref name="plan"/>, recording into an existing <paramref name="report"/> (a later pass of the same run).</summary>
+    public FlashReport Execute(FlashPlan plan, ReadOnlySpan<byte> current, ReadOnlySpan<byte> image, IProgress<FlashProgress>? progress, CancellationToken cancel, FlashReport report)
     {
-        var report = new FlashReport(plan.Chip);
         var work = plan.Sectors.Where(s => s.Action != SectorAction.Keep).ToList();
         var done = 0;
         var readBack = new byte[plan.Chip.Sectors.Max(s => s.Size)];
@@ -103,7 +109,7 @@ public sealed class Flasher
                 throw new RecoveryKitException(new Failure(FailureKind.Cancelled, "flash",
                     $"stopped on request after {done} of {work.Count} sectors; every sector is either old or verified new",
                     "Run the same command again to finish: only sectors that still differ are written.")
-                { Detail = report.Summary(), SectorMap = report.Summary() });
+                { Detail = report.Summary(), SectorMap = report.Summary(), SectorStates = report.Snapshot() });
             }
             var sector = step.Sector;
             var bank = (int)(sector.Start >> 16);
@@ -120,6 +126,7 @@ public sealed class Flasher
                     Cause = $"{ex.Failure.Cause} (sector {sector.Index} at {sector.Start:X6}h, bank {bank})",
                     Detail = report.Summary(),
                     SectorMap = report.Summary(),
+                    SectorStates = report.Snapshot(),
                 }, ex);
             }
             done++;
@@ -170,7 +177,7 @@ public sealed class Flasher
                 throw new RecoveryKitException(new Failure(FailureKind.VerifyFailed, "verify",
                     $"sector {index} at {sector.Start:X6}h (boot block, not to be written) changed while other sectors were written: a bus cycle was lost",
                     "Reseat or replace the IDE cable. The backup holds the old boot block; with --write-bootcode the next run rewrites it.")
-                { Detail = report.Summary(), SectorMap = report.Summary() });
+                { Detail = report.Summary(), SectorMap = report.Summary(), SectorStates = report.Snapshot() });
             }
             report.Retries++;
             progress?.Report(new FlashProgress("retry", bank, index, work.Count, work.Count));
@@ -187,6 +194,7 @@ public sealed class Flasher
                     Cause = $"{ex.Failure.Cause} (sector {index} at {sector.Start:X6}h, bank {bank}, rewritten after it changed)",
                     Detail = report.Summary(),
                     SectorMap = report.Summary(),
+                    SectorStates = report.Snapshot(),
                 }, ex);
             }
         }

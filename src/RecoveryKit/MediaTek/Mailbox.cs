@@ -27,8 +27,11 @@ public sealed class Mailbox
     private readonly byte _ready;
     private readonly TimeSpan _timeout;
     private readonly BankAddressing _banking;
-    private int _bank;
-    private int _a20;
+    // -1: not yet written. After the intro nothing proves which bank or A20 the drive holds (an earlier session may
+    // have left another), so the first operation writes them instead of assuming bank 0 and A20 = 0.
+    private int _bank = -1;
+    private int _a20 = -1;
+    private bool _wide;
     private bool? _echoesDevice;
 
     /// <param name="regs">The channel, with the drive already in vendor mode and selected (bank 0).</param>
@@ -41,6 +44,17 @@ public sealed class Mailbox
         _ready = profile.VendorStatus.Value;
         _timeout = profile.MailboxTimeout.Value;
         _banking = profile.Banking.Value;
+    }
+
+    /// <summary>
+    /// Tells the mailbox the size of the chip behind it, once identified: on a part larger than 1 MiB, A20 matters,
+    /// so it is written explicitly with the first access rather than assumed to be 0.
+    /// </summary>
+    public void UseChipSize(int sizeBytes)
+    {
+        _wide = sizeBytes > 0x100000;
+        if (_wide)
+            _a20 = -1;
     }
 
     /// <summary>Flash-bus cycles done (reads + writes).</summary>
@@ -82,16 +96,18 @@ public sealed class Mailbox
         var a20 = (int)((address >> 20) & 1);
         if (a20 != _a20)
         {
-            if (!_banking.FeaturesBit0ForA20)
+            if (a20 != 0 && !_banking.FeaturesBit0ForA20)
                 throw new RecoveryKitException(FailureKind.ChipUnknown, "mailbox",
                     $"address {address:X6}h needs A20, which this drive profile does not carry",
                     "The flash is larger than the drive profile's mailbox can address: check --flash-chip and the profile.");
-            _regs.Write(TaskFileRegister.ErrorFeatures, (byte)a20);
+            // On parts of 1 MiB or less A20 is not wired to the flash, and MtkFlash's trace never writes it: leave it.
+            if (_banking.FeaturesBit0ForA20 && (a20 != 0 || _wide))
+                _regs.Write(TaskFileRegister.ErrorFeatures, (byte)a20);
             _a20 = a20;
         }
         if (bank != _bank)
         {
-            if (!_banking.DeviceHeadBits)
+            if (bank != 0 && !_banking.DeviceHeadBits)
                 throw new RecoveryKitException(FailureKind.ChipUnknown, "mailbox",
                     $"address {address:X6}h is above 64 KiB, and this drive profile carries no bank bits",
                     "Check --flash-chip and the drive profile.");
@@ -112,7 +128,15 @@ public sealed class Mailbox
     private void SelectBank(byte bank, uint address)
     {
         var value = _device.RegisterValue(bank);
-        _echoesDevice ??= _regs.Read(TaskFileRegister.Device) == _device.RegisterValue((byte)_bank);
+        if (_bank >= 0)
+            _echoesDevice ??= _regs.Read(TaskFileRegister.Device) == _device.RegisterValue((byte)_bank);
+        else if (_echoesDevice is null)
+        {
+            // The first select: whether the drive echoes the device register is learnt from this write's read-back.
+            _regs.Write(TaskFileRegister.Device, value);
+            _echoesDevice = _regs.Read(TaskFileRegister.Device) == value;
+            return;
+        }
         for (var attempt = 0; ; attempt++)
         {
             _regs.Write(TaskFileRegister.Device, value);

@@ -27,7 +27,18 @@ public sealed class VendorSession
         Func<IntroResult, int, bool>? powerCycle, IProgress<StageEvent>? stages)
     {
         var target = FlashTarget.Acquire(host, device, profile, where);
-        stages?.Report(new StageEvent("target", $"{where} is an ATAPI device"));
+        return Open(target, chipOverride, powerCycle, stages);
+    }
+
+    /// <summary>Vendor mode and the chip on a position already proven to hold a drive this profile covers.</summary>
+    public static VendorSession Open(FlashTarget target, ChipSpec? chipOverride, Func<IntroResult, int, bool>? powerCycle, IProgress<StageEvent>? stages)
+    {
+        var host = target.Host;
+        var device = target.Device;
+        var profile = target.Profile;
+        stages?.Report(new StageEvent("target", target.Identity is { } q
+            ? $"{target.Where} is an ATAPI drive: {q.Vendor.Trim()} {q.Product.Trim()} {q.Revision.Trim()}"
+            : $"{target.Where} is an ATAPI device running only its boot code (it cannot say what it is)"));
         var vendor = new VendorMode(target);
         var intro = vendor.Enter(powerCycle);
         stages?.Report(new StageEvent("vendor-intro", $"vendor mode entered (status {intro.Status:X2}h, key {intro.Key:X2}h)"));
