@@ -17,7 +17,7 @@ public static class RecoveryKitCli
         var root = new RootCommand("RecoveryKit: bring back MediaTek optical drives after a failed firmware flash.\n\n" +
             "Exit codes: 0 ok, 1 internal error, 2 usage, 3 no device, 4 wrong device class (e.g. a hard disk), " +
             "5 not in vendor mode, 6 flash chip unknown, 7 image rejected, 8 write failed, 9 verify failed, " +
-            "10 cancelled, 11 device stopped answering, 12 not allowed on this machine (root, lockdown, AHCI, kernel-owned), 13 file error.");
+            "10 cancelled, 11 device stopped answering, 12 not allowed on this machine (root, lockdown, AHCI, kernel-owned), 13 file error, 14 flash addressing unproven (nothing erased).");
         options.AddTo(root);
         foreach (var command in AllCommands(options, terminal))
             root.Add(command);

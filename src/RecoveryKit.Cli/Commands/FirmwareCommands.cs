@@ -128,7 +128,7 @@ internal static class FirmwareCommands
         var target = new Option<string?>("--output", "-o") { Description = "Write the fixed image here (default: rewrite FILE, keeping FILE.bak)." };
         var familyName = new Option<string?>("--family") { Description = "Family whose rule to apply, when the image does not name one." };
         var dataRoot = DataRootOption();
-        var command = new Command("fix-checksum", "Recompute the stored checksum of a patched image (only for families whose rule is verified [V]).")
+        var command = new Command("fix-checksum", "Recompute the stored checksum of a patched image (a rule that is only reconstructed [R] is applied with a warning).")
         {
             file, target, familyName, dataRoot,
         };
@@ -137,6 +137,7 @@ internal static class FirmwareCommands
             var image = FirmwareReader.Load(parse.GetValue(file)!, new DosPath(parse.GetValue(dataRoot)));
             var family = parse.GetValue(familyName) is { } name ? ImageFamilies.Get(name) : image.Family;
             var rule = RefuseUnlessFixable(image, family);
+            var warning = UnverifiedWarning(family!, rule);
             var stored = rule.Stored(image.Data.Span);
             var fixedBytes = image.Data.ToArray();
             rule.Fix(fixedBytes);
@@ -168,6 +169,9 @@ internal static class FirmwareCommands
                         json.WriteString("stored", $"0x{s:X4}");
                     json.WriteString("computed", $"0x{computed:X4}");
                     json.WriteBoolean("changed", changed);
+                    json.WriteString("ruleGrade", rule.Evidence.Tag);
+                    if (warning is not null)
+                        json.WriteString("warning", warning);
                     json.WriteBoolean("written", changed || !sameFile);
                     json.WriteString("output", outPath);
                     if (backup is not null)
@@ -179,6 +183,8 @@ internal static class FirmwareCommands
             {
                 WriteNotes(output, image);
                 output.WriteLine($"Rule ({family!.Name}, {rule.Evidence.Tag}): {rule.Describe()}");
+                if (warning is not null)
+                    output.WriteLine($"WARNING: {warning}");
                 output.WriteLine(changed
                     ? $"Stored checksum 0x{stored:X4} -> 0x{computed:X4}."
                     : $"Stored checksum 0x{stored:X4} is already correct.");
@@ -191,7 +197,15 @@ internal static class FirmwareCommands
         return command;
     }
 
-    /// <summary>Only a verified rule with a stored checksum may be "fixed": fixing to a reconstructed rule could make the drive reject the image.</summary>
+    /// <summary>
+    /// A rule with a stored checksum. A rule that is only reconstructed [R] or reported [F] is applied too, with a
+    /// warning (<see cref="UnverifiedWarning"/>): refusing would leave a technician with no way to fix a patched image.
+    /// </summary>
+    private static string? UnverifiedWarning(ImageFamily family, ValidityRule rule) =>
+        EvidenceGate.Gates(rule.Evidence.Grade)
+            ? null
+            : $"the checksum rule of {family.Name} is only graded [{rule.Evidence.Tag}] ({rule.Evidence.Note.TrimEnd('.')}): the fixed image matches our reconstruction, which may not be what the drive's boot code checks. Keep the original file";
+
     private static ValidityRule RefuseUnlessFixable(FirmwareImage image, ImageFamily? family)
     {
         if (image.Format == FirmwareFormat.VendorUpdater)
@@ -212,12 +226,6 @@ internal static class FirmwareCommands
             throw new RecoveryKitException(FailureKind.ImageRejected, "fix-checksum",
                 $"{family.Name} images store no checksum ({rule.Describe()})",
                 "Nothing to fix: flash the image as it is.");
-        }
-        if (rule.Evidence.Grade != EvidenceGrade.Verified)
-        {
-            throw new RecoveryKitException(FailureKind.ImageRejected, "fix-checksum",
-                $"the checksum rule of {family.Name} is graded [{rule.Evidence.Tag}], not verified: {rule.Evidence.Note.TrimEnd('.')}",
-                "RecoveryKit fixes checksums only for families with a verified [V] rule; a guessed sum could make the drive refuse the image.");
         }
         return rule;
     }

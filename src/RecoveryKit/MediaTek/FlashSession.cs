@@ -106,7 +106,7 @@ public static class FlashSession
         {
             // 2. The position must hold an ATAPI drive a profile covers (never a hard disk); what it says it is, is
             // read at the position itself, whatever way the position was named, and checked before any vendor command.
-            target = FlashTarget.Acquire(host, device, request.Profile, where, allowOtherProfile: request.ForceModel);
+            target = FlashTarget.Acquire(host, device, request.Profile, where, allowOtherProfile: true);
             if (request.Firmware is { } early && target.Identity is { } said)
                 CheckModelBeforeIntro(early, said, request, stages);
 
@@ -210,8 +210,10 @@ public static class FlashSession
     }
 
     /// <summary>
-    /// Plans from the first read, then reads every sector the plan will change a second time; a sector whose two reads
-    /// differ is read until two agree, and the plan is made again from what the chip really holds.
+    /// Plans from the first read, then reads a second time every sector whose first read differs from the image: the
+    /// ones the plan will change and the boot-block sectors it leaves alone (whose old content must stay exactly as read).
+    /// A sector whose two reads differ is read until two agree, and the plan is made again from what the chip holds.
+    /// A sector whose first read equals the image needs no second read: a flipped bit would have made it differ.
     /// </summary>
     private static FlashPlan ConfirmPlannedSectors(FlashChip flash, byte[] current, ReadOnlySpan<byte> image, FlashRange bootBlock, bool writeBootCode)
     {
@@ -221,7 +223,7 @@ public static class FlashSession
         {
             var plan = FlashPlan.Create(chip, current, image, bootBlock, writeBootCode);
             var changed = false;
-            foreach (var step in plan.Sectors.Where(s => s.Action != SectorAction.Keep))
+            foreach (var step in plan.Sectors.Where(s => s.Action != SectorAction.Keep || s.BootBlockLeftAlone))
             {
                 var sector = step.Sector;
                 var first = current.AsSpan((int)sector.Start, sector.Size);

@@ -88,7 +88,7 @@ public sealed class FlashTarget
                 $"{where} refused IDENTIFY DEVICE but shows no ATAPI signature ({signature.LbaMid:X2}h/{signature.LbaHigh:X2}h)",
                 "RecoveryKit only flashes ATAPI optical drives. Power-cycle the drive and run 'scan'; if the signature stays wrong, move the drive to its own cable.")
             { Status = identify.Status, Error = identify.Error });
-        var inquiry = ReadIdentity(host, device);
+        var inquiry = ReadIdentity(host, device, profile);
         if (inquiry is not null && !resetOnly)
         {
             var covering = ProfileCatalog.MatchDrive(inquiry.Vendor, inquiry.Product);
@@ -96,7 +96,7 @@ public sealed class FlashTarget
                 throw new RecoveryKitException(new Failure(FailureKind.WrongDeviceClass, "target",
                     $"{where} holds {inquiry.Vendor.Trim()} {inquiry.Product.Trim()} {inquiry.Revision.Trim()}, a drive no RecoveryKit profile covers; it never gets a vendor command",
                     "Pick the dead MediaTek drive's position instead ('scan' lists every position and what is on it; 'recoverykit drives' lists the supported models)."));
-            if (!ReferenceEquals(covering, profile) && !allowOtherProfile)
+            if (!string.Equals(covering.Name, profile.Name, StringComparison.OrdinalIgnoreCase) && !allowOtherProfile)
                 throw new RecoveryKitException(new Failure(FailureKind.WrongDeviceClass, "target",
                     $"{where} says it is {inquiry.Vendor.Trim()} {inquiry.Product.Trim()} (profile {covering.Name}), not a {profile.Name}",
                     $"Use the {covering.Name} profile and an image made for it; --force-model only for a deliberate cross-flash."));
@@ -108,18 +108,22 @@ public sealed class FlashTarget
     /// IDENTIFY PACKET DEVICE and, when the drive answers it, INQUIRY: what a drive running its main firmware says it is.
     /// Null when only the boot code answers (it refuses packet commands) or the answer is unreadable.
     /// </summary>
-    private static InquiryData? ReadIdentity(AtaHost host, DeviceSelect device)
+    private static InquiryData? ReadIdentity(AtaHost host, DeviceSelect device, DriveProfile profile)
     {
         try
         {
             var packet = host.Identify(device, AtaCommand.IdentifyPacketDevice);
-            if (packet.Outcome != IdentifyOutcome.Data)
-                return null;
-            return ScsiCommands.Inquiry(new AtaPacketHost(host, device));
+            if (packet.Outcome == IdentifyOutcome.Data)
+                return ScsiCommands.Inquiry(new AtaPacketHost(host, device));
         }
         catch (RecoveryKitException)
         {
-            return null; // boot code that half-answers: it cannot say what it is
+            // boot code that half-answers: it cannot say what it is
         }
+        // Some boot code hangs (BSY) on a packet command it does not know; DEVICE RESET reaches only this device and
+        // brings it back before the intro, which a busy drive would not see.
+        if ((host.Registers.ReadAlternateStatus() & (byte)AtaStatus.Busy) != 0)
+            host.DeviceReset(device, profile.OutroTimeout.Value, "target");
+        return null;
     }
 }

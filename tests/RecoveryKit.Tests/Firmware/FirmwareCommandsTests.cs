@@ -196,18 +196,21 @@ public sealed class FirmwareCommandsTests : IDisposable
     }
 
     [Fact]
-    public void Fix_checksum_refuses_a_reconstructed_rule_and_writes_nothing()
+    public void Fix_checksum_applies_a_reconstructed_rule_with_a_warning_into_a_new_file()
     {
         var patched = (byte[])Images.LiteOn411.Clone();
         patched[0x20000] ^= 0x01;
         var file = Put("fs0j.bin", patched);
+        var family = ImageFamilies.Find("LDW-411S")!;
+        Assert.False(family.Validity.IsValid(patched));
 
-        var (code, _, error) = Run("fix-checksum", file);
+        var (code, output, _) = Run("fix-checksum", file, "-o", PathOf("fixed.bin"));
 
-        Assert.Equal(7, code);
-        Assert.Contains("graded [R]", error);
+        Assert.Equal(0, code);
+        Assert.Contains("WARNING", output);
+        Assert.Contains("graded [R]", output);
         Assert.Equal(patched, File.ReadAllBytes(file));
-        Assert.False(File.Exists(file + ".bak"));
+        Assert.True(family.Validity.IsValid(File.ReadAllBytes(PathOf("fixed.bin"))));
     }
 
     [Fact]
