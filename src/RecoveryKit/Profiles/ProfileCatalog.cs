@@ -63,6 +63,9 @@ public static class ProfileCatalog
     /// <summary>Whether <paramref name="trigger"/> is an erase trigger of any profile.</summary>
     public static bool IsEraseTrigger(VendorTrigger trigger) => EraseTriggers.Contains(trigger);
 
+    /// <summary>The embedded text of drives.json or chips.json (tests load altered copies of it).</summary>
+    internal static string EmbeddedText(string file) => ReadResource(file);
+
     private static string ReadResource(string file)
     {
         using var stream = typeof(ProfileCatalog).Assembly.GetManifestResourceStream("RecoveryKit.Profiles." + file)
