@@ -24,7 +24,6 @@ public sealed record IdentifyResult(IdentifyOutcome Outcome, IdentifyData? Data,
 public sealed class AtaHost
 {
     private static readonly TimeSpan SrstHold = TimeSpan.FromMicroseconds(5);
-    private static readonly TimeSpan SrstRecovery = TimeSpan.FromMilliseconds(2);
     private static readonly TimeSpan ResponsePollStep = TimeSpan.FromMicroseconds(10);
 
     /// <summary>How long device 0 may read FFh after SRST before it counts as absent (libata's ATA_TMOUT_FF_WAIT).</summary>
@@ -39,6 +38,9 @@ public sealed class AtaHost
     public IAtaRegisters Registers { get; }
 
     public AtaTimeouts Timeouts { get; }
+
+    /// <summary>The same channel with other limits (a drive profile's waits, see <see cref="Profiles.DriveProfile.HostTimeouts"/>).</summary>
+    public AtaHost With(AtaTimeouts timeouts) => ReferenceEquals(timeouts, Timeouts) ? this : new AtaHost(Registers, timeouts);
 
     public IClock Clock => Registers.Clock;
 
@@ -135,8 +137,8 @@ public sealed class AtaHost
     }
 
     /// <summary>
-    /// Software reset of both devices on the channel: SRST set for at least 5 µs, released, 2 ms recovery,
-    /// then BSY must clear on device 0 within the reset limit (on device 1 when device 0 floats at FFh, i.e. is absent).
+    /// Software reset of both devices on the channel: SRST set for at least 5 µs, released, then no status read
+    /// before the post-reset delay (<see cref="AtaTimeouts.PostReset"/>: ATA asks 2 ms, libata waits 150 ms), then BSY must clear on device 0 within the reset limit (on device 1 when device 0 floats at FFh, i.e. is absent).
     /// Interrupts stay disabled (nIEN): RecoveryKit polls.
     /// </summary>
     public void SoftReset(bool waitForMaster = true)
@@ -144,7 +146,7 @@ public sealed class AtaHost
         Registers.WriteDeviceControl(DeviceControl.InterruptsDisabled | DeviceControl.SoftReset);
         Clock.Delay(SrstHold);
         Registers.WriteDeviceControl(DeviceControl.InterruptsDisabled);
-        Clock.Delay(SrstRecovery);
+        Clock.Delay(Timeouts.PostReset);
         if (waitForMaster)
         {
             Select(DeviceSelect.Master);
@@ -162,13 +164,14 @@ public sealed class AtaHost
 
     /// <summary>
     /// DEVICE RESET (08h) to an ATAPI device — the one command it accepts while BSY, reaching only that device —
-    /// then waits for BSY to clear (the reset limit unless <paramref name="timeout"/> is given).
+    /// then, after the post-reset delay with no status read (<see cref="AtaTimeouts.PostReset"/>), waits for BSY to
+    /// clear (the reset limit unless <paramref name="timeout"/> is given).
     /// </summary>
     public void DeviceReset(DeviceSelect device, TimeSpan? timeout = null, string stage = "device-reset")
     {
         Select(device);
         Registers.Write(TaskFileRegister.StatusCommand, AtaCommand.DeviceReset);
-        Settle();
+        Clock.Delay(Timeouts.PostReset);
         WaitNotBusy(stage, timeout ?? Timeouts.Reset, device);
     }
 

@@ -69,11 +69,21 @@ public sealed class AtaPacketHost : IPacketTransport
         regs.WriteData(cdbWords);
 
         var transferred = 0;
+        // A drive that holds DRQ must not keep the host looping: the whole data phase has a deadline (never shorter
+        // than this command's own timeout) and may move at most the buffer plus the profile's byte cap.
+        var clock = Host.Clock;
+        var budget = timeout > Host.Timeouts.PacketDeadline ? timeout : Host.Timeouts.PacketDeadline;
+        var deadline = clock.Now + budget;
+        var byteCap = (long)data.Length + Host.Timeouts.PacketByteCap;
+        long moved = 0;
         Span<ushort> spill = stackalloc ushort[64];
         while (true)
         {
             Host.Settle();
-            status = Host.WaitNotBusy("packet-data", timeout, Device);
+            var left = deadline - clock.Now;
+            if (left <= TimeSpan.Zero)
+                throw Overrun("packet-data", $"the data phase did not end within {AtaHost.FormatTime(budget)} ({moved} bytes moved, DRQ still set)", status);
+            status = Host.WaitNotBusy("packet-data", timeout < left ? timeout : left, Device);
             status = regs.Read(TaskFileRegister.StatusCommand); // clears INTRQ
             if ((status & (byte)AtaStatus.DataRequest) == 0)
                 break;
@@ -81,6 +91,9 @@ public sealed class AtaPacketHost : IPacketTransport
             var count = regs.Read(TaskFileRegister.LbaMid) | (regs.Read(TaskFileRegister.LbaHigh) << 8);
             if (count == 0)
                 throw Protocol("packet-data", "the device asked for a data transfer of 0 bytes", status);
+            moved += count + (count & 1);
+            if (moved > byteCap)
+                throw Overrun("packet-data", $"the device kept DRQ for {moved} bytes, more than the {data.Length}-byte buffer plus the {Host.Timeouts.PacketByteCap}-byte cap", status);
             var phase = reason & (ReasonCommand | ReasonIn);
             if (phase == ReasonIn)
             {
@@ -155,6 +168,11 @@ public sealed class AtaPacketHost : IPacketTransport
         }
         return Math.Min(sent, Math.Max(0, data.Length - offset));
     }
+
+    private RecoveryKitException Overrun(string stage, string cause, byte status) =>
+        new(new Failure(FailureKind.DeviceTimeout, stage, $"{cause} on the {Describe}",
+            "The drive does not end the transfer: power-cycle it and try again; if it repeats it may be running only its boot code (use 'unbrick'). The limits are packetDeadlineMs and packetByteCap in drives.json.")
+        { Status = status });
 
     private RecoveryKitException Protocol(string stage, string cause, byte status) =>
         new(new Failure(FailureKind.DeviceTimeout, stage, $"{cause} on the {Describe}",

@@ -87,8 +87,8 @@ public sealed class FlashChip
         _mailbox.Write(Command(Spec.UnlockFirst, pageStart), 0xA0);
         for (var i = 0; i < data.Length; i++)
             _mailbox.Write(pageStart + (uint)i, data[i]);
-        // The write cycle starts once no load has come for the load-cycle time-out.
-        _clock.Delay(TimeSpan.FromMicroseconds(200));
+        // The write cycle starts once no load has come for the byte-load window (chips.json: pageLoadWindowUs).
+        _clock.Delay(Spec.PageLoadWindow);
         var last = pageStart + (uint)data.Length - 1;
         WaitDone("page write", last, data[^1], Spec.ProgramTime);
     }

@@ -19,13 +19,13 @@ public sealed class Mailbox
     private const byte CodeCommit = 0x01;
     private const byte CodeRead = 0x08;
 
-    // A wrong, not-busy status must be read this many times in a row before the drive counts as out of vendor mode.
-    private const int ConfirmReads = 3;
-
     private readonly IAtaRegisters _regs;
     private readonly DeviceSelect _device;
     private readonly byte _ready;
     private readonly TimeSpan _timeout;
+    private readonly TimeSpan _pollStep;
+    // A wrong, not-busy status must be read this many times in a row before the drive counts as out of vendor mode.
+    private readonly int _confirmReads;
     private readonly BankAddressing _banking;
     // -1: not yet written. After the intro nothing proves which bank or A20 the drive holds (an earlier session may
     // have left another), so the first operation writes them instead of assuming bank 0 and A20 = 0.
@@ -36,13 +36,15 @@ public sealed class Mailbox
 
     /// <param name="regs">The channel, with the drive already in vendor mode and selected (bank 0).</param>
     /// <param name="device">Master or slave.</param>
-    /// <param name="profile">Vendor-mode status, mailbox timeout and bank addressing.</param>
+    /// <param name="profile">Vendor-mode status, mailbox timeout, poll step, confirm reads and bank addressing.</param>
     public Mailbox(IAtaRegisters regs, DeviceSelect device, DriveProfile profile)
     {
         _regs = regs;
         _device = device;
         _ready = profile.VendorStatus.Value;
         _timeout = profile.MailboxTimeout.Value;
+        _pollStep = profile.MailboxPollStep.Value;
+        _confirmReads = profile.MailboxConfirmReads.Value;
         _banking = profile.Banking.Value;
     }
 
@@ -164,9 +166,9 @@ public sealed class Mailbox
                 if (clock.Now >= deadline)
                     break;
                 wrongInARow = 0;
-                clock.Delay(TimeSpan.FromMicroseconds(10));
+                clock.Delay(_pollStep);
             }
-            else if (++wrongInARow >= ConfirmReads)
+            else if (++wrongInARow >= _confirmReads)
             {
                 // A drive that left vendor mode reads the same wrong status every time; one bad read is the cable.
                 break;

@@ -63,32 +63,51 @@ public sealed record IntroResult(byte Status, byte Key, VendorStatusMeaning Mean
 
 /// <summary>
 /// Enters and leaves MediaTek vendor mode (PROTOCOL.md §3, §6). Only a <see cref="FlashTarget"/>, which
-/// proves the position holds no ATA disk, can be put into vendor mode.
+/// proves the position holds no ATA disk, can be put into vendor mode. The intro sends only the profile's
+/// dialects (key + opcode) and refuses every erase trigger any profile lists; the outro follows the profile's steps.
 /// </summary>
 public sealed class VendorMode
 {
     public VendorMode(FlashTarget target)
     {
         Target = target;
+        Host = target.Host.With(target.Profile.HostTimeouts(target.Host.Timeouts));
     }
 
     public FlashTarget Target { get; }
 
-    private AtaHost Host => Target.Host;
+    /// <summary>The channel with the profile's waits (post-reset delay, IDENTIFY window, PACKET limits).</summary>
+    private AtaHost Host { get; }
 
     private DriveProfile Profile => Target.Profile;
 
     /// <summary>
-    /// One intro exactly as MtkFlash 1.83c sends it: select the device, read status, LBA low ← key,
-    /// command ← 80h, then poll status until it reads the vendor status or the profile's intro timeout passes.
+    /// One intro with the profile's dialect whose key is <paramref name="key"/> (the first dialect's opcode when
+    /// none has that key: conformance tests send keys a drive must refuse). Never an erase trigger.
     /// </summary>
     public IntroResult SendIntro(byte key)
     {
+        var dialect = Profile.Intro.Value.FirstOrDefault(d => d.Key == key) ?? Profile.Intro.Value[0];
+        return SendIntro(new VendorTrigger(key, dialect.Opcode));
+    }
+
+    /// <summary>
+    /// One intro exactly as MtkFlash 1.83c sends it: select the device, read status, LBA low ← key,
+    /// command ← the dialect's opcode (80h for MtkFlash and JungleFlasher's phat dialect), then poll status until
+    /// it reads the vendor status or the profile's intro timeout passes.
+    /// </summary>
+    /// <exception cref="RecoveryKitException">The key and opcode are an erase trigger of some profile: nothing is sent.</exception>
+    public IntroResult SendIntro(VendorTrigger intro)
+    {
+        if (ProfileCatalog.IsEraseTrigger(intro) || Profile.EraseTriggers.Value.Contains(intro))
+            throw new RecoveryKitException(FailureKind.Internal, "vendor-intro",
+                $"intro {intro} is an erase trigger (it erases a Lite-On drive's whole flash); RecoveryKit never sends it as an intro",
+                "Nothing was sent. Check the drive profile's intro and eraseTriggers (drives.json).");
         var regs = Host.Registers;
         regs.Write(TaskFileRegister.Device, Target.Device.RegisterValue());
         regs.Read(TaskFileRegister.StatusCommand);
-        regs.Write(TaskFileRegister.LbaLow, key);
-        regs.Write(TaskFileRegister.StatusCommand, AtaCommand.MediaTekVendor);
+        regs.Write(TaskFileRegister.LbaLow, intro.Key);
+        regs.Write(TaskFileRegister.StatusCommand, intro.Opcode);
         var expected = Profile.VendorStatus.Value;
         var clock = regs.Clock;
         var deadline = clock.Now + Profile.IntroTimeout.Value;
@@ -112,13 +131,13 @@ public sealed class VendorMode
         }
         var kind = Classify(status);
         var entered = status == expected;
-        return new IntroResult(status, key, kind, entered, IntroResult.AdviceFor(kind, status, expected));
+        return new IntroResult(status, intro.Key, kind, entered, IntroResult.AdviceFor(kind, status, expected));
     }
 
     private static VendorStatusMeaning Classify(byte status) => IntroResult.Classify(status);
 
     /// <summary>
-    /// Sends the intro with each of the profile's keys, resending on 51h; when the drive does not answer,
+    /// Sends the intro with each of the profile's dialects, resending on 51h; when the drive does not answer,
     /// asks <paramref name="powerCycle"/> (the technician, or a virtual bench) to power-cycle the drive and
     /// keeps resending until it answers or the callback gives up (returns false).
     /// </summary>
@@ -128,11 +147,11 @@ public sealed class VendorMode
         var cycles = 0;
         while (true)
         {
-            foreach (var key in Profile.IntroKeys.Value)
+            foreach (var dialect in Profile.Intro.Value)
             {
                 for (var attempt = 0; attempt < resends; attempt++)
                 {
-                    last = SendIntro(key);
+                    last = SendIntro(dialect.Trigger);
                     if (last.Entered)
                         return last;
                     if (last.Meaning != VendorStatusMeaning.Resend)
@@ -153,31 +172,81 @@ public sealed class VendorMode
         { Status = result.Status });
 
     /// <summary>
-    /// The outro [R3]: DEVICE RESET, falling back to SRST, then waits for the drive to boot and answer as an
-    /// ATAPI device again. Returns what the drive says it is now (null when it only runs its boot code).
+    /// The outro, step by step from the profile ([R3]; JungleFlasher's 81h before DEVICE RESET [V-dec]): vendor
+    /// opcodes go only to a drive that still shows its vendor status (a drive already out of vendor mode runs
+    /// firmware that must not get them); the first reset step that brings the drive out of BSY ends the list,
+    /// later ones are fallbacks. Then waits for the drive to boot and answer as an ATAPI device again. Returns what
+    /// the drive says it is now (null when it only runs its boot code).
     /// </summary>
     public OutroResult Exit()
     {
         var device = Target.Device;
         var timeout = Profile.OutroTimeout.Value;
-        string how = "device-reset";
-        try
+        var regs = Host.Registers;
+        var sent = new List<string>();
+        string? how = null;
+        RecoveryKitException? failed = null;
+        var inVendorMode = false;
+        var first = true;
+        foreach (var step in Profile.Outro.Value)
         {
-            Host.DeviceReset(device, timeout, "outro");
+            if (how is not null)
+                break;
+            switch (step.Kind)
+            {
+                case OutroStepKind.VendorOpcode:
+                    if (first)
+                    {
+                        regs.Write(TaskFileRegister.Device, device.RegisterValue());
+                        inVendorMode = regs.Read(TaskFileRegister.StatusCommand) == Profile.VendorStatus.Value;
+                        first = false;
+                    }
+                    if (!inVendorMode)
+                        continue;
+                    regs.Write(TaskFileRegister.Device, device.RegisterValue());
+                    regs.Write(TaskFileRegister.StatusCommand, step.Opcode);
+                    Host.Settle();
+                    regs.Write(TaskFileRegister.Device, device.RegisterValue()); // JungleFlasher re-selects before DEVICE RESET
+                    sent.Add(step.Name);
+                    break;
+                case OutroStepKind.DeviceReset:
+                    first = false;
+                    sent.Add(step.Name);
+                    try
+                    {
+                        Host.DeviceReset(device, timeout, "outro");
+                        how = step.Name;
+                    }
+                    catch (RecoveryKitException ex)
+                    {
+                        failed = ex;
+                    }
+                    break;
+                case OutroStepKind.SoftReset:
+                    first = false;
+                    sent.Add(step.Name);
+                    try
+                    {
+                        Host.SoftReset(waitForMaster: false);
+                        Host.Select(device);
+                        Host.WaitNotBusy("outro", timeout, device);
+                        how = step.Name;
+                    }
+                    catch (RecoveryKitException ex)
+                    {
+                        failed = ex;
+                    }
+                    break;
+            }
         }
-        catch (RecoveryKitException)
-        {
-            how = "srst";
-            Host.SoftReset(waitForMaster: false);
-            Host.Select(device);
-            Host.WaitNotBusy("outro", timeout, device);
-        }
+        if (how is null)
+            throw failed ?? new RecoveryKitException(FailureKind.Internal, "outro", "the profile's outro has no reset step", "Check the drive profile's outro (drives.json).");
         var signature = Host.ReadSignature();
         if (!signature.IsAtapi)
-            return new OutroResult(how, signature, null, "the drive did not come back with the ATAPI signature");
+            return new OutroResult(how, signature, null, "the drive did not come back with the ATAPI signature") { Steps = sent };
         var identify = Host.Identify(device, AtaCommand.IdentifyPacketDevice);
         if (identify.Outcome != IdentifyOutcome.Data)
-            return new OutroResult(how, signature, null, "the drive answers, but only with its boot code (IDENTIFY PACKET DEVICE refused)");
+            return new OutroResult(how, signature, null, "the drive answers, but only with its boot code (IDENTIFY PACKET DEVICE refused)") { Steps = sent };
         InquiryData? inquiry;
         try
         {
@@ -185,14 +254,17 @@ public sealed class VendorMode
         }
         catch (RecoveryKitException ex)
         {
-            return new OutroResult(how, signature, null, $"the drive identifies, but INQUIRY fails: {ex.Failure.Cause}");
+            return new OutroResult(how, signature, null, $"the drive identifies, but INQUIRY fails: {ex.Failure.Cause}") { Steps = sent };
         }
-        return new OutroResult(how, signature, inquiry, "the drive runs its main firmware again");
+        return new OutroResult(how, signature, inquiry, "the drive runs its main firmware again") { Steps = sent };
     }
 }
 
 /// <summary>How the drive came back after leaving vendor mode.</summary>
 public sealed record OutroResult(string Method, Signature Signature, InquiryData? Inquiry, string State)
 {
+    /// <summary>The outro steps sent, in order ("vendor-81h", "device-reset", …); <see cref="Method"/> is the reset that worked.</summary>
+    public IReadOnlyList<string> Steps { get; init; } = [];
+
     public bool CameBack => Inquiry is not null;
 }

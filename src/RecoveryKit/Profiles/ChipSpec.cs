@@ -24,7 +24,7 @@ public sealed class ChipSpec
     private readonly FlashSector[] _sectors;
 
     internal ChipSpec(string name, string manufacturer, byte manufacturerId, byte deviceId, int sizeBytes, FlashSector[] sectors,
-        uint unlockFirst, uint unlockSecond, uint unlockMask, ProgramModel program, int pageSize,
+        uint unlockFirst, uint unlockSecond, uint unlockMask, ProgramModel program, int pageSize, TimeSpan pageLoadWindow,
         DatasheetTime programTime, DatasheetTime sectorEraseTime, DatasheetTime chipEraseTime, string grade, string source)
     {
         Name = name;
@@ -38,6 +38,7 @@ public sealed class ChipSpec
         UnlockMask = unlockMask;
         Program = program;
         PageSize = pageSize;
+        PageLoadWindow = pageLoadWindow;
         ProgramTime = programTime;
         SectorEraseTime = sectorEraseTime;
         ChipEraseTime = chipEraseTime;
@@ -65,6 +66,12 @@ public sealed class ChipSpec
 
     /// <summary>Page size for <see cref="ProgramModel.Page"/> parts.</summary>
     public int PageSize { get; }
+
+    /// <summary>
+    /// For <see cref="ProgramModel.Page"/> parts: the byte-load window (the datasheet's TBLC maximum). Each load must
+    /// follow the previous one within it; once no load comes for this long the part starts its write cycle.
+    /// </summary>
+    public TimeSpan PageLoadWindow { get; }
 
     /// <summary>Byte program time (or page write cycle time for page parts).</summary>
     public DatasheetTime ProgramTime { get; }

@@ -1,18 +1,50 @@
 using System.Globalization;
 using System.Text.Json;
+using RecoveryKit.Ata;
 using RecoveryKit.Diagnostics;
 
 namespace RecoveryKit.Profiles;
 
-/// <summary>The embedded drive and chip tables. Loaded once; a technician's corrections go into the JSON.</summary>
+/// <summary>
+/// The embedded drive and chip tables. Loaded once; a technician's corrections go into the JSON. Anything the
+/// loader does not understand — an unknown key, an enumerated string outside its allowed values, a grade that is
+/// not one of <see cref="Grades"/> — fails at load with the file, the place and the allowed values.
+/// </summary>
 public static class ProfileCatalog
 {
+    /// <summary>The evidence grades a profile value may carry (PROTOCOL.md, top).</summary>
+    public static readonly IReadOnlyList<string> Grades = ["V", "V-dec", "F", "D", "R"];
+
+    /// <summary>The values of bankRegister.</summary>
+    public static readonly IReadOnlyList<string> BankRegisters = ["device-head", "none"];
+
+    /// <summary>The values of bank4Register.</summary>
+    public static readonly IReadOnlyList<string> Bank4Registers = ["features-bit0", "none"];
+
+    /// <summary>The values of bootValidity.</summary>
+    public static readonly IReadOnlyList<string> BootValidities = ["family"];
+
+    /// <summary>The values of a chip's program model.</summary>
+    public static readonly IReadOnlyList<string> ProgramModels = ["byte", "page"];
+
+    /// <summary>ATA/ATAPI-6 §9.2: after SRST the host waits at least 2 ms before reading status [D]; no profile may wait less.</summary>
+    public static readonly TimeSpan MinimumPostResetDelay = TimeSpan.FromMilliseconds(2);
+
     private static readonly Lazy<IReadOnlyList<ChipSpec>> LazyChips = new(() => LoadChips(ReadResource("chips.json")));
-    private static readonly Lazy<IReadOnlyList<DriveProfile>> LazyDrives = new(() => LoadDrives(ReadResource("drives.json")));
+    private static readonly Lazy<DriveCatalog> LazyDrives = new(() => ParseDrives(ReadResource("drives.json"), "drives.json", embedded: true));
 
     public static IReadOnlyList<ChipSpec> Chips => LazyChips.Value;
 
-    public static IReadOnlyList<DriveProfile> Drives => LazyDrives.Value;
+    public static IReadOnlyList<DriveProfile> Drives => LazyDrives.Value.Drives;
+
+    /// <summary>The intro dialects drives.json knows (phat, slim, slim2).</summary>
+    public static IReadOnlyList<IntroDialect> Dialects => LazyDrives.Value.Dialects;
+
+    /// <summary>Every erase trigger any profile names: refused by every intro, whichever profile is in use.</summary>
+    public static IReadOnlyList<VendorTrigger> EraseTriggers => LazyDrives.Value.EraseTriggers;
+
+    /// <summary>The host waits of drives.json's defaults: what applies before a drive's profile is known.</summary>
+    public static AtaTimeouts DefaultHostTimeouts => LazyDrives.Value.DefaultHostTimeouts;
 
     public static ChipSpec? FindChip(string name) =>
         Chips.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase));
@@ -28,6 +60,12 @@ public static class ProfileCatalog
     public static DriveProfile? MatchDrive(string? vendor, string? product) =>
         Drives.FirstOrDefault(d => d.Matches(vendor, product));
 
+    /// <summary>Whether <paramref name="trigger"/> is an erase trigger of any profile.</summary>
+    public static bool IsEraseTrigger(VendorTrigger trigger) => EraseTriggers.Contains(trigger);
+
+    /// <summary>The embedded text of drives.json or chips.json (tests load altered copies of it).</summary>
+    internal static string EmbeddedText(string file) => ReadResource(file);
+
     private static string ReadResource(string file)
     {
         using var stream = typeof(ProfileCatalog).Assembly.GetManifestResourceStream("RecoveryKit.Profiles." + file)
@@ -36,16 +74,19 @@ public static class ProfileCatalog
         return reader.ReadToEnd();
     }
 
-    internal static IReadOnlyList<ChipSpec> LoadChips(string json)
+    internal static IReadOnlyList<ChipSpec> LoadChips(string json, string source = "chips.json", bool embedded = true)
     {
-        var file = JsonSerializer.Deserialize(json, ProfileJsonContext.Default.ChipsFileJson) ?? throw Bad("chips.json", "empty");
+        var file = Deserialize(json, ProfileJsonContext.Default.ChipsFileJson, source, embedded);
         var result = new List<ChipSpec>();
         foreach (var c in file.Chips)
         {
+            var where = $"chip \"{c.Name}\"";
             var sectors = new List<FlashSector>();
             uint at = 0;
             foreach (var run in c.Sectors)
             {
+                if (run.Size <= 0 || run.Count <= 0)
+                    throw Bad(source, embedded, $"{where}: a sector run needs a positive size and count");
                 for (var i = 0; i < run.Count; i++)
                 {
                     sectors.Add(new FlashSector(sectors.Count, at, run.Size));
@@ -53,15 +94,23 @@ public static class ProfileCatalog
                 }
             }
             if (at != c.SizeBytes || sectors.Count == 0)
-                throw Bad("chips.json", $"chip {c.Name}: sectors add up to {at} bytes, size says {c.SizeBytes}");
+                throw Bad(source, embedded, $"{where}: sectors add up to {at} bytes, size says {c.SizeBytes}");
             var program = c.Program switch
             {
                 "byte" => ProgramModel.Byte,
                 "page" => ProgramModel.Page,
-                _ => throw Bad("chips.json", $"chip {c.Name}: program '{c.Program}' is neither 'byte' nor 'page'"),
+                _ => throw Bad(source, embedded, $"{where}: program \"{c.Program}\" is not one of {Allowed(ProgramModels)}"),
             };
-            result.Add(new ChipSpec(c.Name, c.Manufacturer, (byte)Hex(c.ManufacturerId), (byte)Hex(c.DeviceId), c.SizeBytes, [.. sectors],
-                Hex(c.Unlock.First), Hex(c.Unlock.Second), Hex(c.Unlock.Mask), program, c.PageSize,
+            if (program == ProgramModel.Page && (c.PageSize <= 0 || c.PageLoadWindowUs <= 0))
+                throw Bad(source, embedded, $"{where}: a page-write part needs pageSize and pageLoadWindowUs (the datasheet's byte-load window)");
+            if (program == ProgramModel.Byte && (c.PageSize != 0 || c.PageLoadWindowUs != 0))
+                throw Bad(source, embedded, $"{where}: pageSize and pageLoadWindowUs belong to page-write parts only");
+            if (!Grades.Contains(c.Grade))
+                throw Bad(source, embedded, $"{where}: grade \"{c.Grade}\" is not one of {Allowed(Grades)}");
+            result.Add(new ChipSpec(c.Name, c.Manufacturer, HexByte(c.ManufacturerId, source, embedded, where, "manufacturerId"),
+                HexByte(c.DeviceId, source, embedded, where, "deviceId"), c.SizeBytes, [.. sectors],
+                Hex(c.Unlock.First, source, embedded, where, "unlock.first"), Hex(c.Unlock.Second, source, embedded, where, "unlock.second"),
+                Hex(c.Unlock.Mask, source, embedded, where, "unlock.mask"), program, c.PageSize, TimeSpan.FromMicroseconds(c.PageLoadWindowUs),
                 new DatasheetTime(TimeSpan.FromMicroseconds(c.ProgramUs.Typical), TimeSpan.FromMicroseconds(c.ProgramUs.Maximum)),
                 new DatasheetTime(TimeSpan.FromMilliseconds(c.SectorEraseMs.Typical), TimeSpan.FromMilliseconds(c.SectorEraseMs.Maximum)),
                 new DatasheetTime(TimeSpan.FromMilliseconds(c.ChipEraseMs.Typical), TimeSpan.FromMilliseconds(c.ChipEraseMs.Maximum)),
@@ -70,50 +119,254 @@ public static class ProfileCatalog
         return result;
     }
 
-    internal static IReadOnlyList<DriveProfile> LoadDrives(string json)
+    /// <summary>The drive table, with everything it derives: dialects, the union of erase triggers, the default host waits.</summary>
+    internal sealed record DriveCatalog(IReadOnlyList<DriveProfile> Drives, IReadOnlyList<IntroDialect> Dialects,
+        IReadOnlyList<VendorTrigger> EraseTriggers, AtaTimeouts DefaultHostTimeouts);
+
+    internal static IReadOnlyList<DriveProfile> LoadDrives(string json) => ParseDrives(json, "drives.json", embedded: true).Drives;
+
+    /// <summary>Reads a drives document (the embedded one, or a technician's corrected copy).</summary>
+    internal static DriveCatalog ParseDrives(string json, string source, bool embedded)
     {
-        var file = JsonSerializer.Deserialize(json, ProfileJsonContext.Default.DrivesFileJson) ?? throw Bad("drives.json", "empty");
-        var d = file.Defaults;
-        GradedJson<T> Need<T>(GradedJson<T>? value, string name) => value ?? throw Bad("drives.json", $"defaults.{name} is missing");
-        var result = new List<DriveProfile>();
+        var file = Deserialize(json, ProfileJsonContext.Default.DrivesFileJson, source, embedded);
+        var defaults = file.Defaults ?? throw Bad(source, embedded, "defaults is missing");
+
+        var dialects = new List<IntroDialect>();
+        foreach (var d in file.Dialects)
+        {
+            var where = $"dialect \"{d.Name}\"";
+            if (string.IsNullOrWhiteSpace(d.Name))
+                throw Bad(source, embedded, "a dialect has no name");
+            if (dialects.Any(x => string.Equals(x.Name, d.Name, StringComparison.OrdinalIgnoreCase)))
+                throw Bad(source, embedded, $"{where} is listed twice");
+            dialects.Add(new IntroDialect(d.Name,
+                HexByte(d.IntroKey, source, embedded, where, "introKey"),
+                HexByte(d.IntroOpcode, source, embedded, where, "introOpcode"),
+                HexByte(d.OutroOpcode, source, embedded, where, "outroOpcode"),
+                CheckGrade(d.Grade, source, embedded, where, "grade"), d.Note));
+        }
+        if (dialects.Count == 0)
+            throw Bad(source, embedded, "dialects is empty: every intro names one");
+
+        var reader = new SettingsReader(source, embedded, defaults, dialects);
+        var drives = new List<DriveProfile>();
         foreach (var drive in file.Drives)
         {
-            var keys = drive.IntroKeys ?? Need(d.IntroKeys, "introKeys");
-            var status = drive.VendorStatus ?? Need(d.VendorStatus, "vendorStatus");
-            var spi = drive.Spi ?? Need(d.Spi, "spi");
-            var bank = Need(d.BankRegister, "bankRegister");
-            var bank4 = Need(d.Bank4Register, "bank4Register");
-            var introTimeout = Need(d.IntroTimeoutMs, "introTimeoutMs");
-            var mailboxTimeout = Need(d.MailboxTimeoutMs, "mailboxTimeoutMs");
-            var outro = Need(d.Outro, "outro");
-            var outroTimeout = Need(d.OutroTimeoutMs, "outroTimeoutMs");
-            var validity = Need(d.BootValidity, "bootValidity");
-            result.Add(new DriveProfile(
-                drive.Name, drive.Family, drive.Vendor, drive.Products, drive.Chips,
-                new Graded<IReadOnlyList<byte>>(keys.Value.Select(k => (byte)Hex(k)).ToArray(), keys.Grade, keys.Note),
-                new Graded<byte>((byte)Hex(status.Value), status.Grade, status.Note),
-                new Graded<TimeSpan>(TimeSpan.FromMilliseconds(introTimeout.Value), introTimeout.Grade, introTimeout.Note),
-                new Graded<TimeSpan>(TimeSpan.FromMilliseconds(mailboxTimeout.Value), mailboxTimeout.Grade, mailboxTimeout.Note),
-                new Graded<BankAddressing>(new BankAddressing(bank.Value == "device-head", bank4.Value == "features-bit0"), bank.Grade, bank.Note),
-                new Graded<IReadOnlyList<string>>(outro.Value, outro.Grade, outro.Note),
-                new Graded<TimeSpan>(TimeSpan.FromMilliseconds(outroTimeout.Value), outroTimeout.Grade, outroTimeout.Note),
-                new Graded<string>(validity.Value, validity.Grade, validity.Note),
-                new Graded<bool>(spi.Value, spi.Grade, spi.Note),
-                drive.Grade, drive.Note));
+            if (string.IsNullOrWhiteSpace(drive.Name))
+                throw Bad(source, embedded, "a drive has no name");
+            if (drives.Any(x => string.Equals(x.Name, drive.Name, StringComparison.OrdinalIgnoreCase)))
+                throw Bad(source, embedded, $"drive \"{drive.Name}\" is listed twice");
+            drives.Add(reader.Drive(drive));
         }
-        return result;
+        if (drives.Count == 0)
+            throw Bad(source, embedded, "drives is empty");
+
+        // An intro that is also an erase trigger — of any drive: a probe does not know which drive it reaches — is refused here.
+        var triggers = drives.SelectMany(d => d.EraseTriggers.Value).Distinct().ToArray();
+        foreach (var drive in drives)
+        {
+            foreach (var dialect in drive.Intro.Value)
+            {
+                if (triggers.Contains(dialect.Trigger))
+                    throw Bad(source, embedded, $"drive \"{drive.Name}\": intro {dialect} is an erase trigger (eraseTriggers): it must never be sent as an intro");
+            }
+        }
+        var hostDefaults = reader.DefaultHostTimeouts();
+        return new DriveCatalog(drives, dialects, triggers, hostDefaults);
     }
 
-    internal static uint Hex(string text)
+    /// <summary>Reads each value from the drive, or else from the defaults; checks grades, enumerations and ranges.</summary>
+    private sealed class SettingsReader(string source, bool embedded, DriveDefaultsJson defaults, IReadOnlyList<IntroDialect> dialects)
     {
-        var t = text.Trim();
+        private GradedJson<T> Pick<T>(GradedJson<T>? own, GradedJson<T>? fallback, string where, string key)
+        {
+            var entry = own ?? fallback ?? throw Bad(source, embedded, $"defaults.{key} is missing (and {where} does not set it)");
+            if (entry.Value is null)
+                throw Bad(source, embedded, $"{(own is null ? "defaults" : where)}: {key} has no value");
+            CheckGrade(entry.Grade, source, embedded, own is null ? "defaults" : where, key);
+            return entry;
+        }
+
+        private Graded<TimeSpan> Millis(GradedJson<int>? own, GradedJson<int>? fallback, string where, string key, int minimum = 1)
+        {
+            var e = Pick(own, fallback, where, key);
+            if (e.Value < minimum)
+                throw Bad(source, embedded, $"{where}: {key} = {e.Value} is below {minimum}");
+            return new Graded<TimeSpan>(TimeSpan.FromMilliseconds(e.Value), e.Grade!, e.Note);
+        }
+
+        private string Enum(GradedJson<string>? own, GradedJson<string>? fallback, string where, string key, IReadOnlyList<string> allowed, out GradedJson<string> entry)
+        {
+            entry = Pick(own, fallback, where, key);
+            if (!allowed.Contains(entry.Value))
+                throw Bad(source, embedded, $"{where}: {key} \"{entry.Value}\" is not one of {Allowed(allowed)}");
+            return entry.Value;
+        }
+
+        public DriveProfile Drive(DriveJson drive)
+        {
+            var where = $"drive \"{drive.Name}\"";
+            var d = defaults;
+            if (string.IsNullOrWhiteSpace(drive.Family) || string.IsNullOrWhiteSpace(drive.Vendor) || drive.Products is not { Length: > 0 })
+                throw Bad(source, embedded, $"{where}: family, vendor and products are required");
+
+            var introEntry = Pick(drive.Intro, d.Intro, where, "intro");
+            if (introEntry.Value.Length == 0)
+                throw Bad(source, embedded, $"{where}: intro is empty");
+            var intro = introEntry.Value.Select(name => dialects.FirstOrDefault(x => string.Equals(x.Name, name, StringComparison.OrdinalIgnoreCase))
+                ?? throw Bad(source, embedded, $"{where}: intro dialect \"{name}\" is not one of {Allowed(dialects.Select(x => x.Name).ToArray())}")).ToArray();
+
+            var triggerEntry = Pick(drive.EraseTriggers, d.EraseTriggers, where, "eraseTriggers");
+            var triggers = triggerEntry.Value.Select(t => new VendorTrigger(
+                HexByte(t.Key, source, embedded, where, "eraseTriggers.key"), HexByte(t.Opcode, source, embedded, where, "eraseTriggers.opcode"))).ToArray();
+
+            var status = Pick(drive.VendorStatus, d.VendorStatus, where, "vendorStatus");
+            var pollStep = Pick(drive.MailboxPollStepUs, d.MailboxPollStepUs, where, "mailboxPollStepUs");
+            if (pollStep.Value <= 0)
+                throw Bad(source, embedded, $"{where}: mailboxPollStepUs = {pollStep.Value} must be positive");
+            var confirm = Pick(drive.MailboxConfirmReads, d.MailboxConfirmReads, where, "mailboxConfirmReads");
+            if (confirm.Value < 1)
+                throw Bad(source, embedded, $"{where}: mailboxConfirmReads = {confirm.Value} must be at least 1");
+
+            Enum(drive.BankRegister, d.BankRegister, where, "bankRegister", BankRegisters, out var bank);
+            Enum(drive.Bank4Register, d.Bank4Register, where, "bank4Register", Bank4Registers, out var bank4);
+            var banking = new BankAddressing(bank.Value == "device-head", bank4.Value == "features-bit0");
+            // Banking is made of two values: it carries the weaker of their grades and both notes.
+            var bankNote = string.Join(" | ", new[] { bank.Note, bank4.Note }.Where(n => !string.IsNullOrEmpty(n)));
+
+            var outroEntry = Pick(drive.Outro, d.Outro, where, "outro");
+            var outro = Outro(outroEntry.Value, intro, where);
+
+            var byteCap = Pick(drive.PacketByteCap, d.PacketByteCap, where, "packetByteCap");
+            if (byteCap.Value < 0)
+                throw Bad(source, embedded, $"{where}: packetByteCap = {byteCap.Value} must not be negative");
+
+            Enum(drive.BootValidity, d.BootValidity, where, "bootValidity", BootValidities, out var validity);
+            var spi = Pick(drive.Spi, d.Spi, where, "spi");
+
+            return new DriveProfile
+            {
+                Name = drive.Name!,
+                Family = drive.Family!,
+                Vendor = drive.Vendor!,
+                Products = drive.Products!,
+                Chips = drive.Chips ?? [],
+                Intro = new Graded<IReadOnlyList<IntroDialect>>(intro, introEntry.Grade!, introEntry.Note),
+                EraseTriggers = new Graded<IReadOnlyList<VendorTrigger>>(triggers, triggerEntry.Grade!, triggerEntry.Note),
+                VendorStatus = new Graded<byte>(HexByte(status.Value, source, embedded, where, "vendorStatus"), status.Grade!, status.Note),
+                IntroTimeout = Millis(drive.IntroTimeoutMs, d.IntroTimeoutMs, where, "introTimeoutMs"),
+                MailboxTimeout = Millis(drive.MailboxTimeoutMs, d.MailboxTimeoutMs, where, "mailboxTimeoutMs"),
+                MailboxPollStep = new Graded<TimeSpan>(TimeSpan.FromMicroseconds(pollStep.Value), pollStep.Grade!, pollStep.Note),
+                MailboxConfirmReads = new Graded<int>(confirm.Value, confirm.Grade!, confirm.Note),
+                Banking = new Graded<BankAddressing>(banking, WeakerGrade(bank.Grade!, bank4.Grade!), bankNote),
+                Outro = new Graded<IReadOnlyList<OutroStep>>(outro, outroEntry.Grade!, outroEntry.Note),
+                OutroTimeout = Millis(drive.OutroTimeoutMs, d.OutroTimeoutMs, where, "outroTimeoutMs"),
+                PostResetDelay = Millis(drive.PostResetDelayMs, d.PostResetDelayMs, where, "postResetDelayMs", (int)MinimumPostResetDelay.TotalMilliseconds),
+                IdentifyResponse = Millis(drive.IdentifyResponseMs, d.IdentifyResponseMs, where, "identifyResponseMs"),
+                PacketDeadline = Millis(drive.PacketDeadlineMs, d.PacketDeadlineMs, where, "packetDeadlineMs"),
+                PacketByteCap = new Graded<int>(byteCap.Value, byteCap.Grade!, byteCap.Note),
+                BootValidity = new Graded<string>(validity.Value, validity.Grade!, validity.Note),
+                Spi = new Graded<bool>(spi.Value, spi.Grade!, spi.Note),
+                Grade = CheckGrade(drive.Grade, source, embedded, where, "grade"),
+                Note = drive.Note,
+            };
+        }
+
+        /// <summary>
+        /// "vendor-81h", "device-reset", "srst". A vendor opcode must be the outro opcode of one of the drive's own intro
+        /// dialects (never an opcode whose effect is unknown) and comes before every reset; at least one reset is needed.
+        /// </summary>
+        private OutroStep[] Outro(string[] names, IntroDialect[] intro, string where)
+        {
+            var vendorNames = intro.Select(x => $"vendor-{x.OutroOpcode:X2}h").Distinct().ToArray();
+            var allowed = vendorNames.Concat(["device-reset", "srst"]).ToArray();
+            var steps = new List<OutroStep>();
+            foreach (var name in names)
+            {
+                OutroStep step;
+                if (string.Equals(name, "device-reset", StringComparison.Ordinal))
+                    step = new OutroStep(OutroStepKind.DeviceReset);
+                else if (string.Equals(name, "srst", StringComparison.Ordinal))
+                    step = new OutroStep(OutroStepKind.SoftReset);
+                else if (vendorNames.FirstOrDefault(v => string.Equals(v, name, StringComparison.OrdinalIgnoreCase)) is { } vendor)
+                    step = new OutroStep(OutroStepKind.VendorOpcode, (byte)uint.Parse(vendor.AsSpan(7, 2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture));
+                else
+                    throw Bad(source, embedded, $"{where}: outro step \"{name}\" is not one of {Allowed(allowed)} (a vendor step must be the outro opcode of the drive's intro dialect)");
+                if (step.Kind == OutroStepKind.VendorOpcode && steps.Any(s => s.IsReset))
+                    throw Bad(source, embedded, $"{where}: outro step \"{name}\" comes after a reset: vendor opcodes go to the drive while it is still in vendor mode, before any reset");
+                steps.Add(step);
+            }
+            if (!steps.Any(s => s.IsReset))
+                throw Bad(source, embedded, $"{where}: outro has no reset step (\"device-reset\" or \"srst\")");
+            return [.. steps];
+        }
+
+        public AtaTimeouts DefaultHostTimeouts()
+        {
+            const string where = "defaults";
+            var d = defaults;
+            var cap = Pick(null, d.PacketByteCap, where, "packetByteCap");
+            return new AtaTimeouts
+            {
+                PostReset = Millis(null, d.PostResetDelayMs, where, "postResetDelayMs", (int)MinimumPostResetDelay.TotalMilliseconds).Value,
+                Response = Millis(null, d.IdentifyResponseMs, where, "identifyResponseMs").Value,
+                PacketDeadline = Millis(null, d.PacketDeadlineMs, where, "packetDeadlineMs").Value,
+                PacketByteCap = Math.Max(0, cap.Value),
+            };
+        }
+    }
+
+    /// <summary>The less certain of two grades (R below F below D, V-dec, V), for a value made of two.</summary>
+    private static string WeakerGrade(string a, string b)
+    {
+        static int Rank(string g) => g switch { "V" => 4, "V-dec" => 3, "D" => 3, "F" => 1, _ => 0 };
+        return Rank(a) <= Rank(b) ? a : b;
+    }
+
+    private static T Deserialize<T>(string json, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, string source, bool embedded)
+        where T : class
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(json, type) ?? throw Bad(source, embedded, "is empty");
+        }
+        catch (JsonException ex)
+        {
+            // System.Text.Json names the unknown key and its path ("$.drives[0].bankRegistr") in the message.
+            throw Bad(source, embedded, $"is not valid: {ex.Message}", ex);
+        }
+    }
+
+    private static string CheckGrade(string? grade, string source, bool embedded, string where, string key)
+    {
+        if (grade is null || !Grades.Contains(grade))
+            throw Bad(source, embedded, $"{where}: {key} has grade \"{grade}\"; every value needs one of {Allowed(Grades)}");
+        return grade;
+    }
+
+    private static string Allowed(IReadOnlyList<string> values) => string.Join(", ", values.Select(v => $"\"{v}\""));
+
+    internal static uint Hex(string text) => Hex(text, "profile", true, "value", "number");
+
+    private static uint Hex(string? text, string source, bool embedded, string where, string key)
+    {
+        var t = text?.Trim() ?? "";
         if (t.StartsWith("0x", StringComparison.OrdinalIgnoreCase))
             t = t[2..];
-        if (!uint.TryParse(t, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var value))
-            throw Bad("profile", $"'{text}' is not a hex number");
+        if (t.Length == 0 || !uint.TryParse(t, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var value))
+            throw Bad(source, embedded, $"{where}: {key} \"{text}\" is not a hex number (write 0x2A)");
         return value;
     }
 
-    private static RecoveryKitException Bad(string file, string why) =>
-        new(FailureKind.Internal, "profiles", $"{file}: {why}", "The embedded profile data is damaged: rebuild RecoveryKit from a clean checkout.");
+    private static byte HexByte(string? text, string source, bool embedded, string where, string key)
+    {
+        var value = Hex(text, source, embedded, where, key);
+        if (value > 0xFF)
+            throw Bad(source, embedded, $"{where}: {key} \"{text}\" does not fit in a register (00h–FFh)");
+        return (byte)value;
+    }
+
+    private static RecoveryKitException Bad(string source, bool embedded, string why, Exception? inner = null) => embedded
+        ? new(FailureKind.Internal, "profiles", $"{source}: {why}", "The embedded profile data is damaged: rebuild RecoveryKit from a clean checkout.", inner)
+        : new(FailureKind.Usage, "profiles", $"{source}: {why}", "Correct the profile file (PROTOCOL.md names each value; drives.json in the source shows the shape).", inner);
 }

@@ -4,46 +4,76 @@ namespace RecoveryKit.Profiles;
 
 // The on-disk shape of drives.json and chips.json. Read with source-generated System.Text.Json
 // (no reflection), then turned into the immutable profile records the rest of the code uses.
+// Unknown keys fail at load (UnmappedMemberHandling.Disallow): a misspelt override must never be
+// silently ignored. Enumerated strings are checked by ProfileCatalog, which names the allowed values.
 
 internal sealed class GradedJson<T>
 {
     public T Value { get; set; } = default!;
-    public string Grade { get; set; } = "R";
+    public string? Grade { get; set; }
     public string? Note { get; set; }
 }
 
-internal sealed class DriveDefaultsJson
+/// <summary>One intro dialect: the key written to LBA low and the opcode written to the command register.</summary>
+internal sealed class DialectJson
 {
-    public GradedJson<string[]>? IntroKeys { get; set; }
+    public string? Name { get; set; }
+    public string? IntroKey { get; set; }
+    public string? IntroOpcode { get; set; }
+    public string? OutroOpcode { get; set; }
+    public string? Grade { get; set; }
+    public string? Note { get; set; }
+}
+
+/// <summary>A key/opcode pair known to erase the flash: never sent by any probe or intro.</summary>
+internal sealed class TriggerJson
+{
+    public string? Key { get; set; }
+    public string? Opcode { get; set; }
+}
+
+/// <summary>Every value a drive may take from the defaults or set for itself.</summary>
+internal class DriveSettingsJson
+{
+    public GradedJson<string[]>? Intro { get; set; }
+    public GradedJson<TriggerJson[]>? EraseTriggers { get; set; }
     public GradedJson<string>? VendorStatus { get; set; }
     public GradedJson<int>? IntroTimeoutMs { get; set; }
     public GradedJson<int>? MailboxTimeoutMs { get; set; }
+    public GradedJson<int>? MailboxPollStepUs { get; set; }
+    public GradedJson<int>? MailboxConfirmReads { get; set; }
     public GradedJson<string>? BankRegister { get; set; }
     public GradedJson<string>? Bank4Register { get; set; }
     public GradedJson<string[]>? Outro { get; set; }
     public GradedJson<int>? OutroTimeoutMs { get; set; }
+    public GradedJson<int>? PostResetDelayMs { get; set; }
+    public GradedJson<int>? IdentifyResponseMs { get; set; }
+    public GradedJson<int>? PacketDeadlineMs { get; set; }
+    public GradedJson<int>? PacketByteCap { get; set; }
     public GradedJson<string>? BootValidity { get; set; }
     public GradedJson<bool>? Spi { get; set; }
 }
 
-internal sealed class DriveJson
+internal sealed class DriveDefaultsJson : DriveSettingsJson
 {
-    public string Name { get; set; } = "";
-    public string Family { get; set; } = "";
-    public string Vendor { get; set; } = "";
-    public string[] Products { get; set; } = [];
-    public string[] Chips { get; set; } = [];
-    public GradedJson<string[]>? IntroKeys { get; set; }
-    public GradedJson<string>? VendorStatus { get; set; }
-    public GradedJson<bool>? Spi { get; set; }
-    public string Grade { get; set; } = "R";
+}
+
+internal sealed class DriveJson : DriveSettingsJson
+{
+    public string? Name { get; set; }
+    public string? Family { get; set; }
+    public string? Vendor { get; set; }
+    public string[]? Products { get; set; }
+    public string[]? Chips { get; set; }
+    public string? Grade { get; set; }
     public string? Note { get; set; }
 }
 
 internal sealed class DrivesFileJson
 {
     public string? Note { get; set; }
-    public DriveDefaultsJson Defaults { get; set; } = new();
+    public DialectJson[] Dialects { get; set; } = [];
+    public DriveDefaultsJson? Defaults { get; set; }
     public DriveJson[] Drives { get; set; } = [];
 }
 
@@ -77,6 +107,7 @@ internal sealed class ChipJson
     public UnlockJson Unlock { get; set; } = new();
     public string Program { get; set; } = "byte";
     public int PageSize { get; set; }
+    public double PageLoadWindowUs { get; set; }
     public TimingJson ProgramUs { get; set; } = new();
     public TimingJson SectorEraseMs { get; set; } = new();
     public TimingJson ChipEraseMs { get; set; } = new();
@@ -90,7 +121,11 @@ internal sealed class ChipsFileJson
     public ChipJson[] Chips { get; set; } = [];
 }
 
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, ReadCommentHandling = System.Text.Json.JsonCommentHandling.Skip, AllowTrailingCommas = true)]
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    ReadCommentHandling = System.Text.Json.JsonCommentHandling.Skip,
+    AllowTrailingCommas = true,
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
 [JsonSerializable(typeof(DrivesFileJson))]
 [JsonSerializable(typeof(ChipsFileJson))]
 internal sealed partial class ProfileJsonContext : JsonSerializerContext

@@ -2,6 +2,8 @@ using RecoveryKit.Ata;
 using RecoveryKit.Diagnostics;
 using RecoveryKit.Emulation;
 using RecoveryKit.MediaTek;
+using RecoveryKit.Profiles;
+using RecoveryKit.Tests.TestSupport;
 
 namespace RecoveryKit.Tests.MediaTek;
 
@@ -123,5 +125,140 @@ public sealed class VendorModeTests
         Assert.True(outro.Signature.IsAtapi);
         Assert.Contains("boot code", outro.State);
         Assert.Equal(MtkDriveMode.BootCode, rig.Drive.Mode);
+    }
+
+    /// <summary>A rig whose host records every register access; the target is acquired with <paramref name="profile"/>.</summary>
+    private static (MtkRig Rig, RecordingRegisters Regs, VendorMode Vendor) Recorded(string scenario, DriveProfile? profile = null)
+    {
+        var rig = MtkRig.Scenario(scenario);
+        var regs = new RecordingRegisters(rig.Channel);
+        var target = FlashTarget.Acquire(new AtaHost(regs), rig.Device, profile ?? rig.Profile, rig.Where);
+        return (rig, regs, new VendorMode(target));
+    }
+
+    /// <summary>Every (LBA low, command) pair the host wrote: the last LBA low before each command write.</summary>
+    private static List<VendorTrigger> CommandsWithKey(IEnumerable<TestSupport.RegisterAccess> log)
+    {
+        byte key = 0;
+        var pairs = new List<VendorTrigger>();
+        foreach (var a in log)
+        {
+            if (a is { Kind: AccessKind.Write, Register: TaskFileRegister.LbaLow })
+                key = (byte)a.Value;
+            else if (a is { Kind: AccessKind.Write, Register: TaskFileRegister.StatusCommand })
+                pairs.Add(new VendorTrigger(key, (byte)a.Value));
+        }
+        return pairs;
+    }
+
+    private static byte[] Commands(IEnumerable<TestSupport.RegisterAccess> log) =>
+        log.Where(a => a is { Kind: AccessKind.Write, Register: TaskFileRegister.StatusCommand }).Select(a => (byte)a.Value).ToArray();
+
+    [Fact]
+    public void The_intro_writes_the_dialects_own_opcode_after_its_key_not_a_fixed_80h()
+    {
+        var slim = Assert.Single(ProfileCatalog.Dialects, d => d.Name == "slim");
+        var profile = ProfileCatalog.FindDrive("LDW-411S")! with { Intro = new Graded<IReadOnlyList<IntroDialect>>([slim], "V-dec", "test") };
+        var (rig, regs, vendor) = Recorded("dead-ldw411s", profile);
+        using var _ = rig;
+        var before = regs.Log.Count;
+
+        Assert.Throws<RecoveryKitException>(() => vendor.Enter());
+
+        var sent = CommandsWithKey(regs.Log.Skip(before));
+        Assert.Contains(new VendorTrigger(0xD9, 0x89), sent);
+        Assert.DoesNotContain(sent, p => p.Opcode == AtaCommand.MediaTekVendor);
+    }
+
+    [Theory]
+    [InlineData("LDW-411S")]
+    [InlineData("DG-16D2S")]
+    public void An_erase_trigger_is_refused_before_a_single_register_write_whichever_profile_is_in_use(string profileName)
+    {
+        var (rig, regs, vendor) = Recorded("dead-ldw411s", ProfileCatalog.FindDrive(profileName));
+        using var _ = rig;
+        var before = regs.Log.Count;
+
+        var failure = Assert.Throws<RecoveryKitException>(() => vendor.SendIntro(new VendorTrigger(0x2E, 0x80))).Failure;
+
+        Assert.Contains("erase trigger", failure.Cause);
+        Assert.Equal(before, regs.Log.Count);
+        Assert.Equal(0, rig.Drive.IntrosReceived);
+        // The byte-key overload takes the profile's opcode (80h for both): 2Eh is refused there too.
+        Assert.Throws<RecoveryKitException>(() => vendor.SendIntro(0x2E));
+        Assert.Equal(before, regs.Log.Count);
+    }
+
+    [Fact]
+    public void Entering_with_the_DG_16D2S_profile_sends_2Ah_80h_and_never_2Bh_2Dh_or_2Eh()
+    {
+        var (rig, regs, vendor) = Recorded("dead-ldw411s", ProfileCatalog.FindDrive("DG-16D2S"));
+        using var _ = rig;
+        var before = regs.Log.Count;
+
+        // The virtual drive here is an LDW-411S: it answers 70h, not the DG-16D2S's 72h, so the intro is refused.
+        Assert.Throws<RecoveryKitException>(() => vendor.Enter((_, n) => n <= 2 && rig.Bench.TryPowerCycle(rig.Position)));
+
+        var sent = CommandsWithKey(regs.Log.Skip(before));
+        Assert.Contains(new VendorTrigger(0x2A, 0x80), sent);
+        Assert.DoesNotContain(sent, p => p.Opcode == 0x80 && p.Key is 0x2B or 0x2D or 0x2E);
+    }
+
+    [Fact]
+    public void The_outro_sends_81h_then_DEVICE_RESET_to_a_drive_in_vendor_mode_and_no_SRST_when_that_works()
+    {
+        var (rig, regs, vendor) = Recorded("update-ldw411s");
+        using var _ = rig;
+        vendor.Enter();
+        var before = regs.Log.Count;
+
+        var outro = vendor.Exit();
+
+        var log = regs.Log.Skip(before).ToList();
+        var commands = Commands(log);
+        Assert.Equal([0x81, AtaCommand.DeviceReset], commands.Take(2));
+        Assert.DoesNotContain(log, a => a.Kind == AccessKind.WriteDeviceControl && (a.Value & DeviceControl.SoftReset) != 0);
+        Assert.Equal(["vendor-81h", "device-reset"], outro.Steps);
+        Assert.Equal("device-reset", outro.Method);
+        Assert.True(outro.CameBack);
+    }
+
+    [Fact]
+    public void A_drive_already_out_of_vendor_mode_gets_no_vendor_opcode_from_the_outro()
+    {
+        // 'reset' on a drive that runs its main firmware: only the reset reaches it.
+        var (rig, regs, vendor) = Recorded("update-ldw411s");
+        using var _ = rig;
+        Assert.Equal(MtkDriveMode.Firmware, rig.Drive.Mode);
+        var before = regs.Log.Count;
+
+        var outro = vendor.Exit();
+
+        var commands = Commands(regs.Log.Skip(before));
+        Assert.DoesNotContain((byte)0x81, commands);
+        Assert.Equal(AtaCommand.DeviceReset, commands[0]);
+        Assert.Equal(["device-reset"], outro.Steps);
+    }
+
+    [Fact]
+    public void The_outro_follows_the_profiles_steps_an_srst_only_outro_sends_no_DEVICE_RESET()
+    {
+        var profile = ProfileCatalog.FindDrive("LDW-411S")! with
+        {
+            Outro = new Graded<IReadOnlyList<OutroStep>>([new OutroStep(OutroStepKind.SoftReset)], "R", "test"),
+        };
+        var (rig, regs, vendor) = Recorded("update-ldw411s", profile);
+        using var _ = rig;
+        vendor.Enter();
+        var before = regs.Log.Count;
+
+        var outro = vendor.Exit();
+
+        var log = regs.Log.Skip(before).ToList();
+        Assert.DoesNotContain(AtaCommand.DeviceReset, Commands(log));
+        Assert.DoesNotContain((byte)0x81, Commands(log));
+        Assert.Contains(log, a => a.Kind == AccessKind.WriteDeviceControl && (a.Value & DeviceControl.SoftReset) != 0);
+        Assert.Equal("srst", outro.Method);
+        Assert.Equal(["srst"], outro.Steps);
     }
 }
