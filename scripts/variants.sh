@@ -58,7 +58,7 @@ WORK=$(mktemp -d /tmp/rk-variants.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$WORK/variants"
 
-VARIANTS=(faithful)
+VARIANTS=(faithful faithful-backup)
 echo '{ "note": "no difference: the drive the profiles describe" }' > "$WORK/variants/faithful.json"
 for f in scripts/variants/*.json; do
     name=$(basename "$f" .json)
@@ -78,23 +78,32 @@ mapfile -t SCENARIOS < <("$RK" sim-image --list | awk '$2 == "*" { print $1 }')
 for s in "${SCENARIOS[@]}"; do
     mkdir -p "$WORK/s/$s"
     "$RK" sim-image "$s" -o "$WORK/s/$s/image.bin" >/dev/null
-    "$RK" --device "sim:$s" --sim-dump "$WORK/s/$s/start" --log "$WORK/s/$s/scan.log" scan >/dev/null 2>&1 || true
+    "$RK" --device "sim:$s" --sim-dump "$WORK/s/$s/start" --log "$WORK/s/$s/scan.log" scan >"$WORK/s/$s/scan.out" 2>&1 || true
     starts=("$WORK/s/$s/start/"*.bin)
     if [ "${#starts[@]}" -ne 1 ] || [ ! -f "${starts[0]}" ]; then
         echo "variants.sh: scenario $s: expected one MediaTek flash dump from 'scan --sim-dump', got ${#starts[@]}" >&2
         exit 2
     fi
     basename "${starts[0]}" .bin > "$WORK/s/$s/position"
+    # The profile, for 'backup' of a dead drive (which cannot say what it is): the family its image fits
+    # (every built-in profile is named after its family).
+    "$RK" inspect "$WORK/s/$s/image.bin" | sed -n 's/^Family: *\([A-Za-z0-9-]*\).*/\1/p' | head -1 > "$WORK/s/$s/profile"
 done
 
-# One run: variant × scenario.
+# One run: variant × scenario. The row 'faithful (backup)' runs 'backup' instead of 'flash': a read must never
+# change the flash (issue 11 point 1: on a DG-16D2S a probe with key 2Eh erases it).
 run_one() {
-    local v="$1" s="$2" dir="$WORK/r/$1/$2" pos
+    local v="$1" s="$2" dir="$WORK/r/$1/$2" pos variant="$1" cmd
     pos=$(cat "$WORK/s/$s/position")
     mkdir -p "$dir"
+    cmd=(flash "$pos" "$WORK/s/$s/image.bin" --yes --backup "$dir/backup.bin")
+    if [ "$v" = "faithful-backup" ]; then
+        variant=faithful
+        cmd=(backup "$pos" -o "$dir/backup.bin" --profile "$(cat "$WORK/s/$s/profile")")
+    fi
     set +e
-    timeout 120 "$RK" --device "sim:$s" --variant "$WORK/variants/$v.json" --sim-dump "$dir/dump" --log "$dir/run.log" \
-        flash "$pos" "$WORK/s/$s/image.bin" --yes --backup "$dir/backup.bin" >"$dir/out.txt" 2>&1
+    timeout 120 "$RK" --device "sim:$s" --variant "$WORK/variants/$variant.json" --sim-dump "$dir/dump" --log "$dir/run.log" \
+        "${cmd[@]}" >"$dir/out.txt" 2>&1
     echo $? > "$dir/exit"
     set -e
 }
