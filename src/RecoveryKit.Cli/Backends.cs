@@ -19,6 +19,25 @@ internal static class Backends
         set => _forceKernelOwned = value;
     }
 
+    /// <summary>Set from --variant and --sim-dump for the command running on this thread.</summary>
+    [ThreadStatic]
+    private static SimOptions? _sim;
+
+    /// <summary>
+    /// Reads --variant and checks --sim-dump once per command, before any bench is opened: a bad variant file
+    /// or a dump folder that already holds files stops the command before it touches anything.
+    /// </summary>
+    public static void ConfigureSim(string? variantPath, string? dumpDirectory)
+    {
+        _sim = null;
+        if (variantPath is null && dumpDirectory is null)
+            return;
+        var variant = variantPath is null ? null : DriveVariant.Load(variantPath);
+        if (dumpDirectory is not null)
+            SimDumps.Prepare(dumpDirectory);
+        _sim = new SimOptions(variant, dumpDirectory);
+    }
+
     public static IBench Open(string? device)
     {
         var spec = (device ?? "auto").Trim();
@@ -28,8 +47,15 @@ internal static class Backends
             var scenario = SimScenarios.Find(name) ?? throw new RecoveryKitException(FailureKind.NoDevice, "device",
                 $"there is no built-in scenario '{name}'",
                 $"Use one of: {string.Join(", ", SimScenarios.All.Select(s => SimPrefix + s.Name))}.");
-            return scenario.Create();
+            var bench = scenario.Create();
+            _sim?.Variant?.ApplyTo(bench);
+            if (_sim?.DumpDirectory is { } dump)
+                bench.OnDispose = b => SimDumps.Write(b, dump);
+            return bench;
         }
+        if (_sim is not null)
+            throw new RecoveryKitException(FailureKind.Usage, "device", "--variant and --sim-dump change virtual drives only",
+                "Use them with --device sim:SCENARIO.");
         if (spec is "auto" or "ports")
             return OpenPorts(null);
         if (spec.StartsWith("port:", StringComparison.OrdinalIgnoreCase))
@@ -48,5 +74,43 @@ internal static class Backends
                 "raw IDE port access exists only on the Linux recovery media",
                 "Boot the RecoveryKit stick on the bench PC, or practise with --device sim:dead-ldw411s.");
         return PortBench.Open(ForceKernelOwned, only);
+    }
+}
+
+/// <summary>What --variant and --sim-dump asked for.</summary>
+internal sealed record SimOptions(DriveVariant? Variant, string? DumpDirectory);
+
+/// <summary>--sim-dump: the folder check and the dump itself.</summary>
+internal static class SimDumps
+{
+    /// <summary>Creates the folder if needed; refuses one that already holds files (a dump is a test artefact: never mix two runs).</summary>
+    public static void Prepare(string directory)
+    {
+        try
+        {
+            if (File.Exists(directory))
+                throw new RecoveryKitException(FailureKind.Usage, "sim-dump", $"{directory} is a file, not a folder", "Give --sim-dump a new or empty folder.");
+            Directory.CreateDirectory(directory);
+            if (Directory.EnumerateFileSystemEntries(directory).Any())
+                throw new RecoveryKitException(FailureKind.Usage, "sim-dump", $"the folder {directory} is not empty",
+                    "Give --sim-dump a new or empty folder: a dump never overwrites or mixes with another run's files.");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new RecoveryKitException(FailureKind.FileError, "sim-dump", $"cannot use {directory} for flash dumps: {ex.Message}", "Give --sim-dump a writable folder.", ex);
+        }
+    }
+
+    /// <summary>Writes the bench's MediaTek flashes; a dump that cannot be written is reported, never thrown over the command's own result.</summary>
+    public static void Write(SimBench bench, string directory)
+    {
+        try
+        {
+            bench.DumpFlash(directory);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"warning: --sim-dump: cannot write the flash dump to {directory}: {ex.Message}");
+        }
     }
 }

@@ -47,8 +47,22 @@ internal sealed class GlobalOptions
         Recursive = true,
     };
 
+    public Option<string?> Variant { get; } = new("--variant")
+    {
+        Description = "With --device sim:SCENARIO: make the virtual MediaTek drives differ from the profiles as FILE.json says (README: 'Practise first').",
+        Recursive = true,
+    };
+
+    public Option<string?> SimDump { get; } = new("--sim-dump")
+    {
+        Description = "With --device sim:SCENARIO: at the end, write each virtual MediaTek drive's flash to DIR/POSITION.bin (DIR must be empty or new).",
+        Recursive = true,
+    };
+
     public void AddTo(RootCommand root)
     {
+        root.Add(Variant);
+        root.Add(SimDump);
         root.Add(ForceKernelOwned);
         root.Add(Device);
         root.Add(Json);

@@ -36,6 +36,7 @@ public static class RecoveryKitCli
         Backends.ForceKernelOwned = parse.GetValue(options.ForceKernelOwned);
         try
         {
+            Backends.ConfigureSim(parse.GetValue(options.Variant), parse.GetValue(options.SimDump));
             return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
         }
         catch (RecoveryKitException ex)

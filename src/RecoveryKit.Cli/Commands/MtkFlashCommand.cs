@@ -111,6 +111,10 @@ internal static class MtkFlashCommand
                 forwarded.AddRange(["--log", log]);
             if (parse.GetValue(options.Verbose))
                 forwarded.Add("--verbose");
+            if (parse.GetValue(options.Variant) is { } variant)
+                forwarded.AddRange(["--variant", variant]);
+            if (parse.GetValue(options.SimDump) is { } dump)
+                forwarded.AddRange(["--sim-dump", dump]);
             if (parse.GetValue(options.ForceKernelOwned))
                 forwarded.Add("--force-kernel-owned");
             if (t.Write)

@@ -45,6 +45,9 @@ public sealed class FlashChipModel
     private uint _pageBase;
     private byte _pageLastLoaded;
     private TimeSpan _lastPageLoad;
+    private Random? _timeRandom;
+    private double _timeMin = 1;
+    private double _timeMax = 1;
 
     public FlashChipModel(ChipSpec spec, VirtualClock clock, ReadOnlySpan<byte> initial = default)
     {
@@ -115,6 +118,37 @@ public sealed class FlashChipModel
                 break;
         }
         _busy = BusyKind.None;
+    }
+
+    /// <summary>
+    /// From now on every program, page write and erase takes its datasheet typical time times a factor drawn
+    /// uniformly from [<paramref name="min"/>, <paramref name="max"/>] with <paramref name="seed"/> (a part slower
+    /// or faster than its datasheet says; above maximum/typical it is out of its datasheet).
+    /// </summary>
+    public void SetTimeFactor(double min, double max, int seed)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(min);
+        ArgumentOutOfRangeException.ThrowIfLessThan(max, min);
+        _timeMin = min;
+        _timeMax = max;
+        _timeRandom = new Random(seed);
+    }
+
+    /// <summary>The last time factor drawn (1 when none is set), for tests.</summary>
+    public double LastTimeFactor { get; private set; } = 1;
+
+    /// <summary>
+    /// The drive's own whole-flash erase (a Lite-On erase trigger, PROTOCOL.md §3 DANGER): every cell to FFh,
+    /// whatever the chip's sectors or protection; counted as a chip erase.
+    /// </summary>
+    public void EraseAll()
+    {
+        Settle();
+        _cells.AsSpan().Fill(0xFF);
+        ChipErases++;
+        _busy = BusyKind.None;
+        _cycle = Cycle.Read;
+        _idMode = false;
     }
 
     /// <summary>A read cycle on the flash bus.</summary>
@@ -279,6 +313,11 @@ public sealed class FlashChipModel
     private void StartBusy(BusyKind kind, TimeSpan duration, uint address, byte data)
     {
         _busy = kind;
+        if (_timeRandom is not null && duration < TimeSpan.MaxValue / 1000)
+        {
+            LastTimeFactor = _timeMin + ((_timeMax - _timeMin) * _timeRandom.NextDouble());
+            duration = TimeSpan.FromTicks((long)(duration.Ticks * LastTimeFactor));
+        }
         _busyUntil = _clock.Now + duration;
         _busyAddress = address;
         _busyData = data;
@@ -314,6 +353,26 @@ public sealed class FlashChipModel
         _busy = BusyKind.None;
         _cycle = Cycle.Read;
         _idMode = false;
+    }
+
+    /// <summary>
+    /// What the array holds once every operation the chip has started has run to its end, as it would if the drive
+    /// were left powered (an operation that never ends, a stuck erase, leaves its cells as they are): the content a
+    /// programmer would read after the run. A copy.
+    /// </summary>
+    public byte[] SettledContents()
+    {
+        for (var i = 0; i < 4; i++)
+        {
+            Settle();
+            if (_busy != BusyKind.None && _busyUntil < TimeSpan.MaxValue / 1000)
+                _clock.Advance(_busyUntil - _clock.Now);
+            else if (_busy == BusyKind.None && _cycle == Cycle.PageLoad)
+                _clock.Advance(TimeSpan.FromMicroseconds(200));
+            else
+                break;
+        }
+        return _cells.ToArray();
     }
 
     /// <summary>Flips one stored bit (for tests that need a damaged flash).</summary>

@@ -17,16 +17,36 @@ public sealed record MtkDriveSetup(string Profile, string Chip, string OldRevisi
 
     public ImageFamily Family => ImageFamilies.Find(DriveProfile.Family) ?? throw new InvalidOperationException($"no image family {DriveProfile.Family}");
 
-    public ChipSpec ChipSpec => ProfileCatalog.FindChip(Chip) ?? throw new InvalidOperationException($"no chip {Chip}");
+    public ChipSpec ChipSpec => ProfileCatalog.FindChip(Chip) ?? EmulatedParts.Find(Chip) ?? throw new InvalidOperationException($"no chip {Chip}");
 
-    /// <summary>The image that recovers this drive: same boot block as the drive's, the new revision.</summary>
-    public byte[] RecoveryImage() => SyntheticImage.Build(Family, ChipSpec.SizeBytes, NewRevision, Seed);
+    /// <summary>
+    /// A Lite-On serial-flash drive (DG-16D2S): honours only the phat intro key 2Ah, erases its whole flash on the
+    /// erase trigger 2Eh/80h, answers 72h/52h by whether its flash is blank, and keeps a unique key block at
+    /// 1FF00h (PROTOCOL.md §3 DANGER, §5b, §7). Its SPI buffer is not modelled: nothing reaches the flash.
+    /// </summary>
+    public bool SerialFlash { get; init; }
+
+    /// <summary>Where the drive's unique 20-byte key block sits (null: none).</summary>
+    public int? KeyBlockAt { get; init; }
+
+    /// <summary>The image that recovers this drive: same boot block (and key block) as the drive's, the new revision.</summary>
+    public byte[] RecoveryImage() => WithKeyBlock(SyntheticImage.Build(Family, ChipSpec.SizeBytes, NewRevision, Seed));
 
     /// <summary>What the drive's flash holds at the start.</summary>
     public byte[] InitialFlash()
     {
-        var old = SyntheticImage.Build(Family, ChipSpec.SizeBytes, OldRevision, Seed);
+        var old = WithKeyBlock(SyntheticImage.Build(Family, ChipSpec.SizeBytes, OldRevision, Seed));
         return Damage is { } damage ? SyntheticImage.Corrupt(old, damage, Seed, Family.BootBlock) : old;
+    }
+
+    private byte[] WithKeyBlock(byte[] image)
+    {
+        if (KeyBlockAt is not { } at)
+            return image;
+        new Random(Seed ^ 0x5EC7E7).NextBytes(image.AsSpan(at, 20));
+        if (Family.Validity.CanFix)
+            Family.Validity.Fix(image);
+        return image;
     }
 
     /// <summary>Builds the drive on <paramref name="clock"/>.</summary>
@@ -36,7 +56,7 @@ public sealed record MtkDriveSetup(string Profile, string Chip, string OldRevisi
         var model = new FlashChipModel(ChipSpec, clock, flash.IsEmpty ? InitialFlash() : flash);
         var profile = DriveProfile;
         var boot = new DriveIdentityStrings(profile.Vendor, profile.Products[0], "    ", "MTKBOOT0001");
-        return new VirtualMtkDrive(profile, model,
+        var drive = new VirtualMtkDrive(profile, model,
             image => family.Validity.IsValid(image.Span),
             image =>
             {
@@ -44,7 +64,33 @@ public sealed record MtkDriveSetup(string Profile, string Chip, string OldRevisi
                 return id.Model is null ? null : new DriveIdentityStrings(id.Vendor ?? profile.Vendor, id.Model, id.Revision ?? "????", "MTK" + Seed.ToString("D8", System.Globalization.CultureInfo.InvariantCulture));
             },
             boot, faults);
+        if (SerialFlash)
+        {
+            drive.HonouredIntroKeys = [0x2A];
+            drive.EraseTriggers.Add(0x2E);
+            drive.OwnFraming = MailboxFraming.SpiBuffer;
+            drive.SpiStatusFromBlankness = true;
+        }
+        return drive;
     }
+}
+
+/// <summary>
+/// Flash parts the emulator needs that are not in chips.json because RecoveryKit cannot write them: the serial
+/// (SPI) parts behind Lite-On 360 drives. Only size and sectors matter here; no parallel command reaches them.
+/// </summary>
+public static class EmulatedParts
+{
+    private static readonly ChipSpec Mx25L2005 = new("MX25L2005", "MXIC", 0xC2, 0x11, 0x40000,
+        [.. Enumerable.Range(0, 64).Select(i => new FlashSector(i, (uint)(i * 0x1000), 0x1000))],
+        0, 0, 0, ProgramModel.Byte, 0,
+        new DatasheetTime(TimeSpan.FromMicroseconds(1400), TimeSpan.FromMilliseconds(5)),
+        new DatasheetTime(TimeSpan.FromMilliseconds(60), TimeSpan.FromMilliseconds(120)),
+        new DatasheetTime(TimeSpan.FromMilliseconds(1800), TimeSpan.FromMilliseconds(4000)),
+        "F", "MX25L2005, 256 KiB SPI NOR behind the DG-16D2S (PROTOCOL.md §5b; REMS C2h/11h); times of the MXIC datasheet class, emulation only");
+
+    /// <summary>The emulation-only part of that name, or null.</summary>
+    public static ChipSpec? Find(string name) => string.Equals(name, Mx25L2005.Name, StringComparison.OrdinalIgnoreCase) ? Mx25L2005 : null;
 }
 
 /// <summary>Built-in MediaTek scenarios: the practice drives and what the end-to-end tests use.</summary>
@@ -60,6 +106,7 @@ public static class MtkScenarios
             ["power-cycle-ldw411s"] = (new MtkDriveSetup("LDW-411S", "SST39VF080", "FS0F", "FS0J", Corruption.HalfWritten, 4111), DevicePosition.SecondaryMaster),
             ["update-ldw411s"] = (new MtkDriveSetup("LDW-411S", "SST39VF080", "FS0F", "FS0J", null, 411), DevicePosition.SecondaryMaster),
             ["worn-ldw411s"] = (new MtkDriveSetup("LDW-411S", "SST39VF080", "FS0F", "FS0J", Corruption.HalfWritten, 411), DevicePosition.SecondaryMaster),
+            ["xbox-dg16d2s"] = (new MtkDriveSetup("DG-16D2S", "MX25L2005", "0225", "0272", null, 1619) { SerialFlash = true, KeyBlockAt = 0x1FF00 }, DevicePosition.SecondaryMaster),
         };
 
     internal static IEnumerable<SimScenario> All()
@@ -79,6 +126,9 @@ public static class MtkScenarios
         yield return new SimScenario("worn-ldw411s",
             "a dead LDW-411S whose flash never finishes erasing one sector (a worn part): the flash fails and says which sectors are old, new or unknown",
             () => WithStuckErase(Build("worn-ldw411s", null)), "worn-ldw411s");
+        yield return new SimScenario("xbox-dg16d2s",
+            "a working Xbox 360 Lite-On DG-16D2S (serial flash with the drive's unique key block) on secondary master: RecoveryKit cannot write it and must leave it exactly as it is",
+            () => Build("xbox-dg16d2s", null), "xbox-dg16d2s");
         yield return new SimScenario("update-ldw411s",
             "a working LDW-411S on FS0F to be updated to FS0J (a few banks differ)",
             () => Build("update-ldw411s", null), "update-ldw411s");

@@ -40,8 +40,40 @@ public sealed class SimBench : IBench
         return true;
     }
 
+    /// <summary>Every virtual MediaTek drive on the bench, with its position.</summary>
+    public IEnumerable<(DevicePosition Position, VirtualMtkDrive Drive)> MtkDrives()
+    {
+        foreach (var position in DevicePositionExtensions.All)
+        {
+            if (DeviceAt(position) is VirtualMtkDrive drive)
+                yield return (position, drive);
+        }
+    }
+
+    /// <summary>
+    /// Writes each virtual MediaTek drive's flash, as it is now, to <paramref name="directory"/>/POSITION.bin
+    /// (1–4): what a programmer would read out of the chip, for checks outside RecoveryKit. Returns the files written.
+    /// </summary>
+    public IReadOnlyList<string> DumpFlash(string directory)
+    {
+        var written = new List<string>();
+        foreach (var (position, drive) in MtkDrives())
+        {
+            var path = Path.Combine(directory, $"{(int)position}.bin");
+            File.WriteAllBytes(path, drive.Flash.SettledContents());
+            written.Add(path);
+        }
+        return written;
+    }
+
+    /// <summary>Runs once when the bench is disposed (the CLI dumps the flash here for --sim-dump).</summary>
+    public Action<SimBench>? OnDispose { get; set; }
+
     public void Dispose()
     {
+        var action = OnDispose;
+        OnDispose = null;
+        action?.Invoke(this);
     }
 }
 

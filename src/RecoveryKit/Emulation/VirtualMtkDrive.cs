@@ -108,6 +108,36 @@ public sealed class VirtualMtkDrive : VirtualAtapiDrive
     /// </summary>
     public bool EchoesDeviceRegister { get; set; } = true;
 
+    /// <summary>How this drive differs from what the profiles say (issue 11); <see cref="DriveVariant.Faithful"/> by default.</summary>
+    public DriveVariant Variant { get; set; } = DriveVariant.Faithful;
+
+    /// <summary>
+    /// The intro keys this drive really honours (null: the profile's). A drive's own behaviour, kept apart from
+    /// what the flasher believes, so a test can catch a profile that is wrong.
+    /// </summary>
+    public IReadOnlyList<byte>? HonouredIntroKeys { get; set; }
+
+    /// <summary>Keys that, sent with opcode 80h, make the drive erase its whole flash (PROTOCOL.md §3 DANGER).</summary>
+    public HashSet<byte> EraseTriggers { get; } = [];
+
+    /// <summary>Which mailbox the drive speaks (the variant's framing unless set here, e.g. for a serial-flash drive).</summary>
+    public MailboxFraming? OwnFraming { get; set; }
+
+    /// <summary>
+    /// A Lite-On serial-flash drive's vendor status: 72h when the first 200h flash bytes are blank, 52h
+    /// (locked) otherwise [F geremia-12956]; false: the profile's vendor status.
+    /// </summary>
+    public bool SpiStatusFromBlankness { get; set; }
+
+    /// <summary>Whole-flash erases the drive did on an erase trigger.</summary>
+    public int TriggeredErases { get; private set; }
+
+    private MailboxFraming Framing => OwnFraming ?? Variant.Framing;
+
+    protected override TimeSpan ResetTime => Variant.BusyAfterReset ?? base.ResetTime;
+
+    private TimeSpan RebootTime => Variant.BusyAfterReset ?? BootTime;
+
     public long MailboxWrites { get; private set; }
     public long MailboxReads { get; private set; }
 
@@ -155,7 +185,7 @@ public sealed class VirtualMtkDrive : VirtualAtapiDrive
     {
         if (_hung)
             return;
-        BusyThen(BootTime, ResetCompleted);
+        BusyThen(RebootTime, ResetCompleted);
     }
 
     protected override void Execute(byte opcode)
@@ -169,13 +199,33 @@ public sealed class VirtualMtkDrive : VirtualAtapiDrive
         }
         if (Mode == MtkDriveMode.Vendor)
         {
-            if (opcode == AtaCommand.DeviceReset)
+            if (opcode == AtaCommand.DeviceReset && !Variant.IgnoresOutro)
             {
                 // The outro: leave vendor mode and boot whatever the flash now holds.
                 Mode = MtkDriveMode.BootCode;
-                BusyThen(BootTime, ResetCompleted);
+                BusyThen(RebootTime, ResetCompleted);
+            }
+            else if (Framing == MailboxFraming.CommandRegister && opcode is 0x00 or 0x01)
+            {
+                CommandRegisterTransfer(write: opcode == 0x01);
             }
             return; // the mailbox firmware ignores other opcodes
+        }
+        if (opcode == AtaCommand.IdentifyDevice && (Variant.IdentifyDeviceNeverAborts || Variant.IdentifyDeviceAbort is not null))
+        {
+            if (Variant.IdentifyDeviceNeverAborts)
+            {
+                BusyThen(TimeSpan.MaxValue / 4, () => { });
+            }
+            else
+            {
+                BusyThen(Variant.IdentifyDeviceAbort!.Value, () =>
+                {
+                    PostSignature(packetDevice: true);
+                    Abort();
+                });
+            }
+            return;
         }
         if (Mode == MtkDriveMode.BootCode && opcode is AtaCommand.IdentifyPacketDevice or AtaCommand.Packet)
         {
@@ -198,19 +248,57 @@ public sealed class VirtualMtkDrive : VirtualAtapiDrive
             BusyThen(TimeSpan.MaxValue / 4, () => { });
             return;
         }
-        if (!Profile.IntroKeys.Value.Contains(key))
+        if (EraseTriggers.Contains(key) || Variant.EraseTrigger == key)
+        {
+            // Not an intro: the drive erases its whole flash (key block included), showing F2h (72h with BSY)
+            // while it works, then sits in vendor mode with a blank flash and answers 72h.
+            EndDataPhase();
+            Flash.EraseAll();
+            TriggeredErases++;
+            BusyThen(Flash.Spec.ChipEraseTime.Typical, () => EnterVendor(0x72));
+            Status = 0xF2;
+            InterruptRequested = false;
+            return;
+        }
+        if (!(HonouredIntroKeys ?? Variant.IntroKeys ?? Profile.IntroKeys.Value).Contains(key))
         {
             Abort();
             return;
         }
         EndDataPhase();
+        var status = Variant.IntroStatus ?? (SpiStatusFromBlankness ? (Flash.Contents[..Math.Min(0x200, Flash.Contents.Length)].IndexOfAnyExcept((byte)0xFF) < 0 ? (byte)0x72 : (byte)0x52) : Profile.VendorStatus.Value);
+        if (Variant.IntroDelay > TimeSpan.Zero)
+            BusyThen(Variant.IntroDelay, () => EnterVendor(status));
+        else
+            EnterVendor(status);
+        InterruptRequested = false;
+    }
+
+    private void EnterVendor(byte status)
+    {
         Mode = MtkDriveMode.Vendor;
         _selectedMe = true;
         _bank = 0;
         _a20 = 0;
         _step = MailboxPhase.Idle;
-        Status = Profile.VendorStatus.Value;
-        InterruptRequested = false;
+        Status = status;
+    }
+
+    /// <summary>JungleFlasher's framing (PROTOCOL.md §4): A23..A16 in DEV's low bits, A15..A8 in LBA high, A7..A0 in LBA mid.</summary>
+    private void CommandRegisterTransfer(bool write)
+    {
+        var bank = Variant.IgnoresBankBits ? 0 : DeviceRegister & 0x0F;
+        var address = (uint)((bank << 16) | (_addressHigh << 8) | _addressLow);
+        if (write)
+        {
+            MailboxWrites++;
+            Flash.Write(address, _dataOut);
+        }
+        else
+        {
+            MailboxReads++;
+            _dataIn = Flash.Read(address);
+        }
     }
 
     internal override byte ReadRegister(TaskFileRegister register, bool clearInterrupt)
@@ -226,7 +314,7 @@ public sealed class VirtualMtkDrive : VirtualAtapiDrive
             TaskFileRegister.LbaLow => _dataIn,
             TaskFileRegister.LbaMid => _addressLow,
             TaskFileRegister.LbaHigh => _addressHigh,
-            TaskFileRegister.Device => EchoesDeviceRegister ? DeviceRegister : (byte)0x00,
+            TaskFileRegister.Device => EchoesDeviceRegister && Variant.EchoesDevice ? DeviceRegister : (byte)0x00,
             _ => 0x00,
         };
     }
@@ -246,13 +334,22 @@ public sealed class VirtualMtkDrive : VirtualAtapiDrive
                 if (_selectedMe)
                 {
                     DeviceRegister = value;
-                    if (Profile.Banking.Value.DeviceHeadBits)
+                    if (Profile.Banking.Value.DeviceHeadBits && Variant.BankRegister == VariantBankRegister.DeviceHead && !Variant.IgnoresBankBits)
                         _bank = (byte)(value & 0x0F);
                 }
                 break;
             case TaskFileRegister.ErrorFeatures:
-                if (_selectedMe && Profile.Banking.Value.FeaturesBit0ForA20)
+                if (!_selectedMe)
+                    break;
+                if (Variant.BankRegister == VariantBankRegister.Features)
+                {
+                    if (!Variant.IgnoresBankBits)
+                        _bank = (byte)(value & 0x0F);
+                }
+                else if (Profile.Banking.Value.FeaturesBit0ForA20 && !Variant.IgnoresA20)
+                {
                     _a20 = (byte)(value & 1);
+                }
                 break;
             case TaskFileRegister.LbaHigh:
                 if (_selectedMe)
@@ -267,7 +364,7 @@ public sealed class VirtualMtkDrive : VirtualAtapiDrive
                     _dataOut = value;
                 break;
             case TaskFileRegister.SectorCount:
-                if (_selectedMe)
+                if (_selectedMe && Framing == MailboxFraming.MtkFlash)
                     MailboxStep(value);
                 break;
         }
