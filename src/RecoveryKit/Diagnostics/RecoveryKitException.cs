@@ -31,6 +31,8 @@ public enum FailureKind
     Environment = 12,
     /// <summary>A file could not be read or written (missing, unreadable, disk full): 13.</summary>
     FileError = 13,
+    /// <summary>A replayed recording and the run disagree: the host did something the recorded session did not: 14.</summary>
+    ReplayDiverged = 14,
 }
 
 /// <summary>
@@ -56,6 +58,9 @@ public sealed record Failure(FailureKind Kind, string Stage, string Cause, strin
     /// was erased or written by the step that failed.
     /// </summary>
     public string? SectorMap { get; init; }
+
+    /// <summary>For <see cref="FailureKind.ReplayDiverged"/>: where the run left the recording, and how.</summary>
+    public ReplayDivergence? Divergence { get; init; }
 
     /// <summary>One line: stage, cause and advice.</summary>
     public override string ToString() => $"{Stage}: {Cause}. {Advice}";
