@@ -42,12 +42,18 @@ public sealed class RegisterTranscript : IAtaRegisters, IDisposable
         _inner = inner;
         _writer = writer;
         _memory = writer is null ? [] : null;
+        Address = inner.Address;
+        _command = Address.CommandBase;
+        _control = Address.ControlBase;
     }
+
+    private readonly int _command;
+    private readonly int _control;
 
     /// <summary>What was recorded, when recording to memory.</summary>
     public IReadOnlyList<RegisterAccess> Accesses => _memory ?? [];
 
-    public ChannelAddress Address => _inner.Address;
+    public ChannelAddress Address { get; }
 
     public IClock Clock => _inner.Clock;
 
@@ -62,39 +68,39 @@ public sealed class RegisterTranscript : IAtaRegisters, IDisposable
     public byte Read(TaskFileRegister register)
     {
         var value = _inner.Read(register);
-        Log(false, Address.CommandBase + (int)register, value, false);
+        Log(false, _command + (int)register, value, false);
         return value;
     }
 
     public void Write(TaskFileRegister register, byte value)
     {
-        Log(true, Address.CommandBase + (int)register, value, false);
+        Log(true, _command + (int)register, value, false);
         _inner.Write(register, value);
     }
 
     public byte ReadAlternateStatus()
     {
         var value = _inner.ReadAlternateStatus();
-        Log(false, Address.ControlBase, value, false);
+        Log(false, _control, value, false);
         return value;
     }
 
     public void WriteDeviceControl(byte value)
     {
-        Log(true, Address.ControlBase, value, false);
+        Log(true, _control, value, false);
         _inner.WriteDeviceControl(value);
     }
 
     public ushort ReadData()
     {
         var value = _inner.ReadData();
-        Log(false, Address.CommandBase, value, true);
+        Log(false, _command, value, true);
         return value;
     }
 
     public void WriteData(ushort value)
     {
-        Log(true, Address.CommandBase, value, true);
+        Log(true, _command, value, true);
         _inner.WriteData(value);
     }
 
@@ -102,13 +108,13 @@ public sealed class RegisterTranscript : IAtaRegisters, IDisposable
     {
         _inner.ReadData(words);
         foreach (var w in words)
-            Log(false, Address.CommandBase, w, true);
+            Log(false, _command, w, true);
     }
 
     public void WriteData(ReadOnlySpan<ushort> words)
     {
         foreach (var w in words)
-            Log(true, Address.CommandBase, w, true);
+            Log(true, _command, w, true);
         _inner.WriteData(words);
     }
 

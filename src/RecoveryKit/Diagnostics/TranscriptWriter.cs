@@ -157,51 +157,61 @@ public sealed class TranscriptWriter : IDisposable
 
     private void Feed(Raw a)
     {
-        if (_cycleLength == 0)
+        var n = _cycleLength;
+        if (n == 0)
         {
             if (a.Write && !a.Word && a.Value == 0x15)
             {
                 _cycleBase = a.Port - 2;
-                _cycle[_cycleLength++] = a;
+                _cycle[0] = a;
+                _cycleLength = 1;
                 return;
             }
             EmitRaw(a);
             return;
         }
-        var b = _cycleBase;
-        var ok = _cycleLength switch
+        var offset = a.Port - _cycleBase;
+        bool ok;
+        if (a.Word)
+            ok = false;
+        else if (n == 1)
+            ok = a.Write && offset == 5;
+        else if (n == 2)
+            ok = a.Write && offset == 4;
+        else if (n == 3)
+            ok = !a.Write && offset == 7;
+        else if (n == 4)
         {
-            1 => a.Write && a.Port == b + 5,
-            2 => a.Write && a.Port == b + 4,
-            3 => !a.Write && a.Port == b + 7,
-            4 => a.Write && ((a.Port == b + 2 && a.Value == 0x20) || a.Port == b + 3),
-            5 => a.Write && a.Port == b + 2 && a.Value == (_cycleIsWrite ? 0x20 : 0x08),
-            6 => _cycleIsWrite ? a.Write && a.Port == b + 2 && a.Value == 0x40 : !a.Write && a.Port == b + 3,
-            7 => a.Write && a.Port == b + 2 && a.Value == 0x42,
-            8 => a.Write && a.Port == b + 2 && a.Value == 0x01,
-            _ => false,
-        } && !a.Word;
+            ok = a.Write && ((offset == 2 && a.Value == 0x20) || offset == 3);
+            _cycleIsWrite = offset == 3;
+        }
+        else if (n == 5)
+            ok = a.Write && offset == 2 && a.Value == (_cycleIsWrite ? 0x20 : 0x08);
+        else if (n == 6)
+            ok = _cycleIsWrite ? a.Write && offset == 2 && a.Value == 0x40 : !a.Write && offset == 3;
+        else if (n == 7)
+            ok = a.Write && offset == 2 && a.Value == 0x42;
+        else
+            ok = a.Write && offset == 2 && a.Value == 0x01;
         if (!ok)
         {
-            var pending = _cycleLength;
             _cycleLength = 0;
-            for (var i = 0; i < pending; i++)
+            for (var i = 0; i < n; i++)
                 EmitRaw(_cycle[i]);
             Feed(a);
             return;
         }
-        if (_cycleLength == 4)
-            _cycleIsWrite = a.Port == b + 3;
-        _cycle[_cycleLength++] = a;
-        if (!_cycleIsWrite && _cycleLength == 7)
+        _cycle[n] = a;
+        _cycleLength = ++n;
+        if (n == 7 && !_cycleIsWrite)
         {
             _cycleLength = 0;
-            PushOp(new Op(false, b, _cycle[3].Value, (_cycle[1].Value << 8) | _cycle[2].Value, (byte)_cycle[6].Value));
+            PushOp(new Op(false, _cycleBase, _cycle[3].Value, (_cycle[1].Value << 8) | _cycle[2].Value, (byte)a.Value));
         }
-        else if (_cycleIsWrite && _cycleLength == 9)
+        else if (n == 9)
         {
             _cycleLength = 0;
-            PushOp(new Op(true, b, _cycle[3].Value, (_cycle[1].Value << 8) | _cycle[2].Value, (byte)_cycle[4].Value));
+            PushOp(new Op(true, _cycleBase, _cycle[3].Value, (_cycle[1].Value << 8) | _cycle[2].Value, (byte)_cycle[4].Value));
         }
     }
 
@@ -209,6 +219,11 @@ public sealed class TranscriptWriter : IDisposable
 
     private void PushOp(Op op)
     {
+        if (_opCount == 0 && !(op.Write && op.Value == 0xAA))
+        {
+            EmitOp(op); // cannot start a byte program: the common case, kept cheap
+            return;
+        }
         _ops[_opCount++] = op;
         while (_opCount > 0)
         {
@@ -223,7 +238,8 @@ public sealed class TranscriptWriter : IDisposable
             }
             var first = _ops[0];
             _opCount--;
-            Array.Copy(_ops, 1, _ops, 0, _opCount);
+            for (var i = 0; i < _opCount; i++)
+                _ops[i] = _ops[i + 1];
             EmitOp(first);
         }
     }
@@ -253,7 +269,8 @@ public sealed class TranscriptWriter : IDisposable
         {
             var first = _ops[0];
             _opCount--;
-            Array.Copy(_ops, 1, _ops, 0, _opCount);
+            for (var i = 0; i < _opCount; i++)
+                _ops[i] = _ops[i + 1];
             EmitOp(first);
         }
         // Raw accesses of an unfinished cycle come after every finished operation.
