@@ -9,6 +9,21 @@ internal static class Backends
 {
     public const string SimPrefix = "sim:";
 
+    /// <summary>--device replay:TRANSCRIPT: a bench that answers as a recorded session did (docs/transcript.md).</summary>
+    public const string ReplayPrefix = "replay:";
+
+    /// <summary>Replay benches opened on this thread, for the 'replay' command's verdict.</summary>
+    [ThreadStatic]
+    private static List<ReplayBench>? _replays;
+
+    /// <summary>Takes the replay benches opened on this thread since the last call.</summary>
+    public static IReadOnlyList<ReplayBench> TakeReplays()
+    {
+        var taken = _replays ?? [];
+        _replays = null;
+        return taken;
+    }
+
     /// <summary>Set from --force-kernel-owned for the command running on this thread.</summary>
     [ThreadStatic]
     private static bool _forceKernelOwned;
@@ -52,6 +67,12 @@ internal static class Backends
             if (_sim?.DumpDirectory is { } dump)
                 bench.OnDispose = b => SimDumps.Write(b, dump);
             return bench;
+        }
+        if (spec.StartsWith(ReplayPrefix, StringComparison.OrdinalIgnoreCase))
+        {
+            var replay = ReplayBench.Open(spec[ReplayPrefix.Length..]);
+            (_replays ??= []).Add(replay);
+            return replay;
         }
         if (_sim is not null)
             throw new RecoveryKitException(FailureKind.Usage, "device", "--variant and --sim-dump change virtual drives only",

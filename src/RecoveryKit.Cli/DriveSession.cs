@@ -6,25 +6,15 @@ namespace RecoveryKit.Cli;
 /// <summary>The bench, the picked position and its host, with the transcript wired in when asked for.</summary>
 internal sealed class DriveSession : IDisposable
 {
-    private readonly StreamWriter? _transcriptFile;
-    private readonly RegisterTranscript? _transcript;
-
-    private DriveSession(IBench bench, BenchChannel channel, DeviceSelect device, DevicePosition? position, string where, StreamWriter? transcriptFile, ProbeResult? probe)
+    private DriveSession(IBench bench, BenchChannel channel, DeviceSelect device, DevicePosition? position, string where, ProbeResult? probe)
     {
         Bench = bench;
         Channel = channel;
         Device = device;
         Position = position;
         Where = where;
-        _transcriptFile = transcriptFile;
         Probe = probe;
-        IAtaRegisters regs = channel.Registers;
-        if (transcriptFile is not null)
-        {
-            _transcript = new RegisterTranscript(regs, transcriptFile);
-            regs = _transcript;
-        }
-        Host = new AtaHost(regs);
+        Host = new AtaHost(channel.Registers);
     }
 
     public IBench Bench { get; }
@@ -39,11 +29,15 @@ internal sealed class DriveSession : IDisposable
 
     /// <summary>
     /// Opens the bench and picks the position: the one named, or — when none is named — the only optical drive a
-    /// scan finds (more than one, or none, is a usage error listing what is there).
+    /// scan finds (more than one, or none, is a usage error listing what is there). The transcript, when asked
+    /// for, is created before the first register access and records the whole bench, the scan included, so that
+    /// 'replay' can run the same command against it.
     /// </summary>
     public static DriveSession Open(string? device, string? position, string? transcriptPath)
     {
-        var bench = Backends.Open(device);
+        if (transcriptPath is not null)
+            OutputFiles.CheckName(transcriptPath, "--transcript");
+        var bench = TranscriptBench.Wrap(Backends.Open(device), transcriptPath);
         try
         {
             BenchChannel channel;
@@ -80,20 +74,7 @@ internal sealed class DriveSession : IDisposable
                 legacy = spec.Legacy;
             }
             var where = $"{(legacy is { } lp ? $"position {(int)lp} ({lp.Words()}, " : $"{channel.Name} {(select == DeviceSelect.Master ? "master" : "slave")} (")}0x{channel.Registers.Address.CommandBase:X3})";
-            StreamWriter? file = null;
-            if (transcriptPath is not null)
-            {
-                try
-                {
-                    file = new StreamWriter(transcriptPath, append: false) { AutoFlush = false };
-                }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-                {
-                    throw new RecoveryKitException(FailureKind.FileError, "transcript", $"cannot write the transcript {transcriptPath}: {ex.Message}",
-                        "Give a writable path with --transcript.", ex);
-                }
-            }
-            return new DriveSession(bench, channel, select, legacy, where, file, probe);
+            return new DriveSession(bench, channel, select, legacy, where, probe);
         }
         catch
         {
@@ -102,10 +83,5 @@ internal sealed class DriveSession : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        _transcript?.Dispose();
-        _transcriptFile?.Dispose();
-        Bench.Dispose();
-    }
+    public void Dispose() => Bench.Dispose();
 }

@@ -25,7 +25,13 @@ internal sealed class GlobalOptions
 
     public Option<string?> Transcript { get; } = new("--transcript")
     {
-        Description = "Record every register access to FILE, one per line ('W 1F6 A0', 'R 1F7 70').",
+        Description = "Record every register access to FILE (a new file), folded: repeats counted, one line per run of flash reads or programs (docs/transcript.md); 'replay FILE' runs it again.",
+        Recursive = true,
+    };
+
+    public Option<bool> TranscriptRaw { get; } = new("--transcript-raw")
+    {
+        Description = "Write the --transcript one register access per line, unfolded (docs/transcript.md).",
         Recursive = true,
     };
 
@@ -68,6 +74,7 @@ internal sealed class GlobalOptions
         root.Add(Json);
         root.Add(Log);
         root.Add(Transcript);
+        root.Add(TranscriptRaw);
         root.Add(Verbose);
         root.Add(Yes);
     }

@@ -17,7 +17,8 @@ public static class RecoveryKitCli
         var root = new RootCommand("RecoveryKit: bring back MediaTek optical drives after a failed firmware flash.\n\n" +
             "Exit codes: 0 ok, 1 internal error, 2 usage, 3 no device, 4 wrong device class (e.g. a hard disk), " +
             "5 not in vendor mode, 6 flash chip unknown, 7 image rejected, 8 write failed, 9 verify failed, " +
-            "10 cancelled, 11 device stopped answering, 12 not allowed on this machine (root, lockdown, AHCI, kernel-owned), 13 file error, 14 flash addressing unproven (nothing erased).");
+            "10 cancelled, 11 device stopped answering, 12 not allowed on this machine (root, lockdown, AHCI, kernel-owned), 13 file error, 14 flash addressing unproven (nothing erased), " +
+            "15 a replay differs from its recording.");
         options.AddTo(root);
         foreach (var command in AllCommands(options, terminal))
             root.Add(command);
@@ -34,6 +35,7 @@ public static class RecoveryKitCli
             return (int)FailureKind.Usage;
         }
         Backends.ForceKernelOwned = parse.GetValue(options.ForceKernelOwned);
+        var outer = SessionFiles.Begin(args, parse.GetValue(options.TranscriptRaw));
         try
         {
             Backends.ConfigureSim(parse.GetValue(options.Variant), parse.GetValue(options.SimDump));
@@ -41,7 +43,7 @@ public static class RecoveryKitCli
         }
         catch (RecoveryKitException ex)
         {
-            error.WriteLine($"error: {ex.Failure}");
+            error.WriteLine($"error: {OneLine(ex.Failure.ToString())}");
             if (parse.GetValue(options.Verbose))
                 WriteDetail(error, ex.Failure);
             return (int)ex.Failure.Kind;
@@ -49,12 +51,25 @@ public static class RecoveryKitCli
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // A bug: still one line, a documented exit code, and the detail for the report.
-            error.WriteLine($"error: internal: {ex.GetType().Name}: {ex.Message}. This is a RecoveryKit bug; nothing more was sent to the drive. Please report it with the session log.");
+            error.WriteLine($"error: internal: {ex.GetType().Name}: {OneLine(ex.Message)}. This is a RecoveryKit bug; nothing more was sent to the drive. Please report it with the session log.");
             if (parse.GetValue(options.Verbose))
                 error.WriteLine(ex.ToString());
             return (int)FailureKind.Internal;
         }
+        finally
+        {
+            // Files that could not be written along the way (a full disk under the transcript): said once, at the end.
+            if (outer is null)
+            {
+                foreach (var warning in SessionFiles.Current.Warnings)
+                    error.WriteLine($"warning: {OneLine(warning)}");
+            }
+            SessionFiles.End(outer);
+        }
     }
+
+    /// <summary>Control characters (a newline in a file name) would split a message: shown as \xNN.</summary>
+    internal static string OneLine(string text) => TranscriptWriter.Escape(text);
 
     private static void WriteDetail(TextWriter error, Failure failure)
     {
@@ -73,6 +88,8 @@ public static class RecoveryKitCli
         yield return RecoveryKit.Cli.Commands.SelftestCommand.Create(options, terminal.Output);
         foreach (var command in RecoveryKit.Cli.Commands.DriveCommands.Create(options, terminal))
             yield return command;
+        yield return RecoveryKit.Cli.Commands.ReplayCommand.Create(terminal,
+            (args, error) => Run(args, terminal.Output, error, terminal.Input, interactive: false, terminal.LiveProgress));
         yield return RecoveryKit.Cli.Commands.MtkFlashCommand.Create(options, terminal,
             args => Run(args, terminal.Output, terminal.Error, terminal.Input, terminal.Interactive, terminal.LiveProgress));
         foreach (var command in RecoveryKit.Cli.Commands.FirmwareCommands.Create(terminal.Output))

@@ -1,20 +1,24 @@
+using System.Globalization;
+using System.Text;
 using RecoveryKit.Diagnostics;
-using Serilog;
-using Serilog.Core;
 
 namespace RecoveryKit.Cli;
 
 /// <summary>
 /// The session log: one new file per run (never overwritten) in --log's place, the recovery stick's data
-/// folder ($RECOVERYKIT_DATA/logs), or ./recoverykit-logs/. One line per stage; no register dumps.
+/// folder ($RECOVERYKIT_DATA/logs), or ./recoverykit-logs/. One line per stage; no register dumps. Created
+/// before anything touches the drive; once open, a write that fails (a full disk, a pulled stick) stops the
+/// log but never the work: the first error is reported at the end of the run.
 /// </summary>
 internal sealed class SessionLog : IDisposable
 {
-    private readonly Logger _logger;
+    private readonly StreamWriter _writer;
+    private Exception? _error;
+    private bool _disposed;
 
-    private SessionLog(Logger logger, string path)
+    private SessionLog(StreamWriter writer, string path)
     {
-        _logger = logger;
+        _writer = writer;
         Path = path;
     }
 
@@ -25,7 +29,16 @@ internal sealed class SessionLog : IDisposable
         string path;
         if (!string.IsNullOrWhiteSpace(requested))
         {
-            path = System.IO.Path.GetFullPath(requested);
+            OutputFiles.CheckName(requested, "--log");
+            try
+            {
+                path = System.IO.Path.GetFullPath(requested);
+            }
+            catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException)
+            {
+                throw new RecoveryKitException(FailureKind.Usage, "log", $"\"{TranscriptWriter.Escape(requested)}\" is not a usable file name ({ex.Message})",
+                    "Give --log a plain file name; nothing was done to the drive.", ex);
+            }
         }
         else
         {
@@ -35,30 +48,66 @@ internal sealed class SessionLog : IDisposable
         }
         try
         {
+            if (Directory.Exists(path))
+                throw new IOException("that is a folder");
             var folder = System.IO.Path.GetDirectoryName(path)!;
             Directory.CreateDirectory(folder);
             var unique = path;
             for (var i = 1; File.Exists(unique); i++)
                 unique = System.IO.Path.Combine(folder, $"{System.IO.Path.GetFileNameWithoutExtension(path)}-{i}{System.IO.Path.GetExtension(path)}");
-            using (new FileStream(unique, FileMode.CreateNew, FileAccess.Write))
-            {
-            }
-            var logger = new LoggerConfiguration()
-                .MinimumLevel.Information()
-                .WriteTo.File(unique, outputTemplate: "{Timestamp:yyyy-MM-dd HH:mm:ss.fff} {Level:u3} {Message:lj}{NewLine}", shared: false)
-                .CreateLogger();
-            return new SessionLog(logger, unique);
+            var stream = new FileStream(unique, FileMode.CreateNew, FileAccess.Write, FileShare.Read);
+            return new SessionLog(new StreamWriter(stream, new UTF8Encoding(false)) { AutoFlush = true }, unique);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
-            throw new RecoveryKitException(FailureKind.FileError, "log", $"cannot create the session log {path}: {ex.Message}",
+            throw new RecoveryKitException(FailureKind.FileError, "log", $"cannot create the session log {TranscriptWriter.Escape(path)}: {ex.Message}",
                 "Give a writable file with --log (e.g. --log /tmp/recoverykit.log); nothing was done to the drive.", ex);
         }
     }
 
-    public void Stage(string stage, string message) => _logger.Information("{Stage}: {Message}", stage, message);
+    /// <summary>The first write that failed, or null.</summary>
+    public Exception? Error => _error;
 
-    public void Failed(Failure failure) => _logger.Error("{Stage}: FAILED ({Kind}, exit {Code}): {Cause}. {Advice} {Detail}", failure.Stage, failure.Kind.ToString(), (int)failure.Kind, failure.Cause, failure.Advice, failure.Detail ?? string.Empty);
+    public void Stage(string stage, string message) => Write("INF", $"{stage}: {message}");
 
-    public void Dispose() => _logger.Dispose();
+    public void Failed(Failure failure) =>
+        Write("ERR", $"{failure.Stage}: FAILED ({failure.Kind}, exit {(int)failure.Kind}): {failure.Cause}. {failure.Advice} {failure.Detail ?? string.Empty}".TrimEnd());
+
+    private void Write(string level, string text)
+    {
+        if (_error is not null || _disposed)
+            return;
+        try
+        {
+            _writer.Write(DateTime.Now.ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture));
+            _writer.Write(' ');
+            _writer.Write(level);
+            _writer.Write(' ');
+            _writer.Write(TranscriptWriter.Escape(text));
+            _writer.Write('\n');
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ObjectDisposedException)
+        {
+            _error = ex;
+            SessionFiles.Current.Warnings.Add($"the session log {TranscriptWriter.Escape(Path)} is incomplete: writing it failed ({ex.Message}); the drive work was not affected");
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_disposed)
+            return;
+        // What could not be written along the way goes into the log too, while it still can be written.
+        foreach (var warning in SessionFiles.Current.Warnings.ToList())
+            Write("WRN", warning);
+        _disposed = true;
+        try
+        {
+            _writer.Dispose();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ObjectDisposedException)
+        {
+            _error ??= ex;
+        }
+    }
 }

@@ -1,40 +1,54 @@
+using System.Text;
 using RecoveryKit.Ata;
 using RecoveryKit.Diagnostics;
 
 namespace RecoveryKit.Cli;
 
-/// <summary>A bench whose every channel records its register accesses into one transcript file (--transcript).</summary>
+/// <summary>
+/// A bench whose every channel records its register accesses into one transcript file (--transcript), with a
+/// header naming the command line and the channels, so that 'replay' can run the same command against it. A
+/// transcript that cannot be written (a full disk) stops recording, never the drive work: the error is reported
+/// when the bench is closed.
+/// </summary>
 internal sealed class TranscriptBench : IBench
 {
     private readonly IBench _inner;
-    private readonly StreamWriter _file;
-    private readonly List<RegisterTranscript> _transcripts = [];
+    private readonly TranscriptWriter _writer;
+    private readonly string _path;
 
-    private TranscriptBench(IBench inner, StreamWriter file)
+    private TranscriptBench(IBench inner, TranscriptWriter writer, string path)
     {
         _inner = inner;
-        _file = file;
-        Channels = inner.Channels.Select(c =>
-        {
-            var t = new RegisterTranscript(c.Registers, file);
-            _transcripts.Add(t);
-            return c with { Registers = t };
-        }).ToList();
+        _writer = writer;
+        _path = path;
+        Channels = inner.Channels.Select(c => c with { Registers = new RegisterTranscript(c.Registers, writer) }).ToList();
     }
 
-    /// <summary>Wraps <paramref name="inner"/> when a transcript path is given; otherwise returns it unchanged.</summary>
+    /// <summary>
+    /// Wraps <paramref name="inner"/> when a transcript path is given (a new file, created now: before any register
+    /// access); otherwise returns it unchanged. On a refusal the inner bench is closed.
+    /// </summary>
     public static IBench Wrap(IBench inner, string? path)
     {
         if (path is null)
             return inner;
         try
         {
-            return new TranscriptBench(inner, new StreamWriter(path, append: false));
+            var files = SessionFiles.Current;
+            var stream = OutputFiles.CreateNew(path, "--transcript", "transcript");
+            var writer = new TranscriptWriter(new StreamWriter(stream, new UTF8Encoding(false), 1 << 16), files.TranscriptFormat);
+            writer.Header($"{TranscriptWriter.Signature}, {(files.TranscriptFormat == TranscriptFormat.Raw ? "raw" : "compact")} format 1 (docs/transcript.md)");
+            writer.Header($"version: {typeof(TranscriptBench).Assembly.GetName().Version}");
+            writer.Header($"args: {TranscriptReader.JoinArguments(files.Arguments)}");
+            writer.Header($"bench: {inner.Describe}");
+            foreach (var c in inner.Channels)
+                writer.Header($"channel {c.Index} {c.Name.Replace(' ', '_')} {c.Registers.Address.CommandBase:X3} {c.Registers.Address.ControlBase:X3}");
+            return new TranscriptBench(inner, writer, path);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch
         {
             inner.Dispose();
-            throw new RecoveryKitException(FailureKind.FileError, "transcript", $"cannot write the transcript {path}: {ex.Message}", "Give a writable path with --transcript.", ex);
+            throw;
         }
     }
 
@@ -45,13 +59,27 @@ internal sealed class TranscriptBench : IBench
     /// <summary>The real bench underneath (for notes and power cycles).</summary>
     public IBench Inner => _inner;
 
-    public bool TryPowerCycle(DevicePosition position) => _inner.TryPowerCycle(position);
+    public bool TryPowerCycle(DevicePosition position)
+    {
+        var done = _inner.TryPowerCycle(position);
+        _writer.Event($"power-cycle {(int)position} {(done ? "yes" : "no")}");
+        return done;
+    }
 
     public void Dispose()
     {
-        foreach (var t in _transcripts)
-            t.Dispose();
-        _file.Dispose();
-        _inner.Dispose();
+        try
+        {
+            _writer.Dispose();
+            if (_writer.Error is { } error)
+            {
+                SessionFiles.Current.Warnings.Add(
+                    $"the transcript {TranscriptWriter.Escape(_path)} is incomplete: writing it failed after {_writer.FailedAtAccess} of {_writer.Accesses} register accesses ({error.Message}); the drive work was not affected");
+            }
+        }
+        finally
+        {
+            _inner.Dispose();
+        }
     }
 }

@@ -56,15 +56,19 @@ internal static class DriveCommands
         var profile = ProfileOption();
         var chip = ChipOption();
         var command = new Command("backup", "Read the whole flash through vendor mode into a file, then reset the drive.") { position, output, profile, chip };
-        command.SetAction(parse => WithSession(parse, options, terminal, "backup", parse.GetValue(position), (session, log, stages) =>
+        command.SetAction(parse =>
+        {
+            using var reserved = OutputFiles.ReserveBackup(parse.GetValue(output), "-o"); // before any register access
+            return WithSession(parse, options, terminal, "backup", parse.GetValue(position), (session, log, stages) =>
         {
             var drive = ResolveProfile(parse.GetValue(profile), Inquiry(session));
             var vendor = VendorSession.Open(session.Host, session.Device, session.Where, drive, FindChip(parse.GetValue(chip)), PowerCycler(terminal, session, drive), stages);
-            var path = FlashOperations.Backup(vendor, parse.GetValue(output)!, stages);
+            var path = FlashOperations.Backup(vendor, reserved.Path, stages);
             ReportOutro(terminal, vendor.Vendor.Exit());
             terminal.Output.WriteLine($"Backup written: {path}");
             return 0;
-        }));
+        });
+        });
         return command;
     }
 
@@ -105,7 +109,10 @@ internal static class DriveCommands
         var boot = new Option<bool>("--include-bootcode") { Description = "Erase the boot block too: the drive will then answer nothing until reprogrammed by a chip programmer." };
         var yesBoot = new Option<bool>("--yes-bootcode") { Description = "Confirm --include-bootcode in advance (--yes alone never does)." };
         var command = new Command("erase", "Erase the flash outside the boot block (guarded: backup first, typed confirmation).") { position, profile, chip, backup, boot, yesBoot };
-        command.SetAction(parse => WithSession(parse, options, terminal, "erase", parse.GetValue(position), (session, log, stages) =>
+        command.SetAction(parse =>
+        {
+            using var reserved = OutputFiles.ReserveBackup(parse.GetValue(backup), "--backup"); // before any register access
+            return WithSession(parse, options, terminal, "erase", parse.GetValue(position), (session, log, stages) =>
         {
             var drive = ResolveProfile(parse.GetValue(profile), Inquiry(session));
             var family = ImageFamilies.Find(drive.Family) ?? throw new RecoveryKitException(FailureKind.Internal, "profile", $"no image family {drive.Family}", "Rebuild RecoveryKit.");
@@ -120,10 +127,11 @@ internal static class DriveCommands
                         includeBoot ? "Run it again and type the word, or add --yes-bootcode." : "Run it again when ready.");
             }
             var vendor = VendorSession.Open(session.Host, session.Device, session.Where, drive, FindChip(parse.GetValue(chip)), PowerCycler(terminal, session, drive), stages);
-            var saved = FlashOperations.Erase(vendor, new FlashRange((uint)family.BootBlock.Start, (uint)family.BootBlock.Length), includeBoot, parse.GetValue(backup)!, stages);
+            var saved = FlashOperations.Erase(vendor, new FlashRange((uint)family.BootBlock.Start, (uint)family.BootBlock.Length), includeBoot, reserved.Path, stages);
             terminal.Output.WriteLine($"Erased. The backup of what was there: {saved}");
             return 0;
-        }, needsConfirmation: true));
+        }, needsConfirmation: true);
+        });
         return command;
     }
 

@@ -62,6 +62,9 @@ internal static class FlashCommand
         if (!yes && !terminal.Interactive)
             throw new RecoveryKitException(FailureKind.Cancelled, "confirm", "flashing needs a confirmation and nobody can answer (no terminal)",
                 "Add --yes to confirm from a script.");
+        // Every file this run writes is created before the first register access (the backup: beside the image by default).
+        using var reserved = OutputFiles.ReserveBackup(backupPath ?? DefaultBackupPath(image), "--backup");
+        settings = settings with { Backup = reserved.Path };
         using var session = DriveSession.Open(parse.GetValue(options.Device), position, parse.GetValue(options.Transcript));
         terminal.Output.WriteLine($"Flashing {image.Identity.Display} ({Path.GetFileName(image.SourcePath)}) to {session.Where} as {drive.Name} on {session.Bench.Describe}");
         log.Stage("position", session.Where);
@@ -86,8 +89,7 @@ internal static class FlashCommand
         var (drive, family) = PickProfile(image, settings.Profile);
         var chip = settings.Chip is null ? null : ProfileCatalog.FindChip(settings.Chip) ?? throw new RecoveryKitException(FailureKind.Usage, "flash-chip",
             $"'{settings.Chip}' is not in the chip table", $"Use one of: {string.Join(", ", ProfileCatalog.Chips.Select(c => c.Name))}.");
-        var backup = settings.Backup ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(image.SourcePath)) ?? ".",
-            $"{Path.GetFileNameWithoutExtension(image.SourcePath)}-backup-{DateTime.Now:yyyyMMdd-HHmmss}.bin");
+        var backup = settings.Backup ?? DefaultBackupPath(image);
         var confirmQuestion = settings.ConfirmByModelName
             ? $"Type the drive's model name ({drive.Name}) to write it:"
             : "Type YES to write it:";
@@ -150,6 +152,10 @@ internal static class FlashCommand
             Console.CancelKeyPress -= onCancel;
         }
     }
+
+    /// <summary>Where the backup goes when --backup is not given: beside the image, NAME-backup-DATE.bin.</summary>
+    internal static string DefaultBackupPath(FirmwareImage image) => Path.Combine(Path.GetDirectoryName(Path.GetFullPath(image.SourcePath)) ?? ".",
+        $"{Path.GetFileNameWithoutExtension(image.SourcePath)}-backup-{DateTime.Now:yyyyMMdd-HHmmss}.bin");
 
     internal static (DriveProfile Drive, ImageFamily Family) PickProfile(FirmwareImage image, string? profileName)
     {

@@ -33,11 +33,12 @@ internal static class SimImageCommand
             var path = parse.GetValue(output) ?? throw new RecoveryKitException(FailureKind.Usage, "sim-image", "no output file given", "Add -o FILE.");
             try
             {
-                File.WriteAllBytes(path, image);
+                using var file = OutputFiles.CreateNew(path, "-o", "sim-image"); // a new file: never over an existing one
+                file.Write(image);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                throw new RecoveryKitException(FailureKind.FileError, "sim-image", $"cannot write {path}: {ex.Message}", "Pick a writable path.", ex);
+                throw new RecoveryKitException(FailureKind.FileError, "sim-image", $"cannot write {TranscriptWriter.Escape(path)}: {ex.Message}", "Pick a writable path.", ex);
             }
             terminal.Output.WriteLine($"Wrote {image.Length / 1024} KiB to {path}: the image that recovers sim:{found.Name}.");
             return 0;

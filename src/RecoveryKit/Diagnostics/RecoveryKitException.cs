@@ -36,6 +36,8 @@ public enum FailureKind
     /// as a copy of bank 0): writing would land in the boot code, so nothing was erased: 14.
     /// </summary>
     AddressingUnproven = 14,
+    /// <summary>A replayed recording and the run disagree: the host did something the recorded session did not: 15.</summary>
+    ReplayDiverged = 15,
 }
 
 /// <summary>
@@ -67,6 +69,9 @@ public sealed record Failure(FailureKind Kind, string Stage, string Cause, strin
     /// written by the step that failed). Tools judge a run from this, never from <see cref="SectorMap"/>'s text.
     /// </summary>
     public IReadOnlyList<MediaTek.SectorState>? SectorStates { get; init; }
+
+    /// <summary>For <see cref="FailureKind.ReplayDiverged"/>: where the run left the recording, and how.</summary>
+    public ReplayDivergence? Divergence { get; init; }
 
     /// <summary>One line: stage, cause and advice.</summary>
     public override string ToString() => $"{Stage}: {Cause}. {Advice}";

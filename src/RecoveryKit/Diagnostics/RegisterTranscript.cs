@@ -26,75 +26,81 @@ public readonly record struct RegisterAccess(bool IsWrite, int Port, ushort Valu
 }
 
 /// <summary>
-/// Records every register access that crosses the seam (--transcript), for real ports and the emulator alike,
-/// one per line in the format <see cref="RegisterAccess"/> prints and <see cref="Replay"/> reads back.
+/// Records every register access that crosses the seam (--transcript), for real ports and the emulator alike:
+/// to a <see cref="TranscriptWriter"/> (a file, compact or raw; docs/transcript.md), or to memory for tests.
+/// Recording never changes what reaches the channel, and a transcript that cannot be written never throws here.
 /// </summary>
 public sealed class RegisterTranscript : IAtaRegisters, IDisposable
 {
     private readonly IAtaRegisters _inner;
-    private readonly TextWriter? _writer;
+    private readonly TranscriptWriter? _writer;
     private readonly List<RegisterAccess>? _memory;
 
-    /// <summary>Records to a text writer (a file), or to memory when <paramref name="writer"/> is null.</summary>
-    public RegisterTranscript(IAtaRegisters inner, TextWriter? writer)
+    /// <summary>Records to <paramref name="writer"/>, which several channels may share; null records to memory.</summary>
+    public RegisterTranscript(IAtaRegisters inner, TranscriptWriter? writer)
     {
         _inner = inner;
         _writer = writer;
         _memory = writer is null ? [] : null;
+        Address = inner.Address;
+        _command = Address.CommandBase;
+        _control = Address.ControlBase;
     }
+
+    private readonly int _command;
+    private readonly int _control;
 
     /// <summary>What was recorded, when recording to memory.</summary>
     public IReadOnlyList<RegisterAccess> Accesses => _memory ?? [];
 
-    public ChannelAddress Address => _inner.Address;
+    public ChannelAddress Address { get; }
 
     public IClock Clock => _inner.Clock;
 
     private void Log(bool write, int port, ushort value, bool word)
     {
-        var access = new RegisterAccess(write, port, value, word);
         if (_memory is not null)
-            _memory.Add(access);
+            _memory.Add(new RegisterAccess(write, port, value, word));
         else
-            _writer!.WriteLine(access.ToString());
+            _writer!.Access(write, port, value, word);
     }
 
     public byte Read(TaskFileRegister register)
     {
         var value = _inner.Read(register);
-        Log(false, Address.CommandBase + (int)register, value, false);
+        Log(false, _command + (int)register, value, false);
         return value;
     }
 
     public void Write(TaskFileRegister register, byte value)
     {
-        Log(true, Address.CommandBase + (int)register, value, false);
+        Log(true, _command + (int)register, value, false);
         _inner.Write(register, value);
     }
 
     public byte ReadAlternateStatus()
     {
         var value = _inner.ReadAlternateStatus();
-        Log(false, Address.ControlBase, value, false);
+        Log(false, _control, value, false);
         return value;
     }
 
     public void WriteDeviceControl(byte value)
     {
-        Log(true, Address.ControlBase, value, false);
+        Log(true, _control, value, false);
         _inner.WriteDeviceControl(value);
     }
 
     public ushort ReadData()
     {
         var value = _inner.ReadData();
-        Log(false, Address.CommandBase, value, true);
+        Log(false, _command, value, true);
         return value;
     }
 
     public void WriteData(ushort value)
     {
-        Log(true, Address.CommandBase, value, true);
+        Log(true, _command, value, true);
         _inner.WriteData(value);
     }
 
@@ -102,30 +108,34 @@ public sealed class RegisterTranscript : IAtaRegisters, IDisposable
     {
         _inner.ReadData(words);
         foreach (var w in words)
-            Log(false, Address.CommandBase, w, true);
+            Log(false, _command, w, true);
     }
 
     public void WriteData(ReadOnlySpan<ushort> words)
     {
         foreach (var w in words)
-            Log(true, Address.CommandBase, w, true);
+            Log(true, _command, w, true);
         _inner.WriteData(words);
     }
 
-    public void Dispose() => _writer?.Flush();
+    /// <summary>Nothing to release: the shared <see cref="TranscriptWriter"/> is completed by whoever made it.</summary>
+    public void Dispose()
+    {
+    }
 
     /// <summary>
-    /// Replays a transcript's accesses against a channel (writes are written, reads are read and compared);
-    /// returns the accesses whose read value differed. Lines that are not accesses are skipped.
+    /// Replays a transcript's accesses (either format) against a channel (writes are written, reads are read and
+    /// compared); returns the accesses whose read value differed. Accesses to other channels are skipped.
     /// </summary>
     public static IReadOnlyList<(RegisterAccess Expected, ushort Actual)> Replay(IEnumerable<string> lines, IAtaRegisters channel)
     {
         var differences = new List<(RegisterAccess, ushort)>();
         var a = channel.Address;
-        foreach (var line in lines)
+        foreach (var entry in TranscriptReader.Expand(lines))
         {
-            if (!RegisterAccess.TryParse(line.Trim(), out var access))
+            if (entry.Event is not null)
                 continue;
+            var access = entry.Access;
             if (access.Port == a.ControlBase)
             {
                 if (access.IsWrite)

@@ -8,10 +8,30 @@ namespace RecoveryKit.MediaTek;
 /// </summary>
 public static class BackupStore
 {
+    // Files this process reserved and has not written yet: reserving one again (the CLI reserves before the
+    // session opens, the flash session before vendor mode) takes the same file instead of making a new name.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> Reserved = new(StringComparer.Ordinal);
+
     /// <summary>Refuses, before any write to the drive, a backup path that cannot take <paramref name="bytes"/> bytes.</summary>
     public static string Reserve(string requestedPath, long bytes)
     {
-        var full = Path.GetFullPath(requestedPath);
+        if (string.IsNullOrWhiteSpace(requestedPath) || requestedPath.Any(char.IsControl))
+            throw new RecoveryKitException(FailureKind.Usage, "backup",
+                string.IsNullOrWhiteSpace(requestedPath) ? "the backup file name is empty" : $"the backup file name \"{Escape(requestedPath)}\" holds a control character",
+                "Give the backup a plain file name; nothing was done to the drive.");
+        string full;
+        try
+        {
+            full = Path.GetFullPath(requestedPath);
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw new RecoveryKitException(FailureKind.Usage, "backup", $"\"{Escape(requestedPath)}\" is not a usable file name ({ex.Message})",
+                "Give the backup a plain file name; nothing was done to the drive.", ex);
+        }
+        if (Directory.Exists(full))
+            throw new RecoveryKitException(FailureKind.FileError, "backup", $"\"{Escape(full)}\" is a folder, not a file",
+                "Give the backup a file name inside it; nothing was done to the drive.");
         var directory = Path.GetDirectoryName(full) ?? ".";
         if (!Directory.Exists(directory))
         {
@@ -25,7 +45,7 @@ public static class BackupStore
                     "Give a writable folder with -o/--backup (the recovery stick's data partition, or /tmp).", ex);
             }
         }
-        var path = Unique(full);
+        var path = Reserved.ContainsKey(full) && new FileInfo(full) is { Exists: true, Length: 0 } ? full : Unique(full);
         long free;
         try
         {
@@ -39,21 +59,25 @@ public static class BackupStore
             throw new RecoveryKitException(FailureKind.FileError, "backup",
                 $"{directory} has {free / 1024} KiB free; the backup needs {bytes / 1024} KiB",
                 "Free some space or give another folder with --backup; nothing was written to the drive.");
+        if (path == full && Reserved.ContainsKey(full))
+            return path;
         try
         {
             using var probe = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
         {
-            throw new RecoveryKitException(FailureKind.FileError, "backup", $"cannot create {path}: {ex.Message}",
+            throw new RecoveryKitException(FailureKind.FileError, "backup", $"cannot create {Escape(path)}: {ex.Message}",
                 "Give a writable backup path with --backup; nothing was written to the drive.", ex);
         }
+        Reserved[path] = true;
         return path;
     }
 
     /// <summary>Writes and flushes the backup, then reads it back; any difference or I/O error stops the run before the first erase.</summary>
     public static void Write(string reservedPath, ReadOnlySpan<byte> contents)
     {
+        Reserved.TryRemove(reservedPath, out _);
         try
         {
             using (var stream = new FileStream(reservedPath, FileMode.Truncate, FileAccess.Write, FileShare.None))
@@ -75,6 +99,7 @@ public static class BackupStore
     /// <summary>Removes a reserved backup file that was never written (empty), so a stopped run leaves nothing behind.</summary>
     public static void Abandon(string reservedPath)
     {
+        Reserved.TryRemove(reservedPath, out _);
         try
         {
             var info = new FileInfo(reservedPath);
@@ -86,6 +111,8 @@ public static class BackupStore
             // Best effort: an empty file is harmless, and the run's own failure is what the technician must see.
         }
     }
+
+    private static string Escape(string text) => TranscriptWriter.Escape(text);
 
     private static string Unique(string path)
     {

@@ -1,5 +1,6 @@
 using RecoveryKit.Ata;
 using RecoveryKit.Emulation;
+using RecoveryKit.Tests.TestSupport;
 
 namespace RecoveryKit.Tests.Cli;
 
@@ -117,7 +118,7 @@ public sealed class DriveCommandsTests : IDisposable
 
         Assert.Equal(4, r.Exit);
         Assert.Contains("hard disk", Assert.Single(r.ErrorLines), StringComparison.Ordinal);
-        var lines = File.ReadAllLines(transcript);
+        var lines = Transcripts.Accesses(transcript);
         Assert.NotEmpty(lines);
         Assert.DoesNotContain(lines, l => l.Trim() == "W 1F7 80"); // the vendor intro opcode
         Assert.DoesNotContain(lines, l => l.Trim() == "W 1F3 2A"); // its key
@@ -132,7 +133,7 @@ public sealed class DriveCommandsTests : IDisposable
             "--device", "sim:dead-ldw411s", "--transcript", transcript);
 
         Assert.Equal(4, r.Exit);
-        Assert.DoesNotContain(File.ReadLines(transcript), l => l.Trim() == "W 1F7 80");
+        Assert.DoesNotContain(Transcripts.Accesses(transcript), l => l.Trim() == "W 1F7 80");
     }
 
     [Fact]
@@ -161,7 +162,7 @@ public sealed class DriveCommandsTests : IDisposable
 
         Assert.Equal(10, r.Exit);
         Assert.Contains("Type ERASE to go on", r.Out, StringComparison.Ordinal);
-        Assert.DoesNotContain(File.ReadLines(transcript), l => l.Trim() == "W 177 80");
+        Assert.DoesNotContain(Transcripts.Accesses(transcript), l => l.Trim() == "W 177 80");
     }
 
     [Fact]

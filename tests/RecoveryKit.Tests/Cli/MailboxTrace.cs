@@ -40,9 +40,10 @@ internal sealed class MailboxTrace
         byte data = 0;
         var codes = new List<byte>();
         uint? pendingRead = null;
-        foreach (var line in File.ReadLines(transcriptPath))
+        foreach (var entry in TranscriptReader.Expand(File.ReadLines(transcriptPath)))
         {
-            if (!RegisterAccess.TryParse(line.Trim(), out var a) || a.IsWord)
+            var a = entry.Access;
+            if (entry.Event is not null || a.IsWord)
                 continue;
             var offset = a.Port - commandBase;
             var value = (byte)a.Value;

@@ -1,4 +1,5 @@
 using RecoveryKit.Emulation;
+using RecoveryKit.Tests.TestSupport;
 
 namespace RecoveryKit.Tests.Cli;
 
@@ -133,7 +134,7 @@ public sealed class UnbrickCommandTests : IDisposable
         Assert.Contains("GDR8163B 0L23 — no RecoveryKit profile, cannot be picked", r.Out, StringComparison.Ordinal);
         Assert.Contains("no RecoveryKit profile covers; nothing was sent to it", Assert.Single(r.ErrorLines), StringComparison.Ordinal);
         Assert.DoesNotContain("[vendor-intro]", r.Out, StringComparison.Ordinal);
-        Assert.False(File.Exists(transcript) && File.ReadLines(transcript).Any(l => l.Trim() == "W 177 80"));
+        Assert.False(File.Exists(transcript) && Transcripts.Accesses(transcript).Any(l => l.Trim() == "W 177 80"));
     }
 
     [Fact]
