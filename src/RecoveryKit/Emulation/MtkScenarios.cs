@@ -83,7 +83,7 @@ public static class EmulatedParts
 {
     private static readonly ChipSpec Mx25L2005 = new("MX25L2005", "MXIC", 0xC2, 0x11, 0x40000,
         [.. Enumerable.Range(0, 64).Select(i => new FlashSector(i, (uint)(i * 0x1000), 0x1000))],
-        0, 0, 0, ProgramModel.Byte, 0,
+        0, 0, 0, ProgramModel.Byte, 0, TimeSpan.Zero,
         new DatasheetTime(TimeSpan.FromMicroseconds(1400), TimeSpan.FromMilliseconds(5)),
         new DatasheetTime(TimeSpan.FromMilliseconds(60), TimeSpan.FromMilliseconds(120)),
         new DatasheetTime(TimeSpan.FromMilliseconds(1800), TimeSpan.FromMilliseconds(4000)),
