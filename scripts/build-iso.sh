@@ -21,7 +21,8 @@ case "$OUT" in /*) ;; *) OUT=$PWD/$OUT ;; esac
 WORK=$ROOT/build/iso
 CACHE=$ROOT/build/cache
 MAX_MB=${RK_ISO_MAX_MB:-40}
-BUILD_DEPS=(grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools busybox-static cpio kmod xz-utils ntfs-3g)
+DATA_MB=${RK_DATA_MB:-16}
+BUILD_DEPS=(grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools dosfstools fdisk busybox-static cpio kmod xz-utils ntfs-3g)
 
 START=$(date +%s)
 log() { printf '== %s\n' "$*"; }
@@ -190,18 +191,35 @@ sed -e "s/@VERSION@/$VERSION/g" -e "s/@KVER@/$KVER/g" "$ROOT/boot/linux/grub.cfg
 cat > "$ISO_TREE/recoverykit/README.txt" <<EOF
 RecoveryKit $VERSION ($GIT_REV), Linux $KVER
 
-This folder is read-only on the CD and on a stick written with dd. For firmware images and
-logs, use a FAT stick (or a Windows partition) with a folder named "recoverykit"; the
-recovery system finds it at boot. See docs/recovery-media.md in the RecoveryKit sources.
+This folder is on the read-only ISO 9660 part of the CD or stick. On a stick written from
+recoverykit.iso (scripts/make-stick.sh, dd, or an imager in DD mode) the writable place is
+the FAT drive labelled RECOVERYKIT: copy firmware files into its recoverykit/ folder; logs,
+backups and transcripts land there. Booted from CD, use a FAT stick (or a Windows partition)
+with a folder named "recoverykit". See docs/recovery-media.md in the RecoveryKit sources.
 EOF
 cp "$RFS/etc/recoverykit/build-info" "$ISO_TREE/recoverykit/build-info.txt"
+
+# ------------------------------------------------------------------ data partition
+# A FAT partition labelled RECOVERYKIT appended to the image: on a stick it is the writable
+# place for firmware files, session logs, backups and transcripts (/init mounts it and points
+# RECOVERYKIT_DATA at its recoverykit/ folder). scripts/make-stick.sh grows it to fill the
+# stick (FAT32); booted from CD it simply is not there.
+DATA_IMG=$WORK/data.img
+rm -f "$DATA_IMG"
+truncate -s "${DATA_MB}M" "$DATA_IMG"
+mkfs.fat -n RECOVERYKIT -i 524b4954 "$DATA_IMG" > /dev/null
+mmd -i "$DATA_IMG" ::/recoverykit ::/recoverykit/logs
+sed -e "s/@VERSION@/$VERSION/g" -e "s/@GIT@/$GIT_REV/g" -e "s/@KVER@/$KVER/g" -e "s/@DATA_MB@/$DATA_MB/g" \
+    "$ROOT/boot/linux/data-readme.txt" | sed 's/$/\r/' > "$WORK/data-readme.txt"
+mcopy -i "$DATA_IMG" "$WORK/data-readme.txt" ::/recoverykit/README.TXT
+mcopy -i "$DATA_IMG" "$ISO_TREE/recoverykit/build-info.txt" ::/recoverykit/BUILD-INFO.TXT
 
 # ------------------------------------------------------------------ hybrid ISO
 log "grub-mkrescue -> $OUT"
 mkdir -p "$(dirname "$OUT")"
 rm -f "$OUT"
 grub-mkrescue -o "$OUT" --compress=xz --fonts= --locales= --themes= \
-    "$ISO_TREE" -- -volid RECOVERYKIT > "$WORK/grub-mkrescue.log" 2>&1 \
+    "$ISO_TREE" -- -volid RECOVERYKIT -append_partition 2 0x0c "$DATA_IMG" > "$WORK/grub-mkrescue.log" 2>&1 \
     || { cat "$WORK/grub-mkrescue.log" >&2; die "grub-mkrescue failed"; }
 
 xorriso -indev "$OUT" -report_el_torito plain 2>/dev/null | grep -E 'El Torito (boot img|images)' || true
