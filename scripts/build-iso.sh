@@ -22,7 +22,8 @@ WORK=$ROOT/build/iso
 CACHE=$ROOT/build/cache
 MAX_MB=${RK_ISO_MAX_MB:-40}
 DATA_MB=${RK_DATA_MB:-16}
-BUILD_DEPS=(grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools dosfstools fdisk busybox-static cpio kmod xz-utils ntfs-3g)
+# libssl-dev: the publish links OpenSSL statically (RecoveryKit.Cli.csproj, StaticOpenSslLinking).
+BUILD_DEPS=(grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools dosfstools fdisk busybox-static cpio kmod xz-utils ntfs-3g libssl-dev)
 
 START=$(date +%s)
 log() { printf '== %s\n' "$*"; }
@@ -171,6 +172,39 @@ for f in modules.order modules.builtin modules.builtin.modinfo; do
 done
 depmod -b "$RFS" "$KVER"
 log "$count kernel modules ($(du -sh "$RFS/lib/modules" | cut -f1))"
+
+# ------------------------------------------------------------------ smoke test in the rootfs
+# The tool must do its main job with only what is in the initramfs: run it in a chroot of the
+# tree (its own loader, libraries and nothing else). This is what catches .NET's run-time dlopen
+# of libssl ("No usable version of libssl was found"), which ldd does not show. /proc, /sys and
+# /dev are mounted as /init mounts them (the runtime reads /dev/urandom and /proc), inside a
+# private mount namespace (unshare), so they vanish with it and never reach the cpio.
+log "smoke test: recoverykit inspect / flash --device sim: / unbrick --simulate in a chroot of the rootfs"
+SMOKE=$RFS/tmp/smoke
+mkdir -p "$SMOKE"
+cat > "$WORK/smoke.sh" <<'EOF'
+set -e
+rfs=$1; shift
+mount -t proc proc "$rfs/proc"
+mount -t sysfs sysfs "$rfs/sys"
+mount -t devtmpfs devtmpfs "$rfs/dev"
+chroot=$(command -v chroot)
+exec env -i PATH=/usr/bin:/bin HOME=/tmp/smoke RECOVERYKIT_DATA=/tmp/smoke \
+    "$chroot" "$rfs" /bin/sh -c "cd /tmp/smoke && $*"
+EOF
+smoke() {
+    local what=$1; shift
+    if ! as_root env PATH=/usr/sbin:/usr/bin:/sbin:/bin unshare --mount --propagation private \
+            sh "$WORK/smoke.sh" "$RFS" "$*" > "$WORK/smoke-$what.log" 2>&1; then
+        cat "$WORK/smoke-$what.log" >&2
+        die "the tool cannot run '$what' inside the built rootfs (see above); something it loads at run time is missing from the initramfs"
+    fi
+}
+smoke sim-image recoverykit sim-image dead-ldw411s -o fw.bin
+smoke inspect recoverykit inspect fw.bin
+smoke flash recoverykit flash --device sim:dead-ldw411s fw.bin --yes
+smoke unbrick recoverykit unbrick --simulate --yes
+rm -rf "$SMOKE"
 
 VERSION=$("$EXE" --version 2>/dev/null | head -n 1 || true)
 [ -n "$VERSION" ] || VERSION=$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' "$ROOT/Directory.Build.props" | head -n 1)
