@@ -92,15 +92,14 @@ internal static class UnbrickCommand
                 drives = reports.Where(r => r.Probe.CanBeFlashed && r.Position is not null).ToList();
                 if (drives.Count > 0)
                     break;
-                var advice = reports.Any(r => r.Probe.Class == DeviceClass.StuckBusy)
-                    ? "A position is stuck busy: power-cycle that drive and run unbrick again. If the PC hangs at POST with the dead drive attached, set that channel to None in the BIOS and plug the IDE cable in after boot, then run unbrick."
-                    : "Check the IDE cable and the drive's power. If the BIOS hangs at POST with the drive attached, set its channel to None in the BIOS and hot-plug the cable after boot, then run unbrick again.";
+                var none = DriveSession.ExplainNoDrive(bench, reports);
+                var advice = none.Advice;
                 if (!terminal.Interactive)
-                    throw new RecoveryKitException(FailureKind.NoDevice, "unbrick", "no optical drive answers on any position", advice);
-                output.WriteLine($"No optical drive answers. {advice}");
+                    throw new RecoveryKitException(FailureKind.NoDevice, "unbrick", none.Cause, advice);
+                output.WriteLine($"{char.ToUpperInvariant(none.Cause[0])}{none.Cause[1..]}. {advice}");
                 var answer = terminal.Ask("Press R and Enter to rescan (after hot-plugging the cable or power-cycling the drive), or Q to give up:");
                 if (answer is null || !answer.Equals("r", StringComparison.OrdinalIgnoreCase))
-                    throw new RecoveryKitException(FailureKind.NoDevice, "unbrick", "no optical drive answers on any position", advice);
+                    throw new RecoveryKitException(FailureKind.NoDevice, "unbrick", none.Cause, advice);
                 log.Stage("scan", "rescan requested");
             }
 
