@@ -10,6 +10,8 @@
 #                   (default: what linux-image-amd64 currently depends on)
 #   RK_PUBLISH_DIR  use this existing `dotnet publish` output instead of publishing
 #   RK_ISO_MAX_MB   fail if the ISO is larger (default 40)
+#   RK_DATA_MB      size of the appended FAT data partition RECOVERYKIT (default 16)
+#   RK_INITRD_COMPRESS  xz (default), zstd, gzip or lz4
 #
 # Downloads nothing but Debian packages through apt. Intermediates and the cached kernel .deb
 # live under build/ (ignored by git).
@@ -22,8 +24,9 @@ WORK=$ROOT/build/iso
 CACHE=$ROOT/build/cache
 MAX_MB=${RK_ISO_MAX_MB:-40}
 DATA_MB=${RK_DATA_MB:-16}
+COMPRESS=${RK_INITRD_COMPRESS:-xz}
 # libssl-dev: the publish links OpenSSL statically (RecoveryKit.Cli.csproj, StaticOpenSslLinking).
-BUILD_DEPS=(grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools dosfstools fdisk busybox-static cpio kmod xz-utils ntfs-3g libssl-dev)
+BUILD_DEPS=(grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools dosfstools fdisk busybox-static cpio kmod xz-utils zstd ntfs-3g libssl-dev)
 
 START=$(date +%s)
 log() { printf '== %s\n' "$*"; }
@@ -172,6 +175,21 @@ for f in modules.order modules.builtin modules.builtin.modinfo; do
 done
 depmod -b "$RFS" "$KVER"
 log "$count kernel modules ($(du -sh "$RFS/lib/modules" | cut -f1))"
+# modules.alias as "prefix regex module" for /init's modules_for_aliases: the glob-to-regex work
+# done once here instead of at every boot (it cost seconds per pass under QEMU's TCG).
+awk '
+    function glob2re(g,   r) {
+        r = g
+        gsub(/[.+^$(){}|\\]/, "\\\\&", r)
+        gsub(/\*/, ".*", r); gsub(/\?/, ".", r)
+        return "^" r "$"
+    }
+    $1 == "alias" {
+        k = index($2, ":"); p = k ? substr($2, 1, k) : $2
+        if (p ~ /[*?[]/) p = "*"
+        print p, glob2re($2), $3
+    }
+' "$RFS/lib/modules/$KVER/modules.alias" > "$RFS/etc/recoverykit/modules.alias.re"
 
 # ------------------------------------------------------------------ smoke test in the rootfs
 # The tool must do its main job with only what is in the initramfs: run it in a chroot of the
@@ -218,9 +236,16 @@ ISO_TREE=$WORK/iso-root
 rm -rf "$ISO_TREE"
 mkdir -p "$ISO_TREE/boot/grub" "$ISO_TREE/recoverykit"
 cp "$KROOT/boot/vmlinuz-$KVER" "$ISO_TREE/boot/vmlinuz"
-log "initramfs (cpio newc, xz)"
+log "initramfs (cpio newc, $COMPRESS)"
+case "$COMPRESS" in
+    xz) compress=(xz --check=crc32 -6 -T1) ;;
+    zstd) compress=(zstd -q -19 -T1) ;;
+    gzip) compress=(gzip -n -9) ;;
+    lz4) compress=(lz4 -q -l -12) ;;
+    *) die "RK_INITRD_COMPRESS=$COMPRESS: use xz, zstd, gzip or lz4" ;;
+esac
 (cd "$RFS" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) \
-    | xz --check=crc32 -6 -T1 > "$ISO_TREE/boot/initrd.img"
+    | "${compress[@]}" > "$ISO_TREE/boot/initrd.img"
 sed -e "s/@VERSION@/$VERSION/g" -e "s/@KVER@/$KVER/g" "$ROOT/boot/linux/grub.cfg" > "$ISO_TREE/boot/grub/grub.cfg"
 cat > "$ISO_TREE/recoverykit/README.txt" <<EOF
 RecoveryKit $VERSION ($GIT_REV), Linux $KVER
@@ -241,7 +266,10 @@ cp "$RFS/etc/recoverykit/build-info" "$ISO_TREE/recoverykit/build-info.txt"
 DATA_IMG=$WORK/data.img
 rm -f "$DATA_IMG"
 truncate -s "${DATA_MB}M" "$DATA_IMG"
-mkfs.fat -n RECOVERYKIT -i 524b4954 "$DATA_IMG" > /dev/null
+# FAT32 needs >= 65525 clusters (about 33 MiB even with 512-byte clusters): a small data partition
+# is FAT16 (MBR type 0Eh), a big one FAT32 (0Ch). make-stick.sh regrows it as FAT32 on the stick.
+if [ "$DATA_MB" -ge 64 ]; then DATA_FAT=32 DATA_TYPE=0x0c; else DATA_FAT=16 DATA_TYPE=0x0e; fi
+mkfs.fat -F "$DATA_FAT" -n RECOVERYKIT -i 524b4954 "$DATA_IMG" > /dev/null
 mmd -i "$DATA_IMG" ::/recoverykit ::/recoverykit/logs
 sed -e "s/@VERSION@/$VERSION/g" -e "s/@GIT@/$GIT_REV/g" -e "s/@KVER@/$KVER/g" -e "s/@DATA_MB@/$DATA_MB/g" \
     "$ROOT/boot/linux/data-readme.txt" | sed 's/$/\r/' > "$WORK/data-readme.txt"
@@ -253,8 +281,51 @@ log "grub-mkrescue -> $OUT"
 mkdir -p "$(dirname "$OUT")"
 rm -f "$OUT"
 grub-mkrescue -o "$OUT" --compress=xz --fonts= --locales= --themes= \
-    "$ISO_TREE" -- -volid RECOVERYKIT -append_partition 2 0x0c "$DATA_IMG" > "$WORK/grub-mkrescue.log" 2>&1 \
+    "$ISO_TREE" -- -volid RECOVERYKIT -append_partition 2 "$DATA_TYPE" "$DATA_IMG" > "$WORK/grub-mkrescue.log" 2>&1 \
     || { cat "$WORK/grub-mkrescue.log" >&2; die "grub-mkrescue failed"; }
+
+# xorriso fills the GPT's gaps with "Basic data" entries named Gap0/Gap1 that hold no file system;
+# Windows would give them drive letters and offer to format them. Mark them hidden / no drive
+# letter (GPT attribute bits 62 and 63), primary and backup table, CRCs recomputed.
+le() { od -An -t"u$2" -j "$1" -N "$2" "$F" | tr -d ' '; }   # OFFSET BYTES of file $F
+put_le32() { # FILE OFFSET VALUE
+    printf "$(printf '\\x%02x\\x%02x\\x%02x\\x%02x' $(( $3 & 255 )) $(( ($3 >> 8) & 255 )) $(( ($3 >> 16) & 255 )) $(( ($3 >> 24) & 255 )))" \
+        | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+crc32() { gzip -c < "$1" | tail -c 8 | od -An -tu4 -N4 | tr -d ' '; }   # gzip's trailer: CRC-32, as GPT's
+gpt_hide_gaps() {
+    local img=$1 tmp hdr_lba entries count size i e name attr7 changed=0
+    tmp=$(mktemp -d)
+    for hdr_lba in 1 alt; do
+        F=$img
+        if [ "$hdr_lba" = alt ]; then hdr_lba=$(le $((512 + 32)) 8); fi
+        [ "$(dd if="$img" bs=1 skip=$((hdr_lba * 512)) count=8 status=none)" = "EFI PART" ] || { rm -rf "$tmp"; return 1; }
+        dd if="$img" of="$tmp/hdr" bs=512 skip="$hdr_lba" count=1 status=none
+        F=$tmp/hdr
+        entries=$(le 72 8); count=$(le 80 4); size=$(le 84 4)
+        dd if="$img" of="$tmp/ent" bs=512 skip="$entries" count=$(( (count * size + 511) / 512 )) status=none
+        truncate -s $((count * size)) "$tmp/ent"
+        F=$tmp/ent
+        for ((i = 0; i < count; i++)); do
+            e=$((i * size))
+            name=$(dd if="$tmp/ent" bs=1 skip=$((e + 56)) count=6 status=none | od -An -c | tr -d ' ')
+            [ "$name" = 'G\0a\0p\0' ] || continue
+            attr7=$(le $((e + 55)) 1)
+            printf "$(printf '\\x%02x' $(( attr7 | 0xC0 )))" | dd of="$tmp/ent" bs=1 seek=$((e + 55)) conv=notrunc status=none
+            changed=1
+        done
+        put_le32 "$tmp/hdr" 88 "$(crc32 "$tmp/ent")"
+        head -c 92 "$tmp/hdr" > "$tmp/h92"
+        printf '\0\0\0\0' | dd of="$tmp/h92" bs=1 seek=16 conv=notrunc status=none
+        put_le32 "$tmp/hdr" 16 "$(crc32 "$tmp/h92")"
+        dd if="$tmp/ent" of="$img" bs=512 seek="$entries" conv=notrunc status=none
+        dd if="$tmp/hdr" of="$img" bs=512 seek="$hdr_lba" conv=notrunc status=none
+    done
+    rm -rf "$tmp"
+    [ $changed = 1 ]
+}
+gpt_hide_gaps "$OUT" || log "note: no GPT Gap entries to hide"
+sfdisk --dump "$OUT" 2>/dev/null | grep -q 'name="Gap0".*GUID:60,62,63' || die "the GPT of $OUT did not take the hidden-gap attributes (or failed its CRC check)"
 
 xorriso -indev "$OUT" -report_el_torito plain 2>/dev/null | grep -E 'El Torito (boot img|images)' || true
 size=$(stat -c %s "$OUT")

@@ -131,7 +131,7 @@ echo "$dump" | awk -v s="$START" -v n="$NEW_SIZE" '
     }
     # xorriso fills gaps with "Basic data" entries (Gap0): hidden, no drive letter, so Windows
     # does not offer to format them (GPT attribute bits 62 and 63).
-    /name="Gap[0-9]*"/ && /attrs="/ { sub(/attrs="/, "attrs=\"GUID:62 GUID:63 ") }
+    /name="Gap[0-9]*"/ && /attrs="/ && !/62,63/ { sub(/attrs="/, "attrs=\"GUID:62 GUID:63 ") }
     { print }
 ' > "$KEEP.sfdisk"
 sfdisk --quiet --no-reread --no-tell-kernel --wipe never --wipe-partitions never "$dev" < "$KEEP.sfdisk" >"$KEEP.sfdisk.log" 2>&1 \

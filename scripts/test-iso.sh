@@ -4,8 +4,11 @@
 #
 #   scripts/test-iso.sh [ISO]          default ISO: build/recoverykit.iso
 #
-# Installs what it needs with apt when missing (qemu-system-x86 ovmf mtools xorriso fdisk cpio
-# xz-utils). Every QEMU run is bounded by `timeout`.
+# Installs what it needs with apt when missing (qemu-system-x86 ovmf mtools xorriso fdisk
+# dosfstools cpio xz-utils zstd). Every QEMU run is bounded by `timeout`.
+#
+# The USB combinations boot two kinds of stick: pc-bios-usb one written by scripts/make-stick.sh
+# (128 MiB, data partition grown to FAT32), q35-uefi-usb the image as dd writes it.
 #
 # ---------------------------------------------------------------------------------------------
 # TEST-MODE CONTRACT (boot/linux/init; other media tests rely on exactly this)
@@ -98,7 +101,7 @@ COMBOS=${RK_TEST_COMBOS:-"pc-bios-cd pc-bios-usb q35-uefi-cd q35-uefi-usb"}
 TIMEOUT=${RK_TEST_TIMEOUT:-240}
 
 [ -f "$ISO" ] || rk_die "no ISO at $ISO (run scripts/build-iso.sh)"
-rk_ensure_packages qemu-system-x86 ovmf mtools xorriso fdisk cpio xz-utils
+rk_ensure_packages qemu-system-x86 ovmf mtools xorriso fdisk dosfstools cpio xz-utils zstd
 case " $COMBOS " in *uefi*) rk_ovmf_files || rk_die "ovmf is installed but no OVMF_CODE/OVMF_VARS pair is in /usr/share/OVMF" ;; esac
 mkdir -p "$OUT"
 rk_data_offset "$ISO" >/dev/null || rk_die "$ISO has no FAT partition labelled RECOVERYKIT (built by an older build-iso.sh?)"
@@ -128,6 +131,7 @@ step() {
     echo "AUTOTEST \$name rc=\$rc"
     [ \$rc -eq 0 ] || fail=1
 }
+mkdir -p transcripts
 step inspect recoverykit inspect images/$SIM_SCENARIO.bin
 step flash recoverykit flash --device sim:$SIM_SCENARIO images/$SIM_SCENARIO.bin --yes --transcript transcripts/flash.txt
 step unbrick recoverykit unbrick --simulate --yes
@@ -162,9 +166,17 @@ run_combo() {
         RK_QEMU_ARGS+=(-drive "if=none,id=data,format=raw,file=$data"
                        -device usb-storage,bus=xhci.0,drive=data)
     else
-        # The stick: a writable copy of the image, as make-stick.sh or dd would write it.
         data=$OUT/$combo.stick.img
-        cp "$ISO" "$data"
+        rm -f "$data"
+        if [ "$machine" = pc ]; then
+            # A 128 MiB stick written by make-stick.sh: data partition grown to FAT32.
+            truncate -s 128M "$data"
+            "$ROOT/scripts/make-stick.sh" --yes --image "$ISO" "$data" > "$OUT/$combo.make-stick.log" 2>&1 \
+                || { VERDICT=FAIL; REASONS="make-stick.sh failed: $(tail -n 1 "$OUT/$combo.make-stick.log")"; SECONDS_TAKEN=0; FIRST_LINE=none; return; }
+        else
+            # The image as dd or an imager in DD mode writes it: the data partition as built.
+            cp "$ISO" "$data"
+        fi
         rk_qemu_args "$machine" "$firmware" usb "$data" "$log" "$OUT/$combo.vars.fd"
     fi
     rk_data_put "$data" "$OUT/autotest.sh" autotest.sh
@@ -226,11 +238,11 @@ run_combo() {
     local pair step re
     for pair in ${req_out[@]+"${req_out[@]}"}; do
         step=${pair%%|*}; re=${pair#*|}
-        rk_step_output "$txt" "$step" | grep -qE -- "$re" || fail "step $step output lacks /$re/"
+        rk_step_output "$txt" "$step" | grep -E -- "$re" >/dev/null || fail "step $step output lacks /$re/"
     done
     for pair in ${pend_out[@]+"${pend_out[@]}"}; do
         step=${pair%%|*}; re=${pair#*|}
-        rk_step_output "$txt" "$step" | grep -qE -- "$re" || note "pending: step $step output lacks /$re/"
+        rk_step_output "$txt" "$step" | grep -E -- "$re" >/dev/null || note "pending: step $step output lacks /$re/"
     done
     for re in ${must[@]+"${must[@]}"}; do
         grep -qE -- "^RK-KERNEL-ATA $re" "$txt" || fail "kernel did not identify: $re"
@@ -243,6 +255,10 @@ run_combo() {
     # from the stick; the separate FAT stick (fallback) when booted from CD.
     if [ "$media" = usb ]; then
         grep -q '^RK-DATA state=rw .*partition=RECOVERYKIT' "$txt" || fail "the stick's RECOVERYKIT partition was not mounted read-write"
+        if [ "$machine" = pc ]; then
+            MTOOLS_SKIP_CHECK=1 minfo -i "$(rk_mtools_target "$data")" :: 2>/dev/null | grep -q 'disk type="FAT32' \
+                || fail "make-stick.sh did not leave a FAT32 data partition"
+        fi
     else
         grep -q '^RK-DATA state=rw ' "$txt" || fail "FAT data stick not mounted read-write"
         grep -q 'no RECOVERYKIT data partition' "$txt" || fail "/init did not say the CD has no data partition"
