@@ -10,6 +10,8 @@
 #                   (default: what linux-image-amd64 currently depends on)
 #   RK_PUBLISH_DIR  use this existing `dotnet publish` output instead of publishing
 #   RK_ISO_MAX_MB   fail if the ISO is larger (default 40)
+#   RK_DATA_MB      size of the appended FAT data partition RECOVERYKIT (default 16)
+#   RK_INITRD_COMPRESS  xz (default), zstd, gzip or lz4
 #
 # Downloads nothing but Debian packages through apt. Intermediates and the cached kernel .deb
 # live under build/ (ignored by git).
@@ -21,7 +23,10 @@ case "$OUT" in /*) ;; *) OUT=$PWD/$OUT ;; esac
 WORK=$ROOT/build/iso
 CACHE=$ROOT/build/cache
 MAX_MB=${RK_ISO_MAX_MB:-40}
-BUILD_DEPS=(grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools busybox-static cpio kmod xz-utils ntfs-3g)
+DATA_MB=${RK_DATA_MB:-16}
+COMPRESS=${RK_INITRD_COMPRESS:-xz}
+# libssl-dev: the publish links OpenSSL statically (RecoveryKit.Cli.csproj, StaticOpenSslLinking).
+BUILD_DEPS=(grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools dosfstools fdisk busybox-static cpio kmod xz-utils zstd ntfs-3g libssl-dev)
 
 START=$(date +%s)
 log() { printf '== %s\n' "$*"; }
@@ -170,6 +175,54 @@ for f in modules.order modules.builtin modules.builtin.modinfo; do
 done
 depmod -b "$RFS" "$KVER"
 log "$count kernel modules ($(du -sh "$RFS/lib/modules" | cut -f1))"
+# modules.alias as "prefix regex module" for /init's modules_for_aliases: the glob-to-regex work
+# done once here instead of at every boot (it cost seconds per pass under QEMU's TCG).
+awk '
+    function glob2re(g,   r) {
+        r = g
+        gsub(/[.+^$(){}|\\]/, "\\\\&", r)
+        gsub(/\*/, ".*", r); gsub(/\?/, ".", r)
+        return "^" r "$"
+    }
+    $1 == "alias" {
+        k = index($2, ":"); p = k ? substr($2, 1, k) : $2
+        if (p ~ /[*?[]/) p = "*"
+        print p, glob2re($2), $3
+    }
+' "$RFS/lib/modules/$KVER/modules.alias" > "$RFS/etc/recoverykit/modules.alias.re"
+
+# ------------------------------------------------------------------ smoke test in the rootfs
+# The tool must do its main job with only what is in the initramfs: run it in a chroot of the
+# tree (its own loader, libraries and nothing else). This is what catches .NET's run-time dlopen
+# of libssl ("No usable version of libssl was found"), which ldd does not show. /proc, /sys and
+# /dev are mounted as /init mounts them (the runtime reads /dev/urandom and /proc), inside a
+# private mount namespace (unshare), so they vanish with it and never reach the cpio.
+log "smoke test: recoverykit inspect / flash --device sim: / unbrick --simulate in a chroot of the rootfs"
+SMOKE=$RFS/tmp/smoke
+mkdir -p "$SMOKE"
+cat > "$WORK/smoke.sh" <<'EOF'
+set -e
+rfs=$1; shift
+mount -t proc proc "$rfs/proc"
+mount -t sysfs sysfs "$rfs/sys"
+mount -t devtmpfs devtmpfs "$rfs/dev"
+chroot=$(command -v chroot)
+exec env -i PATH=/usr/bin:/bin HOME=/tmp/smoke RECOVERYKIT_DATA=/tmp/smoke \
+    "$chroot" "$rfs" /bin/sh -c "cd /tmp/smoke && $*"
+EOF
+smoke() {
+    local what=$1; shift
+    if ! as_root env PATH=/usr/sbin:/usr/bin:/sbin:/bin unshare --mount --propagation private \
+            sh "$WORK/smoke.sh" "$RFS" "$*" > "$WORK/smoke-$what.log" 2>&1; then
+        cat "$WORK/smoke-$what.log" >&2
+        die "the tool cannot run '$what' inside the built rootfs (see above); something it loads at run time is missing from the initramfs"
+    fi
+}
+smoke sim-image recoverykit sim-image dead-ldw411s -o fw.bin
+smoke inspect recoverykit inspect fw.bin
+smoke flash recoverykit flash --device sim:dead-ldw411s fw.bin --yes
+smoke unbrick recoverykit unbrick --simulate --yes
+rm -rf "$SMOKE"
 
 VERSION=$("$EXE" --version 2>/dev/null | head -n 1 || true)
 [ -n "$VERSION" ] || VERSION=$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' "$ROOT/Directory.Build.props" | head -n 1)
@@ -183,26 +236,96 @@ ISO_TREE=$WORK/iso-root
 rm -rf "$ISO_TREE"
 mkdir -p "$ISO_TREE/boot/grub" "$ISO_TREE/recoverykit"
 cp "$KROOT/boot/vmlinuz-$KVER" "$ISO_TREE/boot/vmlinuz"
-log "initramfs (cpio newc, xz)"
+log "initramfs (cpio newc, $COMPRESS)"
+case "$COMPRESS" in
+    xz) compress=(xz --check=crc32 -6 -T1) ;;
+    zstd) compress=(zstd -q -19 -T1) ;;
+    gzip) compress=(gzip -n -9) ;;
+    lz4) compress=(lz4 -q -l -12) ;;
+    *) die "RK_INITRD_COMPRESS=$COMPRESS: use xz, zstd, gzip or lz4" ;;
+esac
 (cd "$RFS" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) \
-    | xz --check=crc32 -6 -T1 > "$ISO_TREE/boot/initrd.img"
+    | "${compress[@]}" > "$ISO_TREE/boot/initrd.img"
 sed -e "s/@VERSION@/$VERSION/g" -e "s/@KVER@/$KVER/g" "$ROOT/boot/linux/grub.cfg" > "$ISO_TREE/boot/grub/grub.cfg"
 cat > "$ISO_TREE/recoverykit/README.txt" <<EOF
 RecoveryKit $VERSION ($GIT_REV), Linux $KVER
 
-This folder is read-only on the CD and on a stick written with dd. For firmware images and
-logs, use a FAT stick (or a Windows partition) with a folder named "recoverykit"; the
-recovery system finds it at boot. See docs/recovery-media.md in the RecoveryKit sources.
+This folder is on the read-only ISO 9660 part of the CD or stick. On a stick written from
+recoverykit.iso (scripts/make-stick.sh, dd, or an imager in DD mode) the writable place is
+the FAT drive labelled RECOVERYKIT: copy firmware files into its recoverykit/ folder; logs,
+backups and transcripts land there. Booted from CD, use a FAT stick (or a Windows partition)
+with a folder named "recoverykit". See docs/recovery-media.md in the RecoveryKit sources.
 EOF
 cp "$RFS/etc/recoverykit/build-info" "$ISO_TREE/recoverykit/build-info.txt"
+
+# ------------------------------------------------------------------ data partition
+# A FAT partition labelled RECOVERYKIT appended to the image: on a stick it is the writable
+# place for firmware files, session logs, backups and transcripts (/init mounts it and points
+# RECOVERYKIT_DATA at its recoverykit/ folder). scripts/make-stick.sh grows it to fill the
+# stick (FAT32); booted from CD it simply is not there.
+DATA_IMG=$WORK/data.img
+rm -f "$DATA_IMG"
+truncate -s "${DATA_MB}M" "$DATA_IMG"
+# FAT32 needs >= 65525 clusters (about 33 MiB even with 512-byte clusters): a small data partition
+# is FAT16 (MBR type 0Eh), a big one FAT32 (0Ch). make-stick.sh regrows it as FAT32 on the stick.
+if [ "$DATA_MB" -ge 64 ]; then DATA_FAT=32 DATA_TYPE=0x0c; else DATA_FAT=16 DATA_TYPE=0x0e; fi
+mkfs.fat -F "$DATA_FAT" -n RECOVERYKIT -i 524b4954 "$DATA_IMG" > /dev/null
+mmd -i "$DATA_IMG" ::/recoverykit ::/recoverykit/logs
+sed -e "s/@VERSION@/$VERSION/g" -e "s/@GIT@/$GIT_REV/g" -e "s/@KVER@/$KVER/g" -e "s/@DATA_MB@/$DATA_MB/g" \
+    "$ROOT/boot/linux/data-readme.txt" | sed 's/$/\r/' > "$WORK/data-readme.txt"
+mcopy -i "$DATA_IMG" "$WORK/data-readme.txt" ::/recoverykit/README.TXT
+mcopy -i "$DATA_IMG" "$ISO_TREE/recoverykit/build-info.txt" ::/recoverykit/BUILD-INFO.TXT
 
 # ------------------------------------------------------------------ hybrid ISO
 log "grub-mkrescue -> $OUT"
 mkdir -p "$(dirname "$OUT")"
 rm -f "$OUT"
 grub-mkrescue -o "$OUT" --compress=xz --fonts= --locales= --themes= \
-    "$ISO_TREE" -- -volid RECOVERYKIT > "$WORK/grub-mkrescue.log" 2>&1 \
+    "$ISO_TREE" -- -volid RECOVERYKIT -append_partition 2 "$DATA_TYPE" "$DATA_IMG" > "$WORK/grub-mkrescue.log" 2>&1 \
     || { cat "$WORK/grub-mkrescue.log" >&2; die "grub-mkrescue failed"; }
+
+# xorriso fills the GPT's gaps with "Basic data" entries named Gap0/Gap1 that hold no file system;
+# Windows would give them drive letters and offer to format them. Mark them hidden / no drive
+# letter (GPT attribute bits 62 and 63), primary and backup table, CRCs recomputed.
+le() { od -An -t"u$2" -j "$1" -N "$2" "$F" | tr -d ' '; }   # OFFSET BYTES of file $F
+put_le32() { # FILE OFFSET VALUE
+    printf "$(printf '\\x%02x\\x%02x\\x%02x\\x%02x' $(( $3 & 255 )) $(( ($3 >> 8) & 255 )) $(( ($3 >> 16) & 255 )) $(( ($3 >> 24) & 255 )))" \
+        | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+crc32() { gzip -c < "$1" | tail -c 8 | od -An -tu4 -N4 | tr -d ' '; }   # gzip's trailer: CRC-32, as GPT's
+gpt_hide_gaps() {
+    local img=$1 tmp hdr_lba entries count size i e name attr7 changed=0
+    tmp=$(mktemp -d)
+    for hdr_lba in 1 alt; do
+        F=$img
+        if [ "$hdr_lba" = alt ]; then hdr_lba=$(le $((512 + 32)) 8); fi
+        [ "$(dd if="$img" bs=1 skip=$((hdr_lba * 512)) count=8 status=none)" = "EFI PART" ] || { rm -rf "$tmp"; return 1; }
+        dd if="$img" of="$tmp/hdr" bs=512 skip="$hdr_lba" count=1 status=none
+        F=$tmp/hdr
+        entries=$(le 72 8); count=$(le 80 4); size=$(le 84 4)
+        dd if="$img" of="$tmp/ent" bs=512 skip="$entries" count=$(( (count * size + 511) / 512 )) status=none
+        truncate -s $((count * size)) "$tmp/ent"
+        F=$tmp/ent
+        for ((i = 0; i < count; i++)); do
+            e=$((i * size))
+            name=$(dd if="$tmp/ent" bs=1 skip=$((e + 56)) count=6 status=none | od -An -c | tr -d ' ')
+            [ "$name" = 'G\0a\0p\0' ] || continue
+            attr7=$(le $((e + 55)) 1)
+            printf "$(printf '\\x%02x' $(( attr7 | 0xC0 )))" | dd of="$tmp/ent" bs=1 seek=$((e + 55)) conv=notrunc status=none
+            changed=1
+        done
+        put_le32 "$tmp/hdr" 88 "$(crc32 "$tmp/ent")"
+        head -c 92 "$tmp/hdr" > "$tmp/h92"
+        printf '\0\0\0\0' | dd of="$tmp/h92" bs=1 seek=16 conv=notrunc status=none
+        put_le32 "$tmp/hdr" 16 "$(crc32 "$tmp/h92")"
+        dd if="$tmp/ent" of="$img" bs=512 seek="$entries" conv=notrunc status=none
+        dd if="$tmp/hdr" of="$img" bs=512 seek="$hdr_lba" conv=notrunc status=none
+    done
+    rm -rf "$tmp"
+    [ $changed = 1 ]
+}
+gpt_hide_gaps "$OUT" || log "note: no GPT Gap entries to hide"
+sfdisk --dump "$OUT" 2>/dev/null | grep -q 'name="Gap0".*GUID:60,62,63' || die "the GPT of $OUT did not take the hidden-gap attributes (or failed its CRC check)"
 
 xorriso -indev "$OUT" -report_el_torito plain 2>/dev/null | grep -E 'El Torito (boot img|images)' || true
 size=$(stat -c %s "$OUT")
