@@ -158,11 +158,45 @@ public sealed class VendorMode
                         break;
                 }
                 if (last.Meaning is VendorStatusMeaning.SpiAccessible or VendorStatusMeaning.SpiLocked or VendorStatusMeaning.BenqSerialFlash)
-                    throw Refused(last, FailureKind.ChipUnknown);
+                    throw LeaveAfterRefusal(Refused(last, FailureKind.ChipUnknown), last);
             }
             if (powerCycle is null || !powerCycle(last, ++cycles))
-                throw Refused(last, FailureKind.NotInVendorMode);
+                throw LeaveAfterRefusal(Refused(last, FailureKind.NotInVendorMode), last);
         }
+    }
+
+    /// <summary>
+    /// A drive that answered with some vendor-mode status, just not this profile's (70h where 72h was expected, or
+    /// an SPI status), is in vendor mode: the profile's reset steps bring it back before the refusal is reported,
+    /// so a wrong profile never leaves the drive stuck. Vendor opcodes are not sent (they belong to the profile's
+    /// dialect, which this drive did not answer to). A reset that fails changes nothing in the refusal.
+    /// </summary>
+    private RecoveryKitException LeaveAfterRefusal(RecoveryKitException refusal, IntroResult last)
+    {
+        if (last.Meaning is not (VendorStatusMeaning.ParallelFlash or VendorStatusMeaning.SpiAccessible or VendorStatusMeaning.SpiLocked or VendorStatusMeaning.BenqSerialFlash))
+            return refusal;
+        foreach (var step in Profile.Outro.Value.Where(s => s.IsReset))
+        {
+            try
+            {
+                if (step.Kind == OutroStepKind.DeviceReset)
+                {
+                    Host.DeviceReset(Target.Device, Profile.OutroTimeout.Value, "vendor-intro");
+                }
+                else
+                {
+                    Host.SoftReset(waitForMaster: false);
+                    Host.Select(Target.Device);
+                    Host.WaitNotBusy("vendor-intro", Profile.OutroTimeout.Value, Target.Device);
+                }
+                break;
+            }
+            catch (RecoveryKitException)
+            {
+                // Try the next reset step; the refusal stands either way.
+            }
+        }
+        return refusal;
     }
 
     private RecoveryKitException Refused(IntroResult result, FailureKind kind) =>

@@ -83,13 +83,14 @@ public sealed class ExitCodeTests : IDisposable
     [Fact]
     public void Code_5_the_drive_ignores_the_intro_keys_of_another_profile()
     {
-        // DG-16D2S sends 2Bh/2Dh/2Eh and waits for 72h; the LDW-411S boot code only knows 2Ah.
+        // DG-16D2S sends the phat intro 2Ah/80h (never 2Eh, its erase trigger) and waits for 72h; the LDW-411S
+        // boot code answers 70h, parallel flash: not the drive the profile describes.
         var r = _cli.Run("identify", "3", "--chip", "--profile", "DG-16D2S", "--device", "sim:dead-ldw411s");
 
         Assert.Equal(5, r.Exit);
-        Assert.Contains("vendor-intro: Status = 41 should be 72", Assert.Single(r.ErrorLines), StringComparison.Ordinal);
-        Assert.Contains("[vendor-intro] Status = 41 should be 72", r.Out, StringComparison.Ordinal);
-        Assert.DoesNotContain("should be 70", r.All, StringComparison.Ordinal);
+        Assert.Contains("vendor-intro: Status = 70 should be 72", Assert.Single(r.ErrorLines), StringComparison.Ordinal);
+        Assert.Contains("[vendor-intro] Status = 70 should be 72", r.Out, StringComparison.Ordinal);
+        Assert.Contains("right profile", r.All, StringComparison.Ordinal);
     }
 
     [Fact]

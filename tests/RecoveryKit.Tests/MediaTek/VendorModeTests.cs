@@ -261,4 +261,22 @@ public sealed class VendorModeTests
         Assert.Equal("srst", outro.Method);
         Assert.Equal(["srst"], outro.Steps);
     }
+
+    [Fact]
+    public void A_drive_that_answers_another_profiles_vendor_status_is_reset_not_left_in_vendor_mode()
+    {
+        // The DG-16D2S profile waits for 72h; the virtual LDW-411S enters vendor mode with 70h.
+        var (rig, regs, vendor) = Recorded("dead-ldw411s", ProfileCatalog.FindDrive("DG-16D2S"));
+        using var _ = rig;
+        var before = regs.Log.Count;
+
+        var failure = Assert.Throws<RecoveryKitException>(() => vendor.Enter()).Failure;
+
+        Assert.Equal(FailureKind.NotInVendorMode, failure.Kind);
+        Assert.Contains("Status = 70 should be 72", failure.Cause);
+        Assert.NotEqual(MtkDriveMode.Vendor, rig.Drive.Mode);
+        var commands = Commands(regs.Log.Skip(before));
+        Assert.Contains(AtaCommand.DeviceReset, commands);
+        Assert.DoesNotContain((byte)0x81, commands); // the dialect's outro opcode is not for a drive that did not answer it
+    }
 }
