@@ -93,7 +93,7 @@ public sealed class FlashChipModel
 
     private void Settle()
     {
-        if (_busy == BusyKind.None && _cycle == Cycle.PageLoad && _clock.Now - _lastPageLoad >= TimeSpan.FromMicroseconds(200))
+        if (_busy == BusyKind.None && _cycle == Cycle.PageLoad && _clock.Now - _lastPageLoad >= Spec.PageLoadWindow)
             StartPageWrite();
         if (_busy == BusyKind.None || _clock.Now < _busyUntil)
             return;
@@ -368,7 +368,7 @@ public sealed class FlashChipModel
             if (_busy != BusyKind.None && _busyUntil < TimeSpan.MaxValue / 1000)
                 _clock.Advance(_busyUntil - _clock.Now);
             else if (_busy == BusyKind.None && _cycle == Cycle.PageLoad)
-                _clock.Advance(TimeSpan.FromMicroseconds(200));
+                _clock.Advance(Spec.PageLoadWindow);
             else
                 break;
         }

@@ -13,6 +13,8 @@ public enum EvidenceGrade
     Datasheet,
     /// <summary>[R] our reconstruction; lives in profile data so it can be corrected without code changes.</summary>
     Reconstructed,
+    /// <summary>[V-dec] what a real tool sends, read from a decompilation of its shipped binary (PROTOCOL.md).</summary>
+    VerifiedDecompiled,
 }
 
 /// <summary>The grade of a profile value and the note that says where it comes from.</summary>
@@ -24,6 +26,7 @@ public sealed record Evidence(EvidenceGrade Grade, string Note)
         EvidenceGrade.Verified => "V",
         EvidenceGrade.Forum => "F",
         EvidenceGrade.Datasheet => "D",
+        EvidenceGrade.VerifiedDecompiled => "V-dec",
         _ => "R",
     };
 
@@ -35,6 +38,7 @@ public sealed record Evidence(EvidenceGrade Grade, string Note)
             case "F": grade = EvidenceGrade.Forum; return true;
             case "D": grade = EvidenceGrade.Datasheet; return true;
             case "R": grade = EvidenceGrade.Reconstructed; return true;
+            case "V-dec": grade = EvidenceGrade.VerifiedDecompiled; return true;
             default: grade = EvidenceGrade.Reconstructed; return false;
         }
     }

@@ -35,14 +35,14 @@ public sealed record GateResult(string Rule, Evidence Evidence, GateVerdict Verd
 
 /// <summary>
 /// The one place where a rule's evidence grade decides what its failure does (DESIGN.md, "one gate policy"): a rule
-/// built on a verified fact ([V] source or trace, [D] standard or datasheet) refuses; one built on a reconstruction
+/// built on a verified fact ([V] source or trace, [V-dec] a real tool's decompiled binary, [D] standard or datasheet) refuses; one built on a reconstruction
 /// [R] or a forum report [F] refuses only until the technician names its override flag, then warns and is logged.
 /// A later source that re-grades a rule in the profile data changes the behaviour without touching code.
 /// </summary>
 public static class EvidenceGate
 {
     /// <summary>True for the grades that may refuse outright.</summary>
-    public static bool Gates(EvidenceGrade grade) => grade is EvidenceGrade.Verified or EvidenceGrade.Datasheet;
+    public static bool Gates(EvidenceGrade grade) => grade is EvidenceGrade.Verified or EvidenceGrade.VerifiedDecompiled or EvidenceGrade.Datasheet;
 
     public static GateResult Check(string rule, Evidence evidence, bool holds, string cause, string overrideFlag, bool overridden)
     {

@@ -47,6 +47,8 @@ public sealed class FlashTarget
     /// another profile, or of none, is not refused.</param>
     public static FlashTarget Acquire(AtaHost host, DeviceSelect device, DriveProfile profile, string where, bool allowOtherProfile = false, bool resetOnly = false)
     {
+        // The drive's own waits (post-reset delay, IDENTIFY window, PACKET limits) where its profile overrides the defaults.
+        host = host.With(profile.HostTimeouts(host.Timeouts));
         host.Select(device);
         var status = host.Registers.ReadAlternateStatus();
         if (status == 0xFF && !host.RegistersHoldValues(device))
