@@ -294,7 +294,7 @@ put_le32() { # FILE OFFSET VALUE
 }
 crc32() { gzip -c < "$1" | tail -c 8 | od -An -tu4 -N4 | tr -d ' '; }   # gzip's trailer: CRC-32, as GPT's
 gpt_hide_gaps() {
-    local img=$1 tmp hdr_lba entries count size i e name attr7 changed=0
+    local img=$1 tmp hdr_lba entries count size i attr7 changed=0
     tmp=$(mktemp -d)
     for hdr_lba in 1 alt; do
         F=$img
@@ -306,14 +306,11 @@ gpt_hide_gaps() {
         dd if="$img" of="$tmp/ent" bs=512 skip="$entries" count=$(( (count * size + 511) / 512 )) status=none
         truncate -s $((count * size)) "$tmp/ent"
         F=$tmp/ent
-        for ((i = 0; i < count; i++)); do
-            e=$((i * size))
-            name=$(dd if="$tmp/ent" bs=1 skip=$((e + 56)) count=6 status=none | od -An -c | tr -d ' ')
-            [ "$name" = 'G\0a\0p\0' ] || continue
-            attr7=$(le $((e + 55)) 1)
-            printf "$(printf '\\x%02x' $(( attr7 | 0xC0 )))" | dd of="$tmp/ent" bs=1 seek=$((e + 55)) conv=notrunc status=none
+        # One line of hex per entry: entries named "Gap…" (UTF-16LE at byte 56), with attribute byte 55.
+        while read -r i attr7; do
+            printf "$(printf '\\x%02x' $(( 0x$attr7 | 0xC0 )))" | dd of="$tmp/ent" bs=1 seek=$((i * size + 55)) conv=notrunc status=none
             changed=1
-        done
+        done < <(od -An -v -tx1 -w"$size" "$tmp/ent" | awk '$57 == "47" && $58 == "00" && $59 == "61" && $60 == "00" && $61 == "70" && $62 == "00" { print NR - 1, $56 }')
         put_le32 "$tmp/hdr" 88 "$(crc32 "$tmp/ent")"
         head -c 92 "$tmp/hdr" > "$tmp/h92"
         printf '\0\0\0\0' | dd of="$tmp/h92" bs=1 seek=16 conv=notrunc status=none
