@@ -11,7 +11,7 @@
 #   RK_PUBLISH_DIR  use this existing `dotnet publish` output instead of publishing
 #   RK_ISO_MAX_MB   fail if the ISO is larger (default 40)
 #   RK_DATA_MB      size of the appended FAT data partition RECOVERYKIT (default 16)
-#   RK_INITRD_COMPRESS  xz (default), zstd, gzip or lz4
+#   RK_INITRD_COMPRESS  zstd (default: decompresses in 1/7 of xz's CPU time, +0.6 MiB), xz, gzip or lz4
 #
 # Downloads nothing but Debian packages through apt. Intermediates and the cached kernel .deb
 # live under build/ (ignored by git).
@@ -24,7 +24,7 @@ WORK=$ROOT/build/iso
 CACHE=$ROOT/build/cache
 MAX_MB=${RK_ISO_MAX_MB:-40}
 DATA_MB=${RK_DATA_MB:-16}
-COMPRESS=${RK_INITRD_COMPRESS:-xz}
+COMPRESS=${RK_INITRD_COMPRESS:-zstd}
 # libssl-dev: the publish links OpenSSL statically (RecoveryKit.Cli.csproj, StaticOpenSslLinking).
 BUILD_DEPS=(grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools dosfstools fdisk busybox-static cpio kmod xz-utils zstd ntfs-3g libssl-dev)
 
@@ -289,6 +289,7 @@ grub-mkrescue -o "$OUT" --compress=xz --fonts= --locales= --themes= \
 # letter (GPT attribute bits 62 and 63), primary and backup table, CRCs recomputed.
 le() { od -An -t"u$2" -j "$1" -N "$2" "$F" | tr -d ' '; }   # OFFSET BYTES of file $F
 put_le32() { # FILE OFFSET VALUE
+    # shellcheck disable=SC2059  # the format is the four bytes, built here
     printf "$(printf '\\x%02x\\x%02x\\x%02x\\x%02x' $(( $3 & 255 )) $(( ($3 >> 8) & 255 )) $(( ($3 >> 16) & 255 )) $(( ($3 >> 24) & 255 )))" \
         | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
 }
@@ -308,6 +309,7 @@ gpt_hide_gaps() {
         F=$tmp/ent
         # One line of hex per entry: entries named "Gap…" (UTF-16LE at byte 56), with attribute byte 55.
         while read -r i attr7; do
+            # shellcheck disable=SC2059
             printf "$(printf '\\x%02x' $(( 0x$attr7 | 0xC0 )))" | dd of="$tmp/ent" bs=1 seek=$((i * size + 55)) conv=notrunc status=none
             changed=1
         done < <(od -An -v -tx1 -w"$size" "$tmp/ent" | awk '$57 == "47" && $58 == "00" && $59 == "61" && $60 == "00" && $61 == "70" && $62 == "00" { print NR - 1, $56 }')

@@ -49,6 +49,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck disable=SC2034  # read by the sourced helpers
 RK_SCRIPT_NAME=test-iso
 # shellcheck source=lib/qemu-test.sh
 . "$ROOT/scripts/lib/qemu-test.sh"
@@ -152,6 +153,7 @@ make_data_stick() {
 
 # ======================================================================= one boot
 # Sets VERDICT, REASONS, NOTES, SECONDS_TAKEN and FIRST_LINE.
+# shellcheck disable=SC2054  # commas inside QEMU option values, not array separators
 run_combo() {
     local combo=$1 machine firmware media log data
     machine=${combo%%-*}
