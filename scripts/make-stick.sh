@@ -17,6 +17,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck disable=SC2034  # read by the sourced helpers
 RK_SCRIPT_NAME=make-stick
 # shellcheck source=lib/qemu-test.sh
 . "$ROOT/scripts/lib/qemu-test.sh"
@@ -64,7 +65,7 @@ if [ -b "$TARGET" ]; then
     desc="$(lsblk -dno SIZE,MODEL,TRAN "$dev" | tr -s ' ')"
     [ "$(lsblk -dno TRAN "$dev" 2>/dev/null | tr -d ' ')" = usb ] || desc="$desc  (NOT a USB device: check twice)"
 elif [ -f "$TARGET" ]; then
-    KIND=file
+    KIND='file'
     dev=$TARGET
     SIZE=$(stat -c %s "$TARGET")
     desc="regular file, $SIZE bytes"
@@ -139,6 +140,7 @@ sfdisk --quiet --no-reread --no-tell-kernel --wipe never --wipe-partitions never
 
 # Put the hybrid MBR back, with the new sizes: entry 1 (0xEE, whole disk) and the data entry.
 put_le32() { # FILE OFFSET VALUE
+    # shellcheck disable=SC2059  # the format is the four bytes, built here
     printf "$(printf '\\x%02x\\x%02x\\x%02x\\x%02x' $(( $3 & 255 )) $(( ($3 >> 8) & 255 )) $(( ($3 >> 16) & 255 )) $(( ($3 >> 24) & 255 )))" \
         | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
 }

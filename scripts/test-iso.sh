@@ -39,7 +39,7 @@
 #
 # What this test runs inside the guest through autotest.sh (the main job): `recoverykit inspect`
 # of a firmware image put on the data partition from outside, `flash --device sim:dead-ldw411s
-# IMAGE --yes`, and `unbrick --simulate --yes`; afterwards it reads the data partition back and
+# IMAGE --yes`, a scan with --transcript, and `unbrick --simulate --yes`; afterwards it reads the data partition back and
 # checks the session logs, and that the flash's backup is there with the flash chip's size.
 #
 # Environment (optional):
@@ -49,6 +49,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck disable=SC2034  # read by the sourced helpers
 RK_SCRIPT_NAME=test-iso
 # shellcheck source=lib/qemu-test.sh
 . "$ROOT/scripts/lib/qemu-test.sh"
@@ -79,7 +80,8 @@ PENDING_STEPS_Q35=""
 # "step|extended regex" that must match that step's own output (between its RK-STEP-BEGIN and
 # RK-STEP lines), so a serial printed by /init itself cannot satisfy it.
 COMMON_OUTPUT=("version|^[0-9]+\.[0-9]+\.[0-9]+"
-    "autotest|^AUTOTEST inspect rc=0$" "autotest|^AUTOTEST flash rc=0$" "autotest|^AUTOTEST unbrick rc=0$")
+    "autotest|^AUTOTEST inspect rc=0$" "autotest|^AUTOTEST flash rc=0$" "autotest|^AUTOTEST transcript rc=0$"
+    "autotest|^AUTOTEST unbrick rc=0$")
 REQUIRED_OUTPUT_PC=("${COMMON_OUTPUT[@]}" "selftest|$TEST_SERIAL" "selftest|SELFTEST PASS" "scan|$TEST_SERIAL" "scan-all|$TEST_SERIAL")
 REQUIRED_OUTPUT_Q35=("${COMMON_OUTPUT[@]}" "scan|AHCI: no task-file registers" "scan|$TEST_SERIAL" "scan-all|$TEST_SERIAL")
 PENDING_OUTPUT_PC=()
@@ -133,7 +135,9 @@ step() {
 }
 mkdir -p transcripts
 step inspect recoverykit inspect images/$SIM_SCENARIO.bin
-step flash recoverykit flash --device sim:$SIM_SCENARIO images/$SIM_SCENARIO.bin --yes --transcript transcripts/flash.txt
+step flash recoverykit flash --device sim:$SIM_SCENARIO images/$SIM_SCENARIO.bin --yes
+# A register transcript lands on the stick too (a scan's: a whole flash's is ~400 MB per MiB).
+step transcript recoverykit scan --device sim:$SIM_SCENARIO --transcript transcripts/scan.txt
 step unbrick recoverykit unbrick --simulate --yes
 echo "AUTOTEST files:"
 find . -type f | sort | while read -r f; do echo "  \$(wc -c < "\$f") \$f"; done
@@ -152,6 +156,7 @@ make_data_stick() {
 
 # ======================================================================= one boot
 # Sets VERDICT, REASONS, NOTES, SECONDS_TAKEN and FIRST_LINE.
+# shellcheck disable=SC2054  # commas inside QEMU option values, not array separators
 run_combo() {
     local combo=$1 machine firmware media log data
     machine=${combo%%-*}
@@ -271,7 +276,7 @@ run_combo() {
     grep -q '/logs/recoverykit-.*-flash\.log' "$listing" || fail "no flash session log in recoverykit/logs"
     grep -q '/logs/recoverykit-.*-unbrick\.log' "$listing" || fail "no unbrick session log in recoverykit/logs"
     grep -q '/autotest\.log' "$listing" || fail "no autotest.log in recoverykit/"
-    grep -q '/transcripts/flash\.txt' "$listing" || fail "no flash transcript in recoverykit/transcripts"
+    grep -q '/transcripts/scan\.txt' "$listing" || fail "no scan transcript in recoverykit/transcripts"
     local backups=$OUT/$combo.backups
     rm -rf "$backups"; mkdir -p "$backups"
     rk_data_get "$data" images "$backups" 2>/dev/null || true

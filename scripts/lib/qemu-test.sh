@@ -48,6 +48,7 @@ rk_ensure_packages() {
 rk_ovmf_files() {
     local d=/usr/share/OVMF
     for pair in "OVMF_CODE_4M.fd OVMF_VARS_4M.fd" "OVMF_CODE.fd OVMF_VARS.fd"; do
+        # shellcheck disable=SC2086  # two words on purpose
         set -- $pair
         if [ -f "$d/$1" ] && [ -f "$d/$2" ]; then
             RK_OVMF_CODE=$d/$1; RK_OVMF_VARS=$d/$2
@@ -92,7 +93,7 @@ rk_data_put() {
     target=$(rk_mtools_target "$1") || { echo "no $RK_DATA_LABEL partition in $1" >&2; return 1; }
     dir=$(dirname "$3")
     if [ "$dir" != . ]; then
-        local part= p
+        local part='' p
         for p in $(echo "$dir" | tr '/' ' '); do
             part=$part/$p
             MTOOLS_SKIP_CHECK=1 mmd -i "$target" "::/$RK_DATA_FOLDER$part" 2>/dev/null || true
@@ -176,6 +177,7 @@ rk_qemu_args() {
 # timeout, and stop early on a kernel panic (it never powers off). Sets RK_QEMU_RC (124: timed
 # out), RK_QEMU_PANIC (0/1), RK_QEMU_SECONDS and RK_QEMU_FIRST_LINE_SECONDS (QEMU start to the
 # first line of the recovery tool, "RK-STEP-BEGIN", or empty when none came).
+# shellcheck disable=SC2034  # results for the caller
 rk_qemu_run() {
     local timeout=$1 serial=$2 qlog=$3 start qpid now
     rm -f "$serial"
