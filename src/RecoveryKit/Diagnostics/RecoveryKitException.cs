@@ -57,6 +57,12 @@ public sealed record Failure(FailureKind Kind, string Stage, string Cause, strin
     /// </summary>
     public string? SectorMap { get; init; }
 
+    /// <summary>
+    /// The same sector map, typed: one state per sector of the chip, in sector order (null when nothing was erased or
+    /// written by the step that failed). Tools judge a run from this, never from <see cref="SectorMap"/>'s text.
+    /// </summary>
+    public IReadOnlyList<MediaTek.SectorState>? SectorStates { get; init; }
+
     /// <summary>One line: stage, cause and advice.</summary>
     public override string ToString() => $"{Stage}: {Cause}. {Advice}";
 }
