@@ -7,7 +7,8 @@
 # session (FlashSession.Run), then a recovery run. Sector states come from the failure's typed
 # Failure.SectorStates; a sector reported unknown counts as not known. Prints one table per case; writes
 # bench/results/<date>-<host>-faults.{md,json}. Exit 0 when there was no crash, no silent loss and no boot
-# block left broken outside the boot-code case; 3 otherwise. Bounded: a 500 s budget inside (split evenly over
+# block left broken outside the boot-code case, no wrong definite sector state (an honest "unknown" is
+# counted as not known in the table but does not fail the run); 3 otherwise. Bounded: a 500 s budget inside (split evenly over
 # cases and kinds), 10 minutes outside. --case NAME / --kind NAME run one.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -48,7 +48,7 @@ internal static class FaultCampaign
 
     private static BenchCase MakeCase(string name) => name switch
     {
-        "update-4k" => BenchCase.Update(Perf.Chip("SST39SF040"), 52327),
+        "update-4k" => BenchCase.Update(Perf.Chip("SST39SF040"), 52327) with { Kind = "update-4k" },
         "update-64k" => BenchCase.Update(Perf.Chip("Am29F040B"), 52327) with { Kind = "update-64k" },
         "update-page" => PageWriteUpdate(Perf.Chip("W29C020"), 52327),
         "update-2mib" => BenchCase.Update(Perf.Chip("SST39VF016"), 52327) with { Kind = "update-2mib" },
@@ -116,6 +116,11 @@ internal static class FaultCampaign
             var caseRuns = new List<FaultRun>();
             foreach (var kind in kinds)
             {
+                if (kind == "erase-timeout" && benchCase.Chip.Program == ProgramModel.Page)
+                {
+                    Console.Error.WriteLine($"  {caseName} {kind}: not applicable (a page-write part erases each page itself; there is no sector erase to hang)");
+                    continue;
+                }
                 var kindWall = Stopwatch.StartNew();
                 for (var i = 0; i < runs; i++)
                 {
@@ -126,7 +131,7 @@ internal static class FaultCampaign
                     }
                     var run = One(kind, seed0 + i, benchCase, calibration, i < runs / 2) with { Case = caseName };
                     caseRuns.Add(run);
-                    if (run.Crash || !run.KnownState || run.SilentLossSectors > 0 || !run.Recovered || run.BootBlockBroken)
+                    if (Serious(run) || !run.Recovered)
                         Console.Error.WriteLine($"  BAD {caseName} {kind} seed {run.Seed}: {run.Fault} → {run.FirstOutcome}; known={run.KnownState} (unknown {run.UnknownSectors}) silent={run.SilentLossSectors} boot broken={run.BootBlockBroken} recovered={run.Recovered} ({run.RecoveryOutcome}) {run.CrashText}");
                 }
                 Console.Error.WriteLine($"  {caseName} {kind}: {caseRuns.Count(r => r.Kind == kind)} runs in {kindWall.Elapsed.TotalSeconds:0.0} s");
@@ -142,9 +147,17 @@ internal static class FaultCampaign
         File.WriteAllText(basePath + ".md", $"# RecoveryKit fault campaign — {DateTime.UtcNow:yyyy-MM-dd} on {Environment.MachineName}\n\ncommit {PerfCommand.Git("rev-parse --short HEAD")}; up to {runs} runs per kind and case, seeds {seed0}..{seed0 + runs - 1}\n\n{table}\n");
         File.WriteAllText(basePath + ".json", Json(all));
         Console.Error.WriteLine($"results: {basePath}.md, {basePath}.json");
-        var bad = all.Count(r => r.Crash || r.SilentLossSectors > 0 || r.BootBlockBroken && !r.Case.StartsWith("bootcode", StringComparison.Ordinal));
+        var bad = all.Count(Serious);
         return bad == 0 ? 0 : 3;
     }
+
+    /// <summary>
+    /// What fails the campaign: a crash, silent loss, a sector whose reported definite state is wrong, or a boot block
+    /// left broken where the plan never touched it. An honest "unknown" sector is not known, and shows in the table,
+    /// but is what the report promises; a broken boot block in the --write-bootcode case is that window's known risk.
+    /// </summary>
+    private static bool Serious(FaultRun r) =>
+        r.Crash || r.SilentLossSectors > 0 || (!r.KnownState && r.UnknownSectors == 0) || (r.BootBlockBroken && !r.Case.StartsWith("bootcode", StringComparison.Ordinal));
 
     internal sealed record Calibration(long TotalOps, long WriteStartOps, long Commits, long Reads, IReadOnlyList<int> ErasedSectors,
         IReadOnlyDictionary<TaskFileRegister, long> RegisterAccesses)
