@@ -46,12 +46,10 @@ fi
 # Combinations: variants a real drive could plausibly have together.
 COMBOS=(
     "ignores-bank-bits+no-device-echo"
-    "ignores-bank-bits+ignores-a20"
     "command-register+ignores-bank-bits"
     "slow-chip+busy-after-reset+identify-device-slow+slow-intro"
     "ignores-outro+busy-after-reset"
     "other-intro-key+erase-trigger-2e"
-    "bank-in-features+no-device-echo"
 )
 
 WORK=$(mktemp -d /tmp/rk-variants.XXXXXX)
@@ -101,11 +99,14 @@ run_one() {
         variant=faithful
         cmd=(backup "$pos" -o "$dir/backup.bin" --profile "$(cat "$WORK/s/$s/profile")")
     fi
+    local t0
+    t0=$(date +%s%N)
     set +e
     timeout 120 "$RK" --device "sim:$s" --variant "$WORK/variants/$variant.json" --sim-dump "$dir/dump" --log "$dir/run.log" \
         "${cmd[@]}" >"$dir/out.txt" 2>&1
     echo $? > "$dir/exit"
     set -e
+    echo $(( ($(date +%s%N) - t0) / 1000000 )) > "$dir/ms"
 }
 export -f run_one
 export RK WORK
@@ -195,5 +196,5 @@ if notes:
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
 PY
-echo "($(( ${#VARIANTS[@]} * ${#SCENARIOS[@]} )) runs in ${elapsed} s, ${JOBS} at a time)" >&2
+echo "($(( ${#VARIANTS[@]} * ${#SCENARIOS[@]} )) runs in ${elapsed} s, ${JOBS} at a time; slowest: $(for f in "$WORK"/r/*/*/ms; do echo "$(cat "$f") ${f#"$WORK"/r/}"; done | sort -rn | head -3 | awk '{ printf "%s %.1f s; ", $2, $1 / 1000 }'))" >&2
 exit $status

@@ -5,6 +5,7 @@ using RecoveryKit.Ata;
 using RecoveryKit.Diagnostics;
 using RecoveryKit.Emulation;
 using RecoveryKit.Emulation.Faults;
+using RecoveryKit.Firmware;
 using RecoveryKit.MediaTek;
 using RecoveryKit.Profiles;
 
@@ -14,16 +15,26 @@ namespace RecoveryKit.Bench;
 internal sealed record FaultRun(string Kind, int Seed, string Fault, string FirstOutcome, bool Crash, string? CrashText, bool KnownState, int SilentLossSectors,
     bool BackupExact, bool Recovered, string RecoveryOutcome, string Where)
 {
+    /// <summary>Which bench case (chip and plan) the run was on.</summary>
+    public string Case { get; init; } = "";
+
+    /// <summary>After the faulted run the boot block held neither its old nor its new content: a real drive would no longer answer the intro.</summary>
+    public bool BootBlockBroken { get; init; }
+
+    /// <summary>Sectors the failure reported as unknown (counted as not known).</summary>
+    public int UnknownSectors { get; init; }
+
     /// <summary>The run stopped after reserving the backup file and before writing it: a 0-byte "backup" is left behind.</summary>
     public bool EmptyBackupLeft { get; init; }
 }
 
 /// <summary>
-/// Issue 8 fault campaign: for each fault kind, N seeded runs of a full flash session (FlashSession.Run, the
-/// same code path as 'flash') on a 512 KiB update of a virtual drive, then a recovery run. Checks after
-/// each faulted run that every sector holds what the report says (old/new/erased) or is reported unknown,
-/// that no sector lost data silently, that nothing but RecoveryKitException escaped, and that the next run
-/// (after a power cycle where the fault needs one) leaves the new image in the flash.
+/// Fault campaign (issues 8 and 11): for each bench case (chip, size, sector layout, program model, with or without
+/// --write-bootcode) and each fault kind, N seeded runs of a full flash session (FlashSession.Run, the same code
+/// path as 'flash'), then a recovery run. Checks after each faulted run that every sector holds what the failure's
+/// typed sector states (<see cref="Failure.SectorStates"/>) say — a sector reported unknown counts as not known —,
+/// that no sector lost data silently, that the boot block is old or new, that nothing but RecoveryKitException
+/// escaped, and that the next run (after a power cycle where the fault needs one) leaves the new image in the flash.
 /// </summary>
 internal static class FaultCampaign
 {
@@ -32,54 +43,128 @@ internal static class FaultCampaign
     private static readonly TaskFileRegister[] NoisyRegisters =
         [TaskFileRegister.SectorCount, TaskFileRegister.LbaLow, TaskFileRegister.LbaMid, TaskFileRegister.LbaHigh, TaskFileRegister.Device, TaskFileRegister.StatusCommand];
 
+    /// <summary>The bench cases: name, chip, and how the images are made.</summary>
+    public static readonly string[] CaseNames = ["update-4k", "update-64k", "update-page", "update-2mib", "bootcode-4k"];
+
+    private static BenchCase MakeCase(string name) => name switch
+    {
+        "update-4k" => BenchCase.Update(Perf.Chip("SST39SF040"), 52327) with { Kind = "update-4k" },
+        "update-64k" => BenchCase.Update(Perf.Chip("Am29F040B"), 52327) with { Kind = "update-64k" },
+        "update-page" => PageWriteUpdate(Perf.Chip("W29C020"), 52327),
+        "update-2mib" => BenchCase.Update(Perf.Chip("SST39VF016"), 52327) with { Kind = "update-2mib" },
+        "bootcode-4k" => BootCodeUpdate(Perf.Chip("SST39SF040"), 52327),
+        _ => throw new ArgumentException($"no bench case {name}; use one of {string.Join(", ", CaseNames)}"),
+    };
+
+    /// <summary>
+    /// A 256 KiB update on a page-write part. No parallel-flash family ships 256 KiB images, so the DG-16D2S family
+    /// (256 KiB) holds the image: only its size, boot block and checksum rule matter to the session.
+    /// </summary>
+    private static BenchCase PageWriteUpdate(ChipSpec chip, int seed)
+    {
+        var family = ImageFamilies.Get("DG-16D2S");
+        var old = SyntheticImage.Build(family, chip.SizeBytes, "R100", seed);
+        var other = SyntheticImage.Build(family, chip.SizeBytes, "R101", seed);
+        var image = (byte[])old.Clone();
+        Array.Copy(other, FlashSize.Bank, image, FlashSize.Bank, FlashSize.Bank); // bank 1 replaced
+        if (family.Validity.CanFix)
+            family.Validity.Fix(image);
+        return new BenchCase("update-page", chip, family, old, image, WriteBootCode: false);
+    }
+
+    /// <summary>An update that also brings new boot code (two 4 KiB sectors of the boot block differ), written with --write-bootcode.</summary>
+    private static BenchCase BootCodeUpdate(ChipSpec chip, int seed)
+    {
+        var update = BenchCase.Update(chip, seed);
+        var image = (byte[])update.New.Clone();
+        var otherBoot = SyntheticImage.Build(update.Family, chip.SizeBytes, "R100", seed + 1);
+        Array.Copy(otherBoot, 0x2000, image, 0x2000, 0x2000);
+        if (update.Family.Validity.CanFix)
+            update.Family.Validity.Fix(image);
+        return new BenchCase("bootcode-4k", chip, update.Family, update.Old, image, WriteBootCode: true);
+    }
+
     public static int Run(string[] args)
     {
-        var runs = int.Parse(Program.Option(args, "--runs") ?? "200", System.Globalization.CultureInfo.InvariantCulture);
+        var runs = int.Parse(Program.Option(args, "--runs") ?? "40", System.Globalization.CultureInfo.InvariantCulture);
         var seed0 = int.Parse(Program.Option(args, "--seed") ?? "1000", System.Globalization.CultureInfo.InvariantCulture);
         var outDir = Program.Option(args, "--out") ?? "bench/results";
         var only = Program.Option(args, "--kind");
-        var chipName = Program.Option(args, "--chip") ?? "SST39SF040";
+        var onlyCase = Program.Option(args, "--case");
         var budget = TimeSpan.FromSeconds(double.Parse(Program.Option(args, "--budget-seconds") ?? "500", System.Globalization.CultureInfo.InvariantCulture));
         var wall = Stopwatch.StartNew();
-        var chip = Perf.Chip(chipName);
-        var benchCase = BenchCase.Update(chip, 52327);
-        var calibration = Calibrate(benchCase);
-        Console.Error.WriteLine($"clean run: {calibration.TotalOps:N0} register ops ({calibration.WriteStartOps:N0} before the first erase), {calibration.Commits:N0} mailbox commits, {calibration.Reads:N0} mailbox reads, {calibration.ErasedSectors.Count} sectors erased");
+        var cases = onlyCase is null ? CaseNames : [onlyCase];
+        var kinds = only is null ? Kinds : [only];
+        var perBudget = budget / (cases.Length * kinds.Length);
         var all = new List<FaultRun>();
-        var perKindBudget = budget / (only is null ? Kinds.Length : 1);
-        foreach (var kind in Kinds)
+        var tables = new StringBuilder();
+        foreach (var caseName in cases)
         {
-            if (only is not null && kind != only)
-                continue;
-            var kindWall = Stopwatch.StartNew();
-            for (var i = 0; i < runs; i++)
+            var benchCase = MakeCase(caseName);
+            Calibration calibration;
+            try
             {
-                if (kindWall.Elapsed > perKindBudget)
-                {
-                    Console.Error.WriteLine($"  {kind}: time budget reached after {i} runs");
-                    break;
-                }
-                var run = One(kind, seed0 + i, benchCase, calibration, i < runs / 2);
-                all.Add(run);
-                if (run.Crash || !run.KnownState || run.SilentLossSectors > 0 || !run.Recovered)
-                    Console.Error.WriteLine($"  BAD {kind} seed {run.Seed}: {run.Fault} → {run.FirstOutcome}; known={run.KnownState} silent={run.SilentLossSectors} recovered={run.Recovered} ({run.RecoveryOutcome}) {run.CrashText}");
+                calibration = Calibrate(benchCase);
             }
-            Console.Error.WriteLine($"  {kind}: {all.Count(r => r.Kind == kind)} runs in {kindWall.Elapsed.TotalSeconds:0.0} s");
+            catch (RecoveryKitException ex)
+            {
+                Console.Error.WriteLine($"{caseName}: the clean run failed, case skipped: {ex.Failure}");
+                tables.AppendLine($"{caseName}: the clean run failed ({ex.Failure.Kind} at {ex.Failure.Stage}): case skipped.").AppendLine();
+                continue;
+            }
+            Console.Error.WriteLine($"{caseName}: clean run: {calibration.TotalOps:N0} register ops ({calibration.WriteStartOps:N0} before the first erase{(calibration.BootStartOps >= 0 ? $", {calibration.BootStartOps:N0} before the boot block" : "")}), {calibration.Commits:N0} mailbox commits, {calibration.Reads:N0} mailbox reads, {calibration.ErasedSectors.Count} sectors erased");
+            var caseRuns = new List<FaultRun>();
+            foreach (var kind in kinds)
+            {
+                if (kind == "erase-timeout" && benchCase.Chip.Program == ProgramModel.Page)
+                {
+                    Console.Error.WriteLine($"  {caseName} {kind}: not applicable (a page-write part erases each page itself; there is no sector erase to hang)");
+                    continue;
+                }
+                var kindWall = Stopwatch.StartNew();
+                for (var i = 0; i < runs; i++)
+                {
+                    if (kindWall.Elapsed > perBudget)
+                    {
+                        Console.Error.WriteLine($"  {caseName} {kind}: time budget reached after {i} runs");
+                        break;
+                    }
+                    var run = One(kind, seed0 + i, benchCase, calibration, i < runs / 2) with { Case = caseName };
+                    caseRuns.Add(run);
+                    if (Serious(run) || !run.Recovered)
+                        Console.Error.WriteLine($"  BAD {caseName} {kind} seed {run.Seed}: {run.Fault} → {run.FirstOutcome}; known={run.KnownState} (unknown {run.UnknownSectors}) silent={run.SilentLossSectors} boot broken={run.BootBlockBroken} recovered={run.Recovered} ({run.RecoveryOutcome}) {run.CrashText}");
+                }
+                Console.Error.WriteLine($"  {caseName} {kind}: {caseRuns.Count(r => r.Kind == kind)} runs in {kindWall.Elapsed.TotalSeconds:0.0} s");
+            }
+            tables.AppendLine(Table(caseRuns, benchCase, calibration));
+            all.AddRange(caseRuns);
         }
-        var table = Table(all, chip, calibration);
+        var table = tables.ToString();
         Console.WriteLine(table);
         Console.WriteLine($"(campaign wall time {wall.Elapsed.TotalSeconds:0.0} s)");
         Directory.CreateDirectory(outDir);
         var basePath = Path.Combine(outDir, $"{DateTime.UtcNow:yyyy-MM-dd}-{Environment.MachineName}-faults");
-        File.WriteAllText(basePath + ".md", $"# RecoveryKit fault campaign — {DateTime.UtcNow:yyyy-MM-dd} on {Environment.MachineName}\n\ncommit {PerfCommand.Git("rev-parse --short HEAD")}; {runs} runs per kind, seeds {seed0}..{seed0 + runs - 1}\n\n{table}\n");
+        File.WriteAllText(basePath + ".md", $"# RecoveryKit fault campaign — {DateTime.UtcNow:yyyy-MM-dd} on {Environment.MachineName}\n\ncommit {PerfCommand.Git("rev-parse --short HEAD")}; up to {runs} runs per kind and case, seeds {seed0}..{seed0 + runs - 1}\n\n{table}\n");
         File.WriteAllText(basePath + ".json", Json(all));
         Console.Error.WriteLine($"results: {basePath}.md, {basePath}.json");
-        var bad = all.Count(r => r.Crash || r.SilentLossSectors > 0 || !r.KnownState);
+        var bad = all.Count(Serious);
         return bad == 0 ? 0 : 3;
     }
 
+    /// <summary>
+    /// What fails the campaign: a crash, silent loss, a sector whose reported definite state is wrong, or a boot block
+    /// left broken where the plan never touched it. An honest "unknown" sector is not known, and shows in the table,
+    /// but is what the report promises; a broken boot block in the --write-bootcode case is that window's known risk.
+    /// </summary>
+    private static bool Serious(FaultRun r) =>
+        r.Crash || r.SilentLossSectors > 0 || (!r.KnownState && r.UnknownSectors == 0) || (r.BootBlockBroken && !r.Case.StartsWith("bootcode", StringComparison.Ordinal));
+
     internal sealed record Calibration(long TotalOps, long WriteStartOps, long Commits, long Reads, IReadOnlyList<int> ErasedSectors,
-        IReadOnlyDictionary<TaskFileRegister, long> RegisterAccesses);
+        IReadOnlyDictionary<TaskFileRegister, long> RegisterAccesses)
+    {
+        /// <summary>Register operations before the first boot-block sector was erased or programmed (-1: the plan leaves the boot block alone).</summary>
+        public long BootStartOps { get; init; } = -1;
+    }
 
     /// <summary>A clean run: how many bus cycles, commits and reads a run takes, and where the write phase starts.</summary>
     private static Calibration Calibrate(BenchCase c)
@@ -89,6 +174,8 @@ internal static class FaultCampaign
         var chain = new ChainedWireFault(counters);
         rig.Channel.WireFault = chain;
         long writeStart = -1;
+        long bootStart = -1;
+        var boot = c.BootBlock;
         var dir = Directory.CreateTempSubdirectory("rk-faults-");
         try
         {
@@ -96,12 +183,15 @@ internal static class FaultCampaign
             {
                 if (writeStart < 0 && p.Stage is "erase" or "program")
                     writeStart = rig.Channel.RegisterOperations;
+                if (bootStart < 0 && p.Stage is "erase" or "program" && c.Chip.Sectors[p.Sector].Start < boot.Start + boot.Length)
+                    bootStart = rig.Channel.RegisterOperations;
             })));
             if (!rig.Drive.Flash.Contents.SequenceEqual(c.New))
                 throw new InvalidOperationException("the clean calibration run did not write the image");
             return new Calibration(rig.Channel.RegisterOperations, writeStart, rig.Drive.MailboxWrites, rig.Drive.MailboxReads,
                 outcome.Plan.Sectors.Where(s => s.Action == SectorAction.EraseAndProgram).Select(s => s.Sector.Index).ToList(),
-                counters.ToDictionary(n => n.Register, n => n.Accesses));
+                counters.ToDictionary(n => n.Register, n => n.Accesses))
+            { BootStartOps = bootStart };
         }
         finally
         {
@@ -118,6 +208,7 @@ internal static class FaultCampaign
         BackupPath = Path.Combine(dir, "backup.bin"),
         Progress = progress,
         PowerCycle = powerCycle,
+        WriteBootCode = c.WriteBootCode,
     };
 
     private static FaultRun One(string kind, int seed, BenchCase c, Calibration cal, bool wholeRun)
@@ -131,9 +222,10 @@ internal static class FaultCampaign
         switch (kind)
         {
             case "power-loss":
+                // Half the runs anywhere; the other half in the write phase, or in the boot-block window when the plan rewrites it.
                 power = wholeRun
                     ? PowerLossAt.Random(rig.Channel, 1, cal.TotalOps, seed)
-                    : PowerLossAt.Random(rig.Channel, cal.WriteStartOps, cal.TotalOps, seed);
+                    : PowerLossAt.Random(rig.Channel, cal.BootStartOps >= 0 ? cal.BootStartOps : cal.WriteStartOps, cal.TotalOps, seed);
                 rig.Channel.Observer = power;
                 fault = $"power cut at bus cycle {power.AtOperation:N0} of {cal.TotalOps:N0}" + (power.AtOperation >= cal.WriteStartOps ? " (write phase)" : " (before the first erase)");
                 break;
@@ -183,6 +275,11 @@ internal static class FaultCampaign
             // What the run said each sector holds, against what the flash holds.
             var states = ReportedStates(failure, tracker, c);
             var (known, silent) = Check(rig, c, states);
+            var unknown = states.Count(s => s == SectorState.Unknown);
+            var flashNow = rig.Drive.Flash.Contents;
+            var bootRange = ((int)c.BootBlock.Start, (int)c.BootBlock.Length);
+            var bootNow = flashNow.Slice(bootRange.Item1, bootRange.Item2);
+            var bootBroken = !bootNow.SequenceEqual(c.Old.AsSpan(bootRange.Item1, bootRange.Item2)) && !bootNow.SequenceEqual(c.New.AsSpan(bootRange.Item1, bootRange.Item2));
             var backupExact = BackupExact(dir.FullName, c.Old, out var emptyBackup);
 
             // Recovery: the fault goes away (a power cycle where it needs one), then the same command again.
@@ -226,6 +323,8 @@ internal static class FaultCampaign
             return new FaultRun(kind, seed, fault, first, crash is not null || crash2 is not null, crash ?? crash2, known, silent, backupExact, recovered, recoveryNote + second, where)
             {
                 EmptyBackupLeft = emptyBackup,
+                BootBlockBroken = bootBroken,
+                UnknownSectors = unknown,
             };
         }
         finally
@@ -288,30 +387,18 @@ internal static class FaultCampaign
     }
 
     /// <summary>
-    /// The sector states the run reported: the failure's sector map when the Flasher stopped; all old when it
-    /// stopped before the first erase; the plan's sectors new when it finished writing (outro failures).
-    /// Null for a sector means "the run said nothing that covers it" (counted as not known).
+    /// The sector states the run reported: the failure's typed sector states (<see cref="Failure.SectorStates"/>) when
+    /// the flash stopped; all old when it stopped before the first erase; the plan's sectors new when it finished
+    /// writing (outro failures). Null for a sector means "the run said nothing that covers it" (not known).
     /// </summary>
     private static SectorState?[] ReportedStates(Failure? failure, StageTracker tracker, BenchCase c)
     {
         var n = c.Chip.Sectors.Count;
         var states = new SectorState?[n];
-        if (failure?.Detail is { } detail && detail.StartsWith("sectors (", StringComparison.Ordinal))
+        if (failure?.SectorStates is { } typed)
         {
-            Array.Fill(states, SectorState.Old);
-            foreach (var part in detail[(detail.IndexOf('—') + 1)..].Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-            {
-                var colon = part.IndexOf(':');
-                var state = Enum.Parse<SectorState>(part[..colon], ignoreCase: true);
-                foreach (var range in part[(colon + 1)..].Split(',', StringSplitOptions.TrimEntries))
-                {
-                    var dash = range.IndexOf('-');
-                    var a = int.Parse(dash < 0 ? range : range[..dash], System.Globalization.CultureInfo.InvariantCulture);
-                    var b = dash < 0 ? a : int.Parse(range[(dash + 1)..], System.Globalization.CultureInfo.InvariantCulture);
-                    for (var i = a; i <= b; i++)
-                        states[i] = state;
-                }
-            }
+            for (var i = 0; i < n && i < typed.Count; i++)
+                states[i] = typed[i];
             return states;
         }
         if (!tracker.Started)
@@ -343,12 +430,12 @@ internal static class FaultCampaign
             var isNew = have.SequenceEqual(c.New.AsSpan((int)sector.Start, sector.Size));
             var isErased = have.IndexOfAnyExcept((byte)0xFF) < 0;
             var state = states[sector.Index];
+            // Unknown is honest but not known: the technician cannot tell what that sector holds.
             var matches = state switch
             {
                 SectorState.Old => isOld,
                 SectorState.New => isNew,
                 SectorState.Erased => isErased,
-                SectorState.Unknown => true,
                 _ => false,
             };
             if (!matches)
@@ -369,13 +456,19 @@ internal static class FaultCampaign
         return (known, silent);
     }
 
-    private static string Table(List<FaultRun> all, ChipSpec chip, Calibration cal)
+    private static string Table(List<FaultRun> all, BenchCase c, Calibration cal)
     {
+        var chip = c.Chip;
         var sb = new StringBuilder();
-        sb.AppendLine($"Fault campaign: FlashSession.Run (the 'flash' code path) on a virtual {chip.Name} ({chip.SizeBytes / 1024} KiB, {chip.Sectors[0].Size / 1024} KiB sectors), realistic update (old → new revision, boot block identical so no boot-block rewrite window), differential plan. A clean run: {cal.TotalOps:N0} register ops, {cal.Commits:N0} mailbox commits, {cal.ErasedSectors.Count} sectors erased.");
+        var what = c.WriteBootCode
+            ? "update with new boot code, written with --write-bootcode (half the power cuts fall in the boot-block window)"
+            : "realistic update (old → new revision, boot block identical so no boot-block rewrite window)";
+        sb.AppendLine($"### {c.Kind}: {chip.Name} ({chip.SizeBytes / 1024} KiB, {(chip.Program == ProgramModel.Page ? $"{chip.PageSize}-byte page write" : $"{chip.Sectors[0].Size / 1024} KiB sectors")})");
         sb.AppendLine();
-        sb.AppendLine("| fault kind | runs | first run: ok / typed failure / crash | recovered on the next run | drive left in a known state | silent data loss (sectors) | backup written but ≠ flash (silent) | 0-byte backup left | crashes | typed outcomes of the faulted run |");
-        sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
+        sb.AppendLine($"FlashSession.Run (the 'flash' code path), {what}, differential plan. A clean run: {cal.TotalOps:N0} register ops, {cal.Commits:N0} mailbox commits, {cal.ErasedSectors.Count} sectors erased. Known state: every sector's typed state (Failure.SectorStates) matches the flash; a sector reported unknown counts as not known.");
+        sb.AppendLine();
+        sb.AppendLine("| fault kind | runs | first run: ok / typed failure / crash | recovered on the next run | drive left in a known state | runs with unknown sectors | silent data loss (sectors) | boot block neither old nor new | backup written but ≠ flash (silent) | 0-byte backup left | crashes | typed outcomes of the faulted run |");
+        sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var kind in Kinds)
         {
             var runs = all.Where(r => r.Kind == kind).ToList();
@@ -385,7 +478,7 @@ internal static class FaultCampaign
             var crashes = runs.Count(r => r.Crash);
             var typed = runs.Count - ok - runs.Count(r => r.FirstOutcome == "crash");
             var outcomes = string.Join(", ", runs.GroupBy(r => r.FirstOutcome).OrderByDescending(g => g.Count()).Select(g => $"{g.Key} ×{g.Count()}"));
-            sb.AppendLine($"| {kind} | {runs.Count} | {ok} / {typed} / {runs.Count(r => r.FirstOutcome == "crash")} | {runs.Count(r => r.Recovered)} | {runs.Count(r => r.KnownState)} | {runs.Sum(r => r.SilentLossSectors)} | {runs.Count(r => !r.BackupExact)} | {runs.Count(r => r.EmptyBackupLeft)} | {crashes} | {outcomes} |");
+            sb.AppendLine($"| {kind} | {runs.Count} | {ok} / {typed} / {runs.Count(r => r.FirstOutcome == "crash")} | {runs.Count(r => r.Recovered)} | {runs.Count(r => r.KnownState)} | {runs.Count(r => r.UnknownSectors > 0)} | {runs.Sum(r => r.SilentLossSectors)} | {runs.Count(r => r.BootBlockBroken)} | {runs.Count(r => !r.BackupExact)} | {runs.Count(r => r.EmptyBackupLeft)} | {crashes} | {outcomes} |");
         }
         var bad = all.Where(r => r.Crash || !r.KnownState || r.SilentLossSectors > 0 || !r.Recovered || !r.BackupExact).Take(20).ToList();
         if (bad.Count > 0)
@@ -408,6 +501,7 @@ internal static class FaultCampaign
             foreach (var r in all)
             {
                 w.WriteStartObject();
+                w.WriteString("case", r.Case);
                 w.WriteString("kind", r.Kind);
                 w.WriteNumber("seed", r.Seed);
                 w.WriteString("fault", r.Fault);
@@ -418,6 +512,8 @@ internal static class FaultCampaign
                     w.WriteString("crashText", r.CrashText);
                 w.WriteBoolean("knownState", r.KnownState);
                 w.WriteNumber("silentLossSectors", r.SilentLossSectors);
+                w.WriteNumber("unknownSectors", r.UnknownSectors);
+                w.WriteBoolean("bootBlockBroken", r.BootBlockBroken);
                 w.WriteBoolean("backupExact", r.BackupExact);
                 w.WriteBoolean("emptyBackupLeft", r.EmptyBackupLeft);
                 w.WriteBoolean("recovered", r.Recovered);
