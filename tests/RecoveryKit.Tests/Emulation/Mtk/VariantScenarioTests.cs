@@ -11,8 +11,6 @@ namespace RecoveryKit.Tests.Emulation.Mtk;
 /// </summary>
 public sealed class VariantScenarioTests : IDisposable
 {
-    private const string NeedsAddressingCheck = "needs the addressing self-check (issue 11 point 3)";
-    private const string NeedsKeySplit = "needs intro keys kept apart from erase triggers in drives.json (issue 11 point 1, profiles side)";
     private const int BootBank = 0x10000;
 
     private readonly CliHarness _cli = new();
@@ -77,7 +75,7 @@ public sealed class VariantScenarioTests : IDisposable
         Assert.NotEqual(0, exit);
     }
 
-    [Theory(Skip = NeedsAddressingCheck)]
+    [Theory]
     [InlineData("dead-ldw411s", """{ "ignoresBankBits": true }""")]
     [InlineData("update-ldw411s", """{ "ignoresBankBits": true }""")]
     [InlineData("dead-sohw832s-slave", """{ "ignoresBankBits": true, "echoesDevice": false }""")]
@@ -90,7 +88,7 @@ public sealed class VariantScenarioTests : IDisposable
         Assert.NotEqual(0, exit);
     }
 
-    [Theory(Skip = NeedsKeySplit)]
+    [Theory]
     [InlineData("backup", "POS", "-o", "out.bin")]
     [InlineData("identify", "POS", "--chip")]
     public void Probing_a_DG_16D2S_never_erases_it(params string[] command)
