@@ -174,7 +174,7 @@ public sealed class HostileInputTests : IDisposable
         var watch = Stopwatch.StartNew();
         var ex = Assert.Throws<RecoveryKitException>(() => FirmwareReader.Parse(pe, "crafted.exe"));
 
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"took {watch.Elapsed}");
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(60), $"took {watch.Elapsed}"); // unbounded: about 500 s
         Assert.Equal(FailureKind.ImageRejected, ex.Failure.Kind);
     }
 
