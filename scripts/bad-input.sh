@@ -5,6 +5,10 @@
 # random and mutated images; wrong positions; missing files; an unusable --log; a --backup on a full tmpfs (root:
 # the write must not start — the transcript must hold no erase/program cycle). Exit 0 when every run was good.
 # Bounded: ~100 CLI runs of < 1 s each on the virtual drive.
+# Issue 15 adds: devices, FIFOs, folders and empty files; empty names and names with control characters; files
+# never overwritten (--transcript/-o naming an existing file); unusable backup paths refused before any register
+# access; an updater with 2,000 sections; a one-byte-edited replay (exit 14); a transcript whose volume fills up
+# during the flash (root: the flash must finish with exit 0 and a warning).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BIN="${BIN:-$PWD/out/linux-x64/recoverykit}"
@@ -60,7 +64,7 @@ run() {
     [[ "$allow0" == 1 ]] || { ok=0; why="exit 0"; }
   else
     if (( rc == 1 )); then ok=0; why="exit 1 (internal)"; fi
-    if (( rc >= 14 )); then ok=0; why="exit $rc (crash/signal/undocumented)"; fi
+    if (( rc >= 15 )); then ok=0; why="exit $rc (crash/signal/timeout/undocumented)"; fi
     if [[ "$last" != error:* ]]; then ok=0; why="${why:+$why; }last line is not 'error:': ${last:0:120}"; fi
     if (( errors != 1 )); then ok=0; why="${why:+$why; }$errors error lines"; fi
   fi
@@ -85,12 +89,68 @@ run missing-file 0 diff good.bin missing.bin
 # An unusable logs folder: the last --log wins, so pass it after run()'s own.
 for l in /proc/x/y /proc/version/log.txt /dev/null/log.txt; do
   RUNS[log]=$(( ${RUNS[log]:-0} + 1 ))
-  out="$(timeout 60 "$BIN" flash $DEV good.bin --yes --backup "$WORK/b-log.bin" --log "$l" --transcript "$WORK/t-log.txt" 2>&1)"; rc=$?
+  out="$(timeout 60 "$BIN" flash $DEV good.bin --yes --backup "$WORK/b-log.bin" --log "$l" --transcript "$WORK/t-log.txt" --transcript-raw 2>&1)"; rc=$?
   last="$(printf '%s\n' "$out" | sed '/^[[:space:]]*$/d' | tail -n 1)"
   CODES[log]="${CODES[log]:-} $rc"
   if [[ $rc -ge 2 && $rc -le 13 && "$last" == error:* ]] && ! grep -qE '^W 17[0-7] ' "$WORK/t-log.txt" 2>/dev/null; then GOOD[log]=$(( ${GOOD[log]:-0} + 1 )); else BAD[log]=$(( ${BAD[log]:-0} + 1 )); report_bad+=("log: --log $l → exit $rc, last: ${last:0:120}"); fi
   rm -f "$WORK/t-log.txt" "$WORK"/b-log*.bin
 done
+
+# Issue 15: hostile files and names. Devices, FIFOs, folders and empty files are refused before they are opened
+# (a FIFO with no writer would block: timeout 60 turns a hang into exit 124, counted bad).
+mkfifo "$WORK/fifo.bin"
+mkdir -p "$WORK/folder.bin"
+: > "$WORK/empty.bin"
+for f in /dev/zero /dev/urandom /dev/null "$WORK/fifo.bin" "$WORK/folder.bin" "$WORK/empty.bin"; do
+  run hostile-file 0 inspect "$f"
+done
+run hostile-file 0 diff good.bin "$WORK/fifo.bin"
+run hostile-file 0 flash $DEV "$WORK/fifo.bin" --backup "$WORK/b.bin"
+# An updater with 2,000 sections, each over the image at another offset (minutes of checksums before the fix).
+python3 - <<'PY'
+import struct
+img = bytearray(open("good.bin", "rb").read()); img[0x20000] ^= 0xFF   # checksum broken: no start is valid
+n = 2000; pe = 0x80; hdr = pe + 4 + 20 + 224 + 40 * n; data = (hdr + 0x1FF) & ~0x1FF
+f = bytearray(data + 0x200 + len(img)); f[0:2] = b"MZ"; struct.pack_into("<I", f, 0x3C, pe); f[pe:pe+4] = b"PE\0\0"
+struct.pack_into("<HH", f, pe + 4, 0x14C, n); struct.pack_into("<HH", f, pe + 20, 224, 0x102)
+o = pe + 24; struct.pack_into("<H", f, o, 0x10B); struct.pack_into("<II", f, o + 32, 0x1000, 0x200)
+struct.pack_into("<II", f, o + 56, 0x1000 * (n + 1), data); struct.pack_into("<I", f, o + 92, 16)
+for i in range(n):
+    h = o + 224 + 40 * i; f[h:h+2] = b".s"
+    struct.pack_into("<IIII", f, h + 8, len(img) + 0x100, 0x1000 * (i + 1), len(img) + 0x100, data + (i % 0x100))
+f[data + 0x200:] = img
+open("img/sections-2000.exe", "wb").write(bytes(f))
+PY
+start=$(date +%s%N); run hostile-file 0 inspect img/sections-2000.exe; took=$(( ($(date +%s%N) - start) / 1000000 ))
+echo "  crafted updater, 2,000 sections: inspect took ${took} ms" >&2
+# Empty names and names with control characters: usage errors (exit 2), one line, the name shown escaped.
+run bad-name 0 inspect ""
+run bad-name 0 diff "" good.bin
+run bad-name 0 extract "" -o "$WORK/x.bin"
+run bad-name 0 flash $DEV ""
+run bad-name 0 flash $DEV good.bin --backup ""
+run bad-name 0 backup 3 $DEV -o ""
+run bad-name 0 sim-image dead-ldw411s -o ""
+run bad-name 0 identify 3 $DEV --transcript ""
+run bad-name 0 inspect $'fw\nerror: fake.bin'
+run bad-name 0 flash $DEV good.bin --backup $'a\nb.bin'
+run bad-name 0 replay ""
+# Files are never overwritten: a transcript or -o naming an existing file is refused and the file is unchanged.
+sum_before="$(sha256sum good.bin)"
+run no-overwrite 0 flash $DEV good.bin --backup "$WORK/b.bin" --transcript good.bin
+run no-overwrite 0 sim-image dead-ldw411s -o good.bin
+if [[ "$(sha256sum good.bin)" != "$sum_before" ]]; then BAD[no-overwrite]=$(( ${BAD[no-overwrite]:-0} + 1 )); report_bad+=("no-overwrite: good.bin was changed"); fi
+# An unusable backup path is refused before any register access (issue 11 point 9): the transcript holds none.
+for c in "backup 3 -o /proc/x.bin" "erase 3 --backup /proc/x.bin" "flash 3 good.bin --backup /proc/x.bin"; do
+  rm -f "$WORK/t-out.txt"
+  run unusable-output 0 $c $DEV --transcript "$WORK/t-out.txt" --transcript-raw
+  if [[ -f "$WORK/t-out.txt" ]] && grep -qE '^[RW] ' "$WORK/t-out.txt"; then BAD[unusable-output]=$(( ${BAD[unusable-output]:-0} + 1 )); report_bad+=("unusable-output: $c touched the drive"); fi
+done
+# Replay: a recording edited by one byte reports the first divergence (exit 14), one line.
+"$BIN" identify 3 --chip --device sim:update-ldw411s --transcript "$WORK/id.txt" --log "$WORK/logs/id.log" >/dev/null 2>&1
+sed -i '0,/^W 177 80$/s//W 177 81/' "$WORK/id.txt"
+run replay 0 replay "$WORK/id.txt"
+case " ${CODES[replay]} " in *" 14 "*) ;; *) BAD[replay]=$(( ${BAD[replay]:-0} + 1 )); report_bad+=("replay: edited transcript gave exit ${CODES[replay]}, not 14");; esac
 
 # A backup folder with no room (tmpfs of 200 KiB, and of 1 MiB — the probe needs the image size + 64 KiB).
 if [[ $(id -u) -eq 0 ]]; then
@@ -98,7 +158,7 @@ if [[ $(id -u) -eq 0 ]]; then
   for size in 200k 1m; do
     mount -t tmpfs -o size=$size tmpfs "$MNT"
     RUNS[full-disk]=$(( ${RUNS[full-disk]:-0} + 1 ))
-    out="$(timeout 60 "$BIN" flash $DEV good.bin --yes --backup "$MNT/backup.bin" --log "$WORK/logs/full.log" --transcript "$WORK/t-full.txt" 2>&1)"; rc=$?
+    out="$(timeout 60 "$BIN" flash $DEV good.bin --yes --backup "$MNT/backup.bin" --log "$WORK/logs/full.log" --transcript "$WORK/t-full.txt" --transcript-raw 2>&1)"; rc=$?
     last="$(printf '%s\n' "$out" | sed '/^[[:space:]]*$/d' | tail -n 1)"
     CODES[full-disk]="${CODES[full-disk]:-} $rc"
     # No flash write may have started: no erase (80h/30h) or program (A0h) data byte on LBA low (0x173) in the transcript.
@@ -108,14 +168,27 @@ if [[ $(id -u) -eq 0 ]]; then
     rm -f "$WORK/t-full.txt"
     umount "$MNT"
   done
+  # Issue 15: the transcript's volume fills up during the flash (tmpfs of 1 MiB; the compact transcript of this
+  # flash is ~3.6 MB): the flash must finish and verify (exit 0) and end with a warning naming the transcript.
+  mount -t tmpfs -o size=1m tmpfs "$MNT"
+  RUNS[full-transcript]=$(( ${RUNS[full-transcript]:-0} + 1 ))
+  out="$(timeout 120 "$BIN" flash $DEV good.bin --yes --backup "$WORK/b-full.bin" --log "$WORK/logs/full-t.log" --transcript "$MNT/t.txt" 2>&1)"; rc=$?
+  CODES[full-transcript]="${CODES[full-transcript]:-} $rc"
+  if [[ $rc -eq 0 ]] && grep -q '^warning: the transcript .* is incomplete' <<<"$out" && grep -q 'The drive is back' <<<"$out"; then
+    GOOD[full-transcript]=1
+  else
+    BAD[full-transcript]=1; report_bad+=("full-transcript: exit $rc, last: $(tail -n 1 <<<"$out" | cut -c1-120)")
+  fi
+  echo "  transcript on a full 1 MiB tmpfs: exit $rc; $(grep -c '^warning:' <<<"$out") warning line(s)" >&2
+  umount "$MNT"
 else
-  echo "bad-input.sh: not root: the full-disk case (tmpfs) is skipped" >&2
+  echo "bad-input.sh: not root: the full-disk cases (tmpfs) are skipped" >&2
 fi
 
-echo "| case | runs | good (one-line error:, documented code ≠ 1) | bad | exit codes seen |"
+echo "| case | runs | good (one-line error:, documented code ≠ 1; full-transcript: exit 0 + warning) | bad | exit codes seen |"
 echo "|---|---|---|---|---|"
 total_bad=0
-for c in truncated oversized random mutated position missing-file log full-disk; do
+for c in truncated oversized random mutated position missing-file log full-disk hostile-file bad-name no-overwrite unusable-output replay full-transcript; do
   [[ -n "${RUNS[$c]:-}" ]] || continue
   codes="$(printf '%s\n' ${CODES[$c]} | sort -n | uniq -c | awk '{printf "%s×%s ", $2, $1}')"
   echo "| $c | ${RUNS[$c]} | ${GOOD[$c]:-0} | ${BAD[$c]:-0} | $codes|"

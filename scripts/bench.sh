@@ -25,3 +25,31 @@ fi
 
 echo "== running (bounded to 10 minutes)" >&2
 timeout 600 dotnet bench/RecoveryKit.Bench/bin/Release/net10.0/RecoveryKit.Bench.dll perf --out bench/results --binary "$PWD/$BIN" "$@"
+
+# Issue 15: what --transcript costs on a 1 MiB flash of sim:update-ldw411s (AOT binary; best of 3 CPU seconds,
+# user+sys; the raw format once). Target: compact transcript ≤ 8 MiB. Self-contained: prints its own table.
+echo "== transcript cost (1 MiB flash, sim:update-ldw411s)" >&2
+T="$(mktemp -d /tmp/rk-bench-transcript.XXXXXX)"
+"$BIN" sim-image update-ldw411s -o "$T/fw.bin" >/dev/null
+cpu() { # cpu LABEL ARGS... → best-of-3 user+sys seconds
+  local best="" i s
+  for i in 1 2 3; do
+    rm -f "$T"/t.txt "$T"/fw-backup-*
+    /usr/bin/time -f "%U %S %e" -o "$T/time" "$BIN" flash --device sim:update-ldw411s "$T/fw.bin" --yes --log "$T/log" "$@" >/dev/null
+    s="$(awk '{printf "%.2f", $1 + $2}' "$T/time")"
+    if [[ -z "$best" ]] || awk "BEGIN{exit !($s < $best)}"; then best="$s"; fi
+  done
+  echo "$best"
+}
+plain="$(cpu)"
+compact="$(cpu --transcript "$T/t.txt")"
+compact_size="$(stat -c %s "$T/t.txt")"; compact_lines="$(wc -l < "$T/t.txt")"
+rm -f "$T"/t.txt "$T"/fw-backup-*
+/usr/bin/time -f "%U %S %e" -o "$T/time" "$BIN" flash --device sim:update-ldw411s "$T/fw.bin" --yes --log "$T/log" --transcript "$T/t.txt" --transcript-raw >/dev/null
+raw="$(awk '{printf "%.2f", $1 + $2}' "$T/time")"; raw_size="$(stat -c %s "$T/t.txt")"
+echo "| transcript | CPU s (user+sys) | size | lines |"
+echo "|---|---|---|---|"
+echo "| none | $plain | – | – |"
+echo "| compact (--transcript) | $compact | $(( compact_size / 1024 )) KiB | $compact_lines |"
+echo "| raw (--transcript-raw) | $raw | $(( raw_size / 1048576 )) MiB | – |"
+rm -rf "$T"

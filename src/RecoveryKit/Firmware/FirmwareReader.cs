@@ -15,13 +15,30 @@ public static class FirmwareReader
     /// <summary>Loads a file, resolving DOS-style paths and letter case with <paramref name="paths"/>.</summary>
     public static FirmwareImage Load(string path, DosPath paths)
     {
-        var resolution = paths.Resolve(path);
+        if (string.IsNullOrWhiteSpace(path))
+            throw new RecoveryKitException(FailureKind.Usage, "read-image", "the image file name is empty",
+                "Name the firmware file (e.g. fw.bin, or A:\\FW\\FS0F.BIN).");
+        if (path.Any(char.IsControl))
+            throw new RecoveryKitException(FailureKind.Usage, "read-image",
+                $"the image file name \"{TranscriptWriter.Escape(path)}\" holds a control character",
+                "Type the name again without pasted line breaks or tabs.");
+        DosPathResolution resolution;
+        try
+        {
+            resolution = paths.Resolve(path);
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException or IOException or UnauthorizedAccessException)
+        {
+            throw new RecoveryKitException(FailureKind.FileError, "read-image", $"\"{TranscriptWriter.Escape(path)}\" cannot be looked up ({ex.Message})",
+                "Check the name and folder.", ex);
+        }
+        var shown = TranscriptWriter.Escape(resolution.Path);
         if (!resolution.Exists)
         {
             var folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(resolution.Path)) ?? ".";
             var translated = resolution.Notes.Count > 0 ? $" ({string.Join("; ", resolution.Notes)})" : "";
             throw new RecoveryKitException(FailureKind.FileError, "read-image",
-                $"the file \"{path}\" was not found{translated}; no file of that name in any letter case is in \"{folder}\"",
+                $"the file \"{TranscriptWriter.Escape(path)}\" was not found{TranscriptWriter.Escape(translated)}; no file of that name in any letter case is in \"{TranscriptWriter.Escape(folder)}\"",
                 "Check the name and folder (DOS shows 8.3 names; the data root stands for the drive letter).");
         }
 
@@ -29,22 +46,54 @@ public static class FirmwareReader
         try
         {
             var info = new FileInfo(resolution.Path);
+            if ((info.Attributes & FileAttributes.Directory) != 0)
+                throw new RecoveryKitException(FailureKind.FileError, "read-image", $"\"{shown}\" is a folder", "Name the firmware file inside it.");
+            // Devices, FIFOs and sockets report no size: refused before opening (a FIFO with no writer would block
+            // the open for ever, /dev/zero would never end). An empty regular file is no image either.
+            if (info.Length == 0)
+            {
+                throw new RecoveryKitException(FailureKind.ImageRejected, "read-image",
+                    $"\"{shown}\" is empty (0 bytes) or not a regular file (a device, FIFO or socket)",
+                    "Use the firmware file itself; a copy cut short must be fetched again.");
+            }
             if (info.Length > MaxFileSize)
             {
                 throw new RecoveryKitException(FailureKind.ImageRejected, "read-image",
-                    $"\"{resolution.Path}\" is {info.Length} bytes, far larger than any firmware image or updater",
+                    $"\"{shown}\" is {info.Length} bytes, far larger than any firmware image or updater",
                     $"Use the firmware .bin ({FlashSize.DescribeValid()}).");
             }
-            content = File.ReadAllBytes(resolution.Path);
+            content = ReadBounded(resolution.Path, shown);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
         {
             throw new RecoveryKitException(FailureKind.FileError, "read-image",
-                $"\"{resolution.Path}\" could not be read ({ex.Message})",
+                $"\"{shown}\" could not be read ({ex.Message})",
                 "Check permissions and the medium (floppies give data errors: copy the file to another disk).", ex);
         }
 
-        return Parse(content, resolution.Path).WithSource(resolution.Path, resolution.Notes);
+        return Parse(content, shown).WithSource(resolution.Path, resolution.Notes);
+    }
+
+    /// <summary>Reads at most <see cref="MaxFileSize"/> bytes, whatever the file's length claimed (a file that grows, a /proc file).</summary>
+    private static byte[] ReadBounded(string path, string shown)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16);
+        var buffer = new MemoryStream();
+        var chunk = new byte[1 << 16];
+        while (true)
+        {
+            var n = stream.Read(chunk, 0, chunk.Length);
+            if (n == 0)
+                break;
+            buffer.Write(chunk, 0, n);
+            if (buffer.Length > MaxFileSize)
+            {
+                throw new RecoveryKitException(FailureKind.ImageRejected, "read-image",
+                    $"\"{shown}\" holds more than {MaxFileSize} bytes, far more than any firmware image or updater",
+                    $"Use the firmware .bin ({FlashSize.DescribeValid()}).");
+            }
+        }
+        return buffer.ToArray();
     }
 
     /// <summary>Reads an image from content already in memory; <paramref name="sourceName"/> is used in messages.</summary>

@@ -194,7 +194,7 @@ public static class IntelHex
             var high = Digit(hex[2 * i]);
             var low = Digit(hex[2 * i + 1]);
             if (high < 0 || low < 0)
-                throw Bad(sourceName, lineNumber, $"'{(char)hex[high < 0 ? 2 * i : 2 * i + 1]}' at column {2 * i + (high < 0 ? 2 : 3)} is not a hex digit");
+                throw Bad(sourceName, lineNumber, $"'{RecoveryKit.Diagnostics.TranscriptWriter.Escape(((char)hex[high < 0 ? 2 * i : 2 * i + 1]).ToString())}' at column {2 * i + (high < 0 ? 2 : 3)} is not a hex digit");
             bytes[i] = (byte)(high << 4 | low);
         }
         if (bytes[0] + 5 != bytes.Length)

@@ -23,6 +23,12 @@ public static class VendorUpdater
     private const int MaxResourceDepth = 3;
     private const int MaxSlide = 512;
 
+    // Bounds that keep a crafted updater from costing more than a fraction of a second: the Windows loader itself
+    // accepts at most 96 sections; real updaters have a handful of sections and resources.
+    private const int MaxSections = 96;
+    private const int MaxPlaces = 64;
+    private const int MaxSlideAttempts = 2 * MaxSlide;
+
     /// <summary>Does the content start like a DOS/Windows executable?</summary>
     public static bool LooksLikeExecutable(ReadOnlySpan<byte> content) => content.StartsWith("MZ"u8);
 
@@ -41,16 +47,17 @@ public static class VendorUpdater
         {
             using var pe = new PEReader(new MemoryStream(content.ToArray(), writable: false));
             var headers = pe.PEHeaders;
+            var sections = headers.SectionHeaders.Take(MaxSections).ToArray();
             long overlay = headers.PEHeaderStartOffset;
-            foreach (var section in headers.SectionHeaders)
+            foreach (var section in sections)
                 overlay = Math.Max(overlay, (long)section.PointerToRawData + section.SizeOfRawData);
             if (overlay < content.Length)
                 places.Add((overlay, content.Length - overlay, $"PE overlay at 0x{overlay:X}"));
 
             if (headers.PEHeader is { } peHeader && peHeader.ResourceTableDirectory.Size > 0)
-                AddResources(content.Span, headers, peHeader.ResourceTableDirectory, places);
+                AddResources(content.Span, headers, sections, peHeader.ResourceTableDirectory, places);
 
-            foreach (var section in headers.SectionHeaders)
+            foreach (var section in sections)
             {
                 if (section.SizeOfRawData > 0)
                 {
@@ -95,15 +102,26 @@ public static class VendorUpdater
             }
         }
 
-        foreach (var (start, length, label) in places)
+        // Each distinct region once, a bounded number of them, and a bounded amount of work in all: the cost stays
+        // proportional to the file however many resources or sections point into it.
+        var fileLength = (long)span.Length;
+        var regions = places
+            .Where(p => p.Start >= 0 && p.Start < fileLength && p.Length > 0)
+            .DistinctBy(p => (p.Start, Math.Min(p.Length, fileLength - p.Start)))
+            .Take(MaxPlaces)
+            .ToList();
+        var budget = (4L * span.Length) + (16L << 20);
+        var slides = MaxSlideAttempts;
+        foreach (var (start, length, label) in regions)
         {
-            if (start < 0 || start >= span.Length || length <= 0)
-                continue;
             var available = (int)Math.Min(length, span.Length - start);
+            budget -= available;
+            if (budget < 0)
+                break;
             var region = span.Slice((int)start, available);
             if (IdentityStrings.Find(region, families).Family is not { } family)
                 continue;
-            if (TryRegion(region, family, out var shift, out var image))
+            if (TryRegion(region, family, ref slides, out var shift, out var image))
                 return new Found(image, start + shift, shift == 0 ? label : $"{label} + 0x{shift:X}");
         }
 
@@ -140,7 +158,7 @@ public static class VendorUpdater
     /// or trailer) the block is taken only at a start where the family's stored checksum holds, because a block that
     /// merely contains the strings could be shifted, and flashing a shifted image would brick the drive.
     /// </summary>
-    private static bool TryRegion(ReadOnlySpan<byte> region, ImageFamily family, out int shift, out byte[] image)
+    private static bool TryRegion(ReadOnlySpan<byte> region, ImageFamily family, ref int slides, out int shift, out byte[] image)
     {
         foreach (var size in family.FlashSizes.Value.OrderDescending())
         {
@@ -155,8 +173,9 @@ public static class VendorUpdater
             }
             if (!family.Validity.CanFix)
                 continue;
-            for (shift = 0; shift <= Math.Min(excess, MaxSlide); shift++)
+            for (shift = 0; shift <= Math.Min(excess, MaxSlide) && slides > 0; shift++)
             {
+                slides--;
                 var block = region.Slice(shift, size);
                 if (family.Validity.IsValid(block) && Names(block, family))
                 {
@@ -173,17 +192,17 @@ public static class VendorUpdater
     private static bool Names(ReadOnlySpan<byte> block, ImageFamily family) =>
         ReferenceEquals(IdentityStrings.Find(block, [family]).Family, family);
 
-    private static void AddResources(ReadOnlySpan<byte> file, PEHeaders headers, DirectoryEntry directory,
+    private static void AddResources(ReadOnlySpan<byte> file, PEHeaders headers, SectionHeader[] sections, DirectoryEntry directory,
         List<(long Start, long Length, string Label)> places)
     {
         if (!headers.TryGetDirectoryOffset(directory, out var rootOffset) || rootOffset < 0)
             return;
         var count = 0;
-        WalkResources(file, headers, rootOffset, rootOffset, 0, "", places, ref count);
+        WalkResources(file, sections, rootOffset, rootOffset, 0, "", places, ref count);
     }
 
     /// <summary>Walks one IMAGE_RESOURCE_DIRECTORY (type / name / language levels), bounded in depth and entries.</summary>
-    private static void WalkResources(ReadOnlySpan<byte> file, PEHeaders headers, int rootOffset, int tableOffset,
+    private static void WalkResources(ReadOnlySpan<byte> file, SectionHeader[] sections, int rootOffset, int tableOffset,
         int depth, string path, List<(long Start, long Length, string Label)> places, ref int count)
     {
         if (depth >= MaxResourceDepth || tableOffset < 0 || tableOffset + 16 > file.Length)
@@ -205,19 +224,19 @@ public static class VendorUpdater
                 continue;
             if ((target & 0x8000_0000) != 0)
             {
-                WalkResources(file, headers, rootOffset, (int)at, depth + 1, label, places, ref count);
+                WalkResources(file, sections, rootOffset, (int)at, depth + 1, label, places, ref count);
                 continue;
             }
             var dataRva = BinaryPrimitives.ReadInt32LittleEndian(file[(int)at..]);
             var size = BinaryPrimitives.ReadUInt32LittleEndian(file[((int)at + 4)..]);
-            if (TryFileOffset(headers, dataRva, out var fileOffset))
+            if (TryFileOffset(sections, dataRva, out var fileOffset))
                 places.Add((fileOffset, size, $"resource {label.TrimStart('/')} at 0x{fileOffset:X}"));
         }
     }
 
-    private static bool TryFileOffset(PEHeaders headers, int rva, out long fileOffset)
+    private static bool TryFileOffset(SectionHeader[] sections, int rva, out long fileOffset)
     {
-        foreach (var section in headers.SectionHeaders)
+        foreach (var section in sections)
         {
             if (rva >= section.VirtualAddress && rva < (long)section.VirtualAddress + Math.Max(section.VirtualSize, section.SizeOfRawData))
             {
