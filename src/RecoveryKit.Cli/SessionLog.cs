@@ -1,6 +1,8 @@
-using System.Globalization;
-using System.Text;
 using RecoveryKit.Diagnostics;
+using Serilog;
+using Serilog.Core;
+using Serilog.Debugging;
+using Serilog.Events;
 
 namespace RecoveryKit.Cli;
 
@@ -8,17 +10,21 @@ namespace RecoveryKit.Cli;
 /// The session log: one new file per run (never overwritten) in --log's place, the recovery stick's data
 /// folder ($RECOVERYKIT_DATA/logs), or ./recoverykit-logs/. One line per stage; no register dumps. Created
 /// before anything touches the drive; once open, a write that fails (a full disk, a pulled stick) stops the
-/// log but never the work: the first error is reported at the end of the run.
+/// log but never the work: the first error is reported at the end of the run. Written through Serilog's file
+/// sink, which never throws into the caller: a failed write reaches Serilog's self-log, which records it here.
 /// </summary>
 internal sealed class SessionLog : IDisposable
 {
-    private readonly StreamWriter _writer;
+    private static readonly object SelfLogGate = new();
+    private static SessionLog? _selfLogOwner;
+
+    private readonly Logger _logger;
     private Exception? _error;
     private bool _disposed;
 
-    private SessionLog(StreamWriter writer, string path)
+    private SessionLog(Logger logger, string path)
     {
-        _writer = writer;
+        _logger = logger;
         Path = path;
     }
 
@@ -55,8 +61,21 @@ internal sealed class SessionLog : IDisposable
             var unique = path;
             for (var i = 1; File.Exists(unique); i++)
                 unique = System.IO.Path.Combine(folder, $"{System.IO.Path.GetFileNameWithoutExtension(path)}-{i}{System.IO.Path.GetExtension(path)}");
-            var stream = new FileStream(unique, FileMode.CreateNew, FileAccess.Write, FileShare.Read);
-            return new SessionLog(new StreamWriter(stream, new UTF8Encoding(false)) { AutoFlush = true }, unique);
+            // Created here, empty, so that a folder that cannot take the file fails now, before the drive is touched.
+            using (new FileStream(unique, FileMode.CreateNew, FileAccess.Write, FileShare.Read))
+            {
+            }
+            var logger = new LoggerConfiguration()
+                .MinimumLevel.Information()
+                .WriteTo.File(unique, outputTemplate: "{Timestamp:yyyy-MM-dd HH:mm:ss.fff} {Level:u3} {Message:l}{NewLine}", shared: false, buffered: false)
+                .CreateLogger();
+            var log = new SessionLog(logger, unique);
+            lock (SelfLogGate)
+            {
+                _selfLogOwner = log;
+                SelfLog.Enable(message => _selfLogOwner?.SinkFailed(message));
+            }
+            return log;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
@@ -68,29 +87,25 @@ internal sealed class SessionLog : IDisposable
     /// <summary>The first write that failed, or null.</summary>
     public Exception? Error => _error;
 
-    public void Stage(string stage, string message) => Write("INF", $"{stage}: {message}");
+    public void Stage(string stage, string message) => Write(LogEventLevel.Information, $"{stage}: {message}");
 
     public void Failed(Failure failure) =>
-        Write("ERR", $"{failure.Stage}: FAILED ({failure.Kind}, exit {(int)failure.Kind}): {failure.Cause}. {failure.Advice} {failure.Detail ?? string.Empty}".TrimEnd());
+        Write(LogEventLevel.Error, $"{failure.Stage}: FAILED ({failure.Kind}, exit {(int)failure.Kind}): {failure.Cause}. {failure.Advice} {failure.Detail ?? string.Empty}".TrimEnd());
 
-    private void Write(string level, string text)
+    private void Write(LogEventLevel level, string text)
     {
         if (_error is not null || _disposed)
             return;
-        try
-        {
-            _writer.Write(DateTime.Now.ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture));
-            _writer.Write(' ');
-            _writer.Write(level);
-            _writer.Write(' ');
-            _writer.Write(TranscriptWriter.Escape(text));
-            _writer.Write('\n');
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ObjectDisposedException)
-        {
-            _error = ex;
-            SessionFiles.Current.Warnings.Add($"the session log {TranscriptWriter.Escape(Path)} is incomplete: writing it failed ({ex.Message}); the drive work was not affected");
-        }
+        _logger.Write(level, "{Text:l}", TranscriptWriter.Escape(text));
+    }
+
+    /// <summary>Serilog's self-log: the file sink could not write (a full disk, a pulled stick).</summary>
+    private void SinkFailed(string message)
+    {
+        if (_error is not null)
+            return;
+        _error = new IOException(message.Trim());
+        SessionFiles.Current.Warnings.Add($"the session log {TranscriptWriter.Escape(Path)} is incomplete: writing it failed ({TranscriptWriter.Escape(message.Trim())}); the drive work was not affected");
     }
 
     public void Dispose()
@@ -99,15 +114,16 @@ internal sealed class SessionLog : IDisposable
             return;
         // What could not be written along the way goes into the log too, while it still can be written.
         foreach (var warning in SessionFiles.Current.Warnings.ToList())
-            Write("WRN", warning);
+            Write(LogEventLevel.Warning, warning);
         _disposed = true;
-        try
+        _logger.Dispose();
+        lock (SelfLogGate)
         {
-            _writer.Dispose();
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ObjectDisposedException)
-        {
-            _error ??= ex;
+            if (ReferenceEquals(_selfLogOwner, this))
+            {
+                _selfLogOwner = null;
+                SelfLog.Disable();
+            }
         }
     }
 }
