@@ -59,7 +59,7 @@ internal sealed class DriveSession : IDisposable
                     var listing = string.Join("; ", reports.Select(r => $"{(r.Position is { } p ? ((int)p).ToString(System.Globalization.CultureInfo.InvariantCulture) : "-")} {r.Where}: {r.Probe.Model ?? r.Probe.Class.ToString()}"));
                     throw new RecoveryKitException(drives.Count == 0 ? FailureKind.NoDevice : FailureKind.Usage, "position",
                         drives.Count == 0 ? $"no optical drive found ({listing})" : $"{drives.Count} optical drives found, so the position must be named ({listing})",
-                        drives.Count == 0 ? "Check cables and power, power-cycle the drive and run 'scan'; a BIOS that hangs at POST with the dead drive: set its channel to None and hot-plug the cable after boot." : PositionSpec.Help);
+                        drives.Count == 0 ? $"{CableAdvice.NoDrive} Then run 'scan'." : PositionSpec.Help);
                 }
                 var pick = drives[0];
                 channel = pick.Channel;

@@ -142,7 +142,7 @@ public static class FlashSession
         var report = new Flasher(flash).Execute(plan, current, image.Span, request.Progress, request.Cancel);
         if (!plan.NothingToDo)
             CheckWholeFlash(flash, plan, current, image.Span, bootBlock, request, report, backupPath, stages);
-        stages?.Report(new StageEvent("verify", plan.NothingToDo ? "the flash already holds this image; nothing written" : $"{plan.SectorsToWrite} sectors written and verified by read-back"));
+        stages?.Report(new StageEvent("verify", plan.NothingToDo ? "the flash already holds this image; nothing written" : $"{plan.SectorsToWrite} {(plan.SectorsToWrite == 1 ? "sector" : "sectors")} written and verified by read-back"));
 
         // 8. Reset, and proof that the drive came back.
         var outro = vendor.Exit();
