@@ -40,6 +40,9 @@ public static class RecoveryKitCli
         var options = new GlobalOptions();
         var root = BuildRoot(terminal, options);
 
+        // Command names in any letter case, as DOS users type them (MTKFLASH 3 W /M /B FS0F.BIN).
+        if (args.Length > 0 && root.Subcommands.FirstOrDefault(c => string.Equals(c.Name, args[0], StringComparison.OrdinalIgnoreCase)) is { } named)
+            args = [named.Name, .. args[1..]];
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
@@ -95,7 +98,7 @@ public static class RecoveryKitCli
     {
         yield return RecoveryKit.Cli.Commands.ScanCommand.Create(options, terminal.Output);
         yield return RecoveryKit.Cli.Commands.FlashCommand.Create(options, terminal);
-        yield return RecoveryKit.Cli.Commands.SimImageCommand.Create(terminal);
+        yield return RecoveryKit.Cli.Commands.SimImageCommand.Create(options, terminal);
         yield return RecoveryKit.Cli.Commands.UnbrickCommand.Create(options, terminal);
         yield return RecoveryKit.Cli.Commands.SelftestCommand.Create(options, terminal.Output);
         foreach (var command in RecoveryKit.Cli.Commands.DriveCommands.Create(options, terminal))
@@ -104,5 +107,8 @@ public static class RecoveryKitCli
             args => Run(args, terminal));
         foreach (var command in RecoveryKit.Cli.Commands.FirmwareCommands.Create(terminal.Output))
             yield return command;
+        yield return RecoveryKit.Cli.Commands.DrivesCommand.Create(options, terminal);
+        yield return RecoveryKit.Cli.Commands.CompletionCommand.Create(root, terminal);
+        yield return RecoveryKit.Cli.Commands.ManPageCommand.Create(root, terminal);
     }
 }

@@ -37,13 +37,21 @@ internal static class DriveCommands
         var command = new Command("identify", "What the drive at a position says it is (IDENTIFY PACKET DEVICE, INQUIRY); --chip adds the flash chip.") { position, chipId, profile };
         command.SetAction(parse => WithSession(parse, options, terminal, "identify", parse.GetValue(position), (session, log, stages) =>
         {
-            var inquiry = Describe(terminal, session);
-            if (!parse.GetValue(chipId))
-                return 0;
-            var drive = ResolveProfile(parse.GetValue(profile), inquiry);
-            var vendor = VendorSession.Open(session.Host, session.Device, session.Where, drive, null, PowerCycler(terminal, session, drive), stages);
-            terminal.Output.WriteLine($"Flash chip: {vendor.Chip.Spec} — ID {vendor.Id}, third byte {vendor.Id.Third:X2}h");
-            ReportOutro(terminal, vendor.Vendor.Exit());
+            var described = Describe(terminal, session);
+            var inquiry = described.Inquiry;
+            ChipIdJson? chipJson = null;
+            OutroJson? outroJson = null;
+            if (parse.GetValue(chipId))
+            {
+                var drive = ResolveProfile(parse.GetValue(profile), inquiry);
+                var vendor = VendorSession.Open(session.Host, session.Device, session.Where, drive, null, PowerCycler(terminal, session, drive), stages);
+                terminal.Output.WriteLine($"Flash chip: {vendor.Chip.Spec} — ID {vendor.Id}, third byte {vendor.Id.Third:X2}h");
+                chipJson = new ChipIdJson(vendor.Chip.Spec.Name, vendor.Id.ToString(), $"{vendor.Id.Third:X2}h");
+                outroJson = ReportOutro(terminal, vendor.Vendor.Exit());
+            }
+            if (parse.GetValue(options.Json))
+                JsonOutput.Write(terminal.Output, new IdentifyJson(session.Where, described.Answer, described.Data?.Model, described.Data?.Revision, described.Data?.Serial,
+                    Inquiry(inquiry), inquiry is null ? null : ProfileCatalog.MatchDrive(inquiry.Vendor, inquiry.Product)?.Name, chipJson, outroJson), c => c.IdentifyJson);
             return 0;
         }));
         return command;
@@ -61,8 +69,10 @@ internal static class DriveCommands
             var drive = ResolveProfile(parse.GetValue(profile), Inquiry(session));
             var vendor = VendorSession.Open(session.Host, session.Device, session.Where, drive, FindChip(parse.GetValue(chip)), PowerCycler(terminal, session, drive), stages);
             var path = FlashOperations.Backup(vendor, parse.GetValue(output)!, stages);
-            ReportOutro(terminal, vendor.Vendor.Exit());
+            var outro = ReportOutro(terminal, vendor.Vendor.Exit());
             terminal.Output.WriteLine($"Backup written: {path}");
+            if (parse.GetValue(options.Json))
+                JsonOutput.Write(terminal.Output, new BackupJson(session.Where, path, drive.Name, outro), c => c.BackupJson);
             return 0;
         }));
         return command;
@@ -83,7 +93,10 @@ internal static class DriveCommands
                 var (drive, _) = FlashCommand.PickProfile(image, null);
                 var vendor = VendorSession.Open(session.Host, session.Device, session.Where, drive, FindChip(parse.GetValue(chip)), PowerCycler(terminal, session, drive), stages);
                 var differing = FlashOperations.Verify(vendor, image.Data.Span, stages);
-                ReportOutro(terminal, vendor.Vendor.Exit());
+                var outro = ReportOutro(terminal, vendor.Vendor.Exit());
+                if (parse.GetValue(options.Json))
+                    JsonOutput.Write(terminal.Output, new VerifyJson(session.Where, image.SourcePath, differing.Count == 0,
+                        [.. differing.Select(d => new SectorJson(d.Index, $"0x{d.Start:X6}"))], outro), c => c.VerifyJson);
                 if (differing.Count == 0)
                 {
                     terminal.Output.WriteLine("VERIFY OK: the flash holds exactly this image.");
@@ -122,6 +135,8 @@ internal static class DriveCommands
             var vendor = VendorSession.Open(session.Host, session.Device, session.Where, drive, FindChip(parse.GetValue(chip)), PowerCycler(terminal, session, drive), stages);
             var saved = FlashOperations.Erase(vendor, new FlashRange((uint)family.BootBlock.Start, (uint)family.BootBlock.Length), includeBoot, parse.GetValue(backup)!, stages);
             terminal.Output.WriteLine($"Erased. The backup of what was there: {saved}");
+            if (parse.GetValue(options.Json))
+                JsonOutput.Write(terminal.Output, new EraseJson(session.Where, saved, includeBoot), c => c.EraseJson);
             return 0;
         }, needsConfirmation: true));
         return command;
@@ -138,7 +153,9 @@ internal static class DriveCommands
             var drive = parse.GetValue(profile) is { } name ? ResolveProfile(name, null) : ProfileCatalog.Drives[0];
             var target = FlashTarget.Acquire(session.Host, session.Device, drive, session.Where);
             var outro = new VendorMode(target).Exit();
-            ReportOutro(terminal, outro);
+            var outroJson = ReportOutro(terminal, outro);
+            if (parse.GetValue(options.Json))
+                JsonOutput.Write(terminal.Output, new ResetJson(session.Where, outroJson), c => c.ResetJson);
             return outro.CameBack ? 0 : (int)FailureKind.NoDevice;
         }, needsConfirmation: false));
         return command;
@@ -209,7 +226,10 @@ internal static class DriveCommands
         return null; // boot code only: it cannot say what it is
     }
 
-    private static InquiryData? Describe(Terminal terminal, DriveSession session)
+    /// <summary>What IDENTIFY and INQUIRY said, for the text and the JSON.</summary>
+    private sealed record Described(string Answer, IdentifyData? Data, InquiryData? Inquiry);
+
+    private static Described Describe(Terminal terminal, DriveSession session)
     {
         var id = session.Host.Identify(session.Device, AtaCommand.IdentifyPacketDevice);
         terminal.Output.WriteLine($"{session.Where}:");
@@ -223,10 +243,10 @@ internal static class DriveCommands
                 terminal.Output.WriteLine(ata.Outcome == IdentifyOutcome.Data
                     ? $"  a hard disk: {ata.Data!.Model}, firmware {ata.Data.Revision} (never flashed)"
                     : "  IDENTIFY PACKET DEVICE refused: the drive runs only its boot code (or is not an optical drive)");
-                return null;
+                return ata.Outcome == IdentifyOutcome.Data ? new Described("hard-disk", ata.Data, null) : new Described("boot-code-only", null, null);
             default:
                 terminal.Output.WriteLine($"  nothing reacts to IDENTIFY (status {id.Status:X2}h)");
-                return null;
+                return new Described("nothing", null, null);
         }
         var inquiry = Inquiry(session);
         if (inquiry is not null)
@@ -234,8 +254,10 @@ internal static class DriveCommands
             var profile = ProfileCatalog.MatchDrive(inquiry.Vendor, inquiry.Product);
             terminal.Output.WriteLine($"  INQUIRY: {inquiry.Vendor} {inquiry.Product} {inquiry.Revision}{(profile is null ? " (no RecoveryKit profile)" : $" — profile {profile.Name}")}");
         }
-        return inquiry;
+        return new Described("packet-device", id.Data, inquiry);
     }
+
+    private static InquiryJson? Inquiry(InquiryData? q) => q is null ? null : new InquiryJson(q.Vendor, q.Product, q.Revision);
 
     internal static DriveProfile ResolveProfile(string? name, InquiryData? inquiry)
     {
@@ -257,8 +279,13 @@ internal static class DriveCommands
     private static Func<IntroResult, int, bool> PowerCycler(Terminal terminal, DriveSession session, DriveProfile drive) =>
         (result, attempt) => FlashCommand.PowerCycle(terminal, session, result, attempt, drive.VendorStatus.Value);
 
-    private static void ReportOutro(Terminal terminal, OutroResult outro) =>
+    private static OutroJson ReportOutro(Terminal terminal, OutroResult outro)
+    {
         terminal.Output.WriteLine(outro.CameBack
             ? $"[outro] drive reset ({outro.Method}); it answers as {outro.Inquiry!.Vendor} {outro.Inquiry.Product} {outro.Inquiry.Revision}"
             : $"[outro] drive reset ({outro.Method}); {outro.State}");
+        return Outro(outro);
+    }
+
+    internal static OutroJson Outro(OutroResult outro) => new(outro.Method, outro.CameBack, outro.State, Inquiry(outro.Inquiry));
 }

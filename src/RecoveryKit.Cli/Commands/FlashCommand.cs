@@ -128,6 +128,15 @@ internal static class FlashCommand
             output.WriteLine($"Backup of the old flash: {outcome.BackupPath}");
             log.Stage("outcome", $"{outcome.Report.Summary()}; came back: {outcome.Outro.CameBack}");
             output.WriteLine($"Session log: {log.Path}");
+            if (terminal.Json)
+            {
+                var plan = outcome.Plan;
+                JsonOutput.Write(terminal.Output, new FlashJson(session.Where, image.SourcePath, image.Identity.Display, drive.Name, outcome.Chip.Name, outcome.Id.ToString(),
+                    new PlanJson(plan.SectorsToWrite, plan.Chip.Sectors.Count, plan.SectorsToErase, plan.BytesToProgram, plan.RewritesBootBlock, plan.BootBlockDiffers,
+                        Math.Round(plan.Estimate(RegisterAccess).TotalSeconds, 2), FlashSession.Describe(plan)),
+                    outcome.Report.Summary(), outcome.Report.Retries, outcome.BackupPath, Math.Round(outcome.DeviceTime.TotalSeconds, 2),
+                    DriveCommands.Outro(outcome.Outro), log.Path), c => c.FlashJson);
+            }
             if (outcome.Outro.CameBack)
             {
                 output.WriteLine($"The drive is back: {outcome.Outro.Inquiry!.Vendor} {outcome.Outro.Inquiry.Product} {outcome.Outro.Inquiry.Revision}.");
