@@ -113,7 +113,7 @@ internal static class FlashCommand
                     return Confirm(terminal, confirmQuestion, confirmAnswer);
                 },
                 ConfirmBootCode = settings.YesBootCode ? null : plan => Confirm(terminal,
-                    "This rewrites the BOOT CODE: a power cut now leaves nothing to talk to. Type BOOTCODE to rewrite it (or run with --yes-bootcode):", "BOOTCODE"),
+                    "This rewrites the BOOT CODE: a power cut now leaves nothing to talk to. Type BOOTCODE to rewrite it (or run with --yes-bootcode):", "BOOTCODE", StringComparison.Ordinal),
                 PowerCycle = (result, attempt) => PowerCycle(terminal, session, result, attempt, drive.VendorStatus.Value),
                 Stages = new InlineProgress<StageEvent>(e =>
                 {
@@ -165,11 +165,11 @@ internal static class FlashCommand
     /// A typed confirmation: a wrong answer is asked again, saying what is expected; N, Q, the end of input or Ctrl-C
     /// decline (the session then resets the drive and exits 10).
     /// </summary>
-    internal static bool Confirm(Terminal terminal, string question, string expected)
+    internal static bool Confirm(Terminal terminal, string question, string expected, StringComparison comparison = StringComparison.OrdinalIgnoreCase)
     {
         try
         {
-            return terminal.Choose(question, a => string.Equals(a, expected, StringComparison.OrdinalIgnoreCase) ? a : null,
+            return terminal.Choose(question, a => string.Equals(a, expected, comparison) ? a : null,
                 expected, "n", "no", "q") is not null;
         }
         catch (RecoveryKitException ex) when (PromptInterrupted.Is(ex))

@@ -207,7 +207,7 @@ public sealed class JsonOfEveryCommandTests : IDisposable
     [Fact]
     public void A_usage_error_is_an_error_document_too()
     {
-        var (r, root) = Json("flash", "--no-such-option");
+        var (r, root) = Json("drives", "--no-such-option");
 
         Assert.Equal(2, r.Exit);
         Assert.Equal(2, root.GetProperty("error").GetProperty("exitCode").GetInt32());
