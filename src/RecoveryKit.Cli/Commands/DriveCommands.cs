@@ -102,7 +102,7 @@ internal static class DriveCommands
                     terminal.Output.WriteLine("VERIFY OK: the flash holds exactly this image.");
                     return 0;
                 }
-                terminal.Output.WriteLine($"VERIFY FAILED: {differing.Count} sectors differ: {string.Join(", ", differing.Take(20).Select(s => $"{s.Index} ({s.Start:X6}h)"))}{(differing.Count > 20 ? " …" : "")}");
+                terminal.Output.WriteLine($"VERIFY FAILED: {BankProgress.Plural(differing.Count, "sector")} differ{(differing.Count == 1 ? "s" : "")}: {string.Join(", ", differing.Take(20).Select(s => $"{s.Index} ({s.Start:X6}h)"))}{(differing.Count > 20 ? " …" : "")}");
                 return (int)FailureKind.VerifyFailed;
             }, needsConfirmation: false);
         });
