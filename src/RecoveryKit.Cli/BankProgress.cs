@@ -5,68 +5,104 @@ namespace RecoveryKit.Cli;
 
 /// <summary>
 /// Renders flash progress: on a terminal, one bar per 64 KiB bank redrawn in place (erase, program, verify of
-/// each sector); in a log or pipe, one line per finished bank.
+/// each sector), cleared before any other line; in a log or pipe, one line per finished bank. Banks with nothing
+/// to write get no line, and the re-check after the last sector (sectors a lost bus cycle could have hit) adds
+/// no second round of bank lines — only a line for a sector it had to write again.
 /// </summary>
 internal sealed class BankProgress : IProgress<FlashProgress>
 {
     private const int Width = 24;
     private readonly TextWriter _output;
     private readonly bool _live;
+    private readonly Action<string> _draw;
+    private readonly Action _clear;
     private int _bank = -1;
-    private int _bankStartDone;
+    private int _inBank;
     private int _lastDone;
-    private bool _lineOpen;
+    private bool _allDone;
 
+    /// <summary>Progress on the terminal: the bar is the terminal's live line, which any other output clears first.</summary>
+    public BankProgress(Terminal terminal)
+        : this(terminal.Output, terminal.LiveProgress && !terminal.Json, terminal.Live, terminal.ClearLive)
+    {
+    }
+
+    /// <summary>Progress on a plain writer (tests, logs): a live bar is drawn with carriage returns and wiped before each line.</summary>
     public BankProgress(TextWriter output, bool live)
+        : this(output, live, null, null)
+    {
+    }
+
+    private BankProgress(TextWriter output, bool live, Action<string>? draw, Action? clear)
     {
         _output = output;
         _live = live;
+        var width = 0;
+        _draw = draw ?? (text =>
+        {
+            _output.Write("\r" + text.PadRight(width));
+            _output.Flush();
+            width = text.Length;
+        });
+        _clear = clear ?? (() =>
+        {
+            if (width == 0)
+                return;
+            _output.Write("\r" + new string(' ', width) + "\r");
+            width = 0;
+        });
     }
 
     public void Report(FlashProgress p)
     {
         if (p.Stage == "retry")
         {
-            CloseLine();
-            _output.WriteLine($"  sector {p.Sector} did not verify; erasing and writing it again");
+            _clear();
+            _output.WriteLine($"  sector {p.Sector} did not verify (or changed while another was written); erasing and writing it again");
+            return;
+        }
+        if (_allDone)
+        {
+            // The re-check after the last sector: nothing new is finished, so only the live line moves.
+            if (_live)
+                _draw($"  Re-checking sector {p.Sector,4} (bank {p.Bank}) for damage from a lost bus cycle");
             return;
         }
         if (p.Bank != _bank)
         {
-            if (_bank >= 0)
-                Finish(_bank, _lastDone, p.SectorsTotal);
+            FinishBank(p.SectorsTotal);
             _bank = p.Bank;
-            _bankStartDone = _lastDone;
+            _inBank = 0;
         }
         if (p.Stage == "done")
+        {
+            _inBank += p.SectorsDone - _lastDone;
             _lastDone = p.SectorsDone;
+        }
         if (_live)
         {
             var fraction = p.SectorsTotal == 0 ? 1.0 : (double)p.SectorsDone / p.SectorsTotal;
             var filled = (int)Math.Round(fraction * Width);
             var bar = new StringBuilder().Append('#', filled).Append('.', Width - filled);
-            _output.Write($"\r  Bank {p.Bank,2} [{bar}] {p.SectorsDone,4}/{p.SectorsTotal} sectors — {p.Stage,-7} sector {p.Sector,4}");
-            _output.Flush();
-            _lineOpen = true;
+            _draw($"  Bank {p.Bank,2} [{bar}] {p.SectorsDone,4}/{p.SectorsTotal} sectors — {p.Stage,-7} sector {p.Sector,4}");
         }
         if (p.Stage == "done" && p.SectorsDone == p.SectorsTotal)
         {
-            Finish(p.Bank, p.SectorsDone, p.SectorsTotal);
-            _bank = -1;
+            FinishBank(p.SectorsTotal);
+            _allDone = true;
+            _clear();
         }
     }
 
-    private void Finish(int bank, int done, int total)
+    private void FinishBank(int total)
     {
-        CloseLine();
-        _output.WriteLine($"  Bank {bank,2}: done ({done - _bankStartDone} sectors in this bank; {done}/{total} written and verified)");
+        if (_bank < 0 || _inBank == 0)
+            return;
+        _clear();
+        _output.WriteLine($"  Bank {_bank,2}: {Plural(_inBank, "sector")} written and verified ({_lastDone}/{total})");
+        _inBank = 0;
     }
 
-    private void CloseLine()
-    {
-        if (!_lineOpen)
-            return;
-        _output.Write("\r" + new string(' ', 78) + "\r");
-        _lineOpen = false;
-    }
+    /// <summary>"1 sector", "2 sectors".</summary>
+    internal static string Plural(long n, string noun) => n == 1 ? $"1 {noun}" : $"{n} {noun}s";
 }

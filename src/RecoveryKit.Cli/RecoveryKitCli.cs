@@ -6,23 +6,44 @@ namespace RecoveryKit.Cli;
 /// <summary>Builds the command tree and runs it; the one place that turns failures into text and exit codes.</summary>
 public static class RecoveryKitCli
 {
-    public static int Run(string[] args, TextWriter output, TextWriter error) =>
-        Run(args, output, error, Console.In, interactive: !Console.IsInputRedirected, liveProgress: !Console.IsOutputRedirected);
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        var terminal = new Terminal(output, error, Console.In, interactive: !Console.IsInputRedirected, liveProgress: !Console.IsOutputRedirected);
+        terminal.AttachConsoleCtrlC();
+        return Run(args, terminal);
+    }
 
     /// <summary>Runs the command line with scripted input (tests) or the console.</summary>
-    public static int Run(string[] args, TextWriter output, TextWriter error, TextReader? input, bool interactive, bool liveProgress = false)
-    {
-        var terminal = new Terminal(output, error, input, interactive, liveProgress);
-        var options = new GlobalOptions();
-        var root = new RootCommand("RecoveryKit: bring back MediaTek optical drives after a failed firmware flash.\n\n" +
-            "Exit codes: 0 ok, 1 internal error, 2 usage, 3 no device, 4 wrong device class (e.g. a hard disk), " +
-            "5 not in vendor mode, 6 flash chip unknown, 7 image rejected, 8 write failed, 9 verify failed, " +
-            "10 cancelled, 11 device stopped answering, 12 not allowed on this machine (root, lockdown, AHCI, kernel-owned), 13 file error, 14 flash addressing unproven (nothing erased), " +
-            "15 a replay differs from its recording.");
-        options.AddTo(root);
-        foreach (var command in AllCommands(options, terminal))
-            root.Add(command);
+    public static int Run(string[] args, TextWriter output, TextWriter error, TextReader? input, bool interactive, bool liveProgress = false) =>
+        Run(args, new Terminal(output, error, input, interactive, liveProgress));
 
+    /// <summary>The command tree, for the man page and shell completion.</summary>
+    internal static RootCommand BuildRoot(Terminal terminal, GlobalOptions options)
+    {
+        var root = new RootCommand(Description);
+        options.AddTo(root);
+        foreach (var command in AllCommands(options, terminal, root))
+            root.Add(command);
+        return root;
+    }
+
+    internal const string Description = "RecoveryKit: bring back MediaTek optical drives after a failed firmware flash.\n\n" +
+        "Exit codes: 0 ok, 1 internal error, 2 usage, 3 no device, 4 wrong device class (e.g. a hard disk), " +
+        "5 not in vendor mode, 6 flash chip unknown, 7 image rejected, 8 write failed, 9 verify failed, " +
+        "10 cancelled, 11 device stopped answering, 12 not allowed on this machine (root, lockdown, AHCI, kernel-owned), 13 file error, " +
+        "14 flash addressing unproven (nothing erased), 15 a replay differs from its recording.";
+
+    /// <summary>Runs the command line on a terminal (tests build their own, with scripted input and a Ctrl-C of their own).</summary>
+    internal static int Run(string[] args, Terminal terminal)
+    {
+        var output = terminal.Output;
+        var error = terminal.Error;
+        var options = new GlobalOptions();
+        var root = BuildRoot(terminal, options);
+
+        // Command names in any letter case, as DOS users type them (MTKFLASH 3 W /M /B FS0F.BIN).
+        if (args.Length > 0 && root.Subcommands.FirstOrDefault(c => string.Equals(c.Name, args[0], StringComparison.OrdinalIgnoreCase)) is { } named)
+            args = [named.Name, .. args[1..]];
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
@@ -32,10 +53,13 @@ public static class RecoveryKitCli
                 problems.RemoveAll(m => m.StartsWith("Required command was not provided", StringComparison.Ordinal));
             error.WriteLine($"error: usage: {string.Join(" ", problems)}");
             error.WriteLine("Run 'recoverykit --help' (or 'recoverykit COMMAND --help') for the commands and options.");
+            if (args.Contains("--json", StringComparer.Ordinal))
+                JsonOutput.WriteError(terminal.Stdout, new Failure(FailureKind.Usage, "usage", string.Join(" ", problems), "Run 'recoverykit --help' (or 'recoverykit COMMAND --help') for the commands and options."));
             return (int)FailureKind.Usage;
         }
         Backends.ForceKernelOwned = parse.GetValue(options.ForceKernelOwned);
         var outer = SessionFiles.Begin(args, parse.GetValue(options.TranscriptRaw));
+        terminal.Json = parse.GetValue(options.Json);
         try
         {
             Backends.ConfigureSim(parse.GetValue(options.Variant), parse.GetValue(options.SimDump));
@@ -46,6 +70,8 @@ public static class RecoveryKitCli
             error.WriteLine($"error: {OneLine(ex.Failure.ToString())}");
             if (parse.GetValue(options.Verbose))
                 WriteDetail(error, ex.Failure);
+            if (terminal.Json)
+                JsonOutput.WriteError(terminal.Stdout, ex.Failure, WritesFlash(parse) ? RecoveryKit.Cli.Commands.UnbrickCommand.DriveStateAfter(ex.Failure) : null);
             return (int)ex.Failure.Kind;
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -54,6 +80,9 @@ public static class RecoveryKitCli
             error.WriteLine($"error: internal: {ex.GetType().Name}: {OneLine(ex.Message)}. This is a RecoveryKit bug; nothing more was sent to the drive. Please report it with the session log.");
             if (parse.GetValue(options.Verbose))
                 error.WriteLine(ex.ToString());
+            if (terminal.Json)
+                JsonOutput.WriteError(terminal.Stdout, new Failure(FailureKind.Internal, "internal", $"{ex.GetType().Name}: {ex.Message}",
+                    "This is a RecoveryKit bug; nothing more was sent to the drive. Please report it with the session log."));
             return (int)FailureKind.Internal;
         }
         finally
@@ -79,11 +108,13 @@ public static class RecoveryKitCli
             error.WriteLine($"  {detail}");
     }
 
-    private static IEnumerable<Command> AllCommands(GlobalOptions options, Terminal terminal)
+    private static bool WritesFlash(ParseResult parse) => parse.CommandResult.Command.Name is "flash" or "unbrick" or "mtkflash" or "erase";
+
+    private static IEnumerable<Command> AllCommands(GlobalOptions options, Terminal terminal, RootCommand root)
     {
         yield return RecoveryKit.Cli.Commands.ScanCommand.Create(options, terminal.Output);
         yield return RecoveryKit.Cli.Commands.FlashCommand.Create(options, terminal);
-        yield return RecoveryKit.Cli.Commands.SimImageCommand.Create(terminal);
+        yield return RecoveryKit.Cli.Commands.SimImageCommand.Create(options, terminal);
         yield return RecoveryKit.Cli.Commands.UnbrickCommand.Create(options, terminal);
         yield return RecoveryKit.Cli.Commands.SelftestCommand.Create(options, terminal.Output);
         foreach (var command in RecoveryKit.Cli.Commands.DriveCommands.Create(options, terminal))
@@ -91,8 +122,11 @@ public static class RecoveryKitCli
         yield return RecoveryKit.Cli.Commands.ReplayCommand.Create(terminal,
             (args, error) => Run(args, terminal.Output, error, terminal.Input, interactive: false, terminal.LiveProgress));
         yield return RecoveryKit.Cli.Commands.MtkFlashCommand.Create(options, terminal,
-            args => Run(args, terminal.Output, terminal.Error, terminal.Input, terminal.Interactive, terminal.LiveProgress));
+            args => Run(args, terminal));
         foreach (var command in RecoveryKit.Cli.Commands.FirmwareCommands.Create(terminal.Output))
             yield return command;
+        yield return RecoveryKit.Cli.Commands.DrivesCommand.Create(options, terminal);
+        yield return RecoveryKit.Cli.Commands.CompletionCommand.Create(root, terminal);
+        yield return RecoveryKit.Cli.Commands.ManPageCommand.Create(root, terminal);
     }
 }

@@ -37,13 +37,21 @@ internal static class DriveCommands
         var command = new Command("identify", "What the drive at a position says it is (IDENTIFY PACKET DEVICE, INQUIRY); --chip adds the flash chip.") { position, chipId, profile };
         command.SetAction(parse => WithSession(parse, options, terminal, "identify", parse.GetValue(position), (session, log, stages) =>
         {
-            var inquiry = Describe(terminal, session, vendorModeNext: parse.GetValue(chipId));
-            if (!parse.GetValue(chipId))
-                return 0;
-            var drive = ResolveProfile(parse.GetValue(profile), inquiry);
-            var vendor = VendorSession.Open(session.Host, session.Device, session.Where, drive, null, PowerCycler(terminal, session, drive), stages);
-            terminal.Output.WriteLine($"Flash chip: {vendor.Chip.Spec} — ID {vendor.Id}, third byte {vendor.Id.Third:X2}h");
-            ReportOutro(terminal, vendor.Vendor.Exit());
+            var described = Describe(terminal, session, vendorModeNext: parse.GetValue(chipId));
+            var inquiry = described.Inquiry;
+            ChipIdJson? chipJson = null;
+            OutroJson? outroJson = null;
+            if (parse.GetValue(chipId))
+            {
+                var drive = ResolveProfile(parse.GetValue(profile), inquiry);
+                var vendor = VendorSession.Open(session.Host, session.Device, session.Where, drive, null, PowerCycler(terminal, session, drive), stages);
+                terminal.Output.WriteLine($"Flash chip: {vendor.Chip.Spec} — ID {vendor.Id}, third byte {vendor.Id.Third:X2}h");
+                chipJson = new ChipIdJson(vendor.Chip.Spec.Name, vendor.Id.ToString(), $"{vendor.Id.Third:X2}h");
+                outroJson = ReportOutro(terminal, vendor.Vendor.Exit());
+            }
+            if (parse.GetValue(options.Json))
+                JsonOutput.Write(terminal.Output, new IdentifyJson(session.Where, described.Answer, described.Data?.Model, described.Data?.Revision, described.Data?.Serial,
+                    Inquiry(inquiry), inquiry is null ? null : ProfileCatalog.MatchDrive(inquiry.Vendor, inquiry.Product)?.Name, chipJson, outroJson), c => c.IdentifyJson);
             return 0;
         }));
         return command;
@@ -64,8 +72,10 @@ internal static class DriveCommands
             var drive = ResolveProfile(parse.GetValue(profile), Inquiry(session));
             var vendor = VendorSession.Open(session.Host, session.Device, session.Where, drive, FindChip(parse.GetValue(chip)), PowerCycler(terminal, session, drive), stages);
             var path = FlashOperations.Backup(vendor, reserved.Path, stages);
-            ReportOutro(terminal, vendor.Vendor.Exit());
+            var outro = ReportOutro(terminal, vendor.Vendor.Exit());
             terminal.Output.WriteLine($"Backup written: {path}");
+            if (parse.GetValue(options.Json))
+                JsonOutput.Write(terminal.Output, new BackupJson(session.Where, path, drive.Name, outro), c => c.BackupJson);
             return 0;
         });
         });
@@ -87,13 +97,16 @@ internal static class DriveCommands
                 var (drive, _) = FlashCommand.PickProfile(image, null);
                 var vendor = VendorSession.Open(session.Host, session.Device, session.Where, drive, FindChip(parse.GetValue(chip)), PowerCycler(terminal, session, drive), stages);
                 var differing = FlashOperations.Verify(vendor, image.Data.Span, stages);
-                ReportOutro(terminal, vendor.Vendor.Exit());
+                var outro = ReportOutro(terminal, vendor.Vendor.Exit());
+                if (parse.GetValue(options.Json))
+                    JsonOutput.Write(terminal.Output, new VerifyJson(session.Where, image.SourcePath, differing.Count == 0,
+                        [.. differing.Select(d => new SectorJson(d.Index, $"0x{d.Start:X6}"))], outro), c => c.VerifyJson);
                 if (differing.Count == 0)
                 {
                     terminal.Output.WriteLine("VERIFY OK: the flash holds exactly this image.");
                     return 0;
                 }
-                terminal.Output.WriteLine($"VERIFY FAILED: {differing.Count} sectors differ: {string.Join(", ", differing.Take(20).Select(s => $"{s.Index} ({s.Start:X6}h)"))}{(differing.Count > 20 ? " …" : "")}");
+                terminal.Output.WriteLine($"VERIFY FAILED: {BankProgress.Plural(differing.Count, "sector")} differ{(differing.Count == 1 ? "s" : "")}: {string.Join(", ", differing.Take(20).Select(s => $"{s.Index} ({s.Start:X6}h)"))}{(differing.Count > 20 ? " …" : "")}");
                 return (int)FailureKind.VerifyFailed;
             }, needsConfirmation: false);
         });
@@ -129,6 +142,8 @@ internal static class DriveCommands
             var vendor = VendorSession.Open(session.Host, session.Device, session.Where, drive, FindChip(parse.GetValue(chip)), PowerCycler(terminal, session, drive), stages);
             var saved = FlashOperations.Erase(vendor, new FlashRange((uint)family.BootBlock.Start, (uint)family.BootBlock.Length), includeBoot, reserved.Path, stages);
             terminal.Output.WriteLine($"Erased. The backup of what was there: {saved}");
+            if (parse.GetValue(options.Json))
+                JsonOutput.Write(terminal.Output, new EraseJson(session.Where, saved, includeBoot), c => c.EraseJson);
             return 0;
         }, needsConfirmation: true);
         });
@@ -146,7 +161,9 @@ internal static class DriveCommands
             var drive = parse.GetValue(profile) is { } name ? ResolveProfile(name, null) : ProfileCatalog.Drives[0];
             var target = FlashTarget.Acquire(session.Host, session.Device, drive, session.Where, resetOnly: true);
             var outro = new VendorMode(target).Exit();
-            ReportOutro(terminal, outro);
+            var outroJson = ReportOutro(terminal, outro);
+            if (parse.GetValue(options.Json))
+                JsonOutput.Write(terminal.Output, new ResetJson(session.Where, outroJson), c => c.ResetJson);
             return outro.CameBack ? 0 : (int)FailureKind.NoDevice;
         }, needsConfirmation: false));
         return command;
@@ -217,11 +234,14 @@ internal static class DriveCommands
         return null; // boot code only: it cannot say what it is
     }
 
+    /// <summary>What IDENTIFY and INQUIRY said, for the text and the JSON.</summary>
+    private sealed record Described(string Answer, IdentifyData? Data, InquiryData? Inquiry);
+
     /// <summary>
     /// Prints what the position says it is. With <paramref name="vendorModeNext"/> (identify --chip) a hard disk ends
     /// it there as the wrong device class (exit 4), as backup and flash do: no vendor command ever goes to a disk.
     /// </summary>
-    private static InquiryData? Describe(Terminal terminal, DriveSession session, bool vendorModeNext)
+    private static Described Describe(Terminal terminal, DriveSession session, bool vendorModeNext)
     {
         var id = session.Host.Identify(session.Device, AtaCommand.IdentifyPacketDevice);
         terminal.Output.WriteLine($"{session.Where}:");
@@ -239,10 +259,10 @@ internal static class DriveCommands
                     throw new RecoveryKitException(new Failure(FailureKind.WrongDeviceClass, "target",
                         $"{session.Where} holds a hard disk ({ata.Data!.Model}); RecoveryKit never sends vendor commands to hard disks",
                         "Pick the optical drive's position instead ('scan' lists every position and what is on it).") { Status = ata.Status });
-                return null;
+                return ata.Outcome == IdentifyOutcome.Data ? new Described("hard-disk", ata.Data, null) : new Described("boot-code-only", null, null);
             default:
                 terminal.Output.WriteLine($"  nothing reacts to IDENTIFY (status {id.Status:X2}h)");
-                return null;
+                return new Described("nothing", null, null);
         }
         var inquiry = Inquiry(session);
         if (inquiry is not null)
@@ -250,8 +270,10 @@ internal static class DriveCommands
             var profile = ProfileCatalog.MatchDrive(inquiry.Vendor, inquiry.Product);
             terminal.Output.WriteLine($"  INQUIRY: {inquiry.Vendor} {inquiry.Product} {inquiry.Revision}{(profile is null ? " (no RecoveryKit profile)" : $" — profile {profile.Name}")}");
         }
-        return inquiry;
+        return new Described("packet-device", id.Data, inquiry);
     }
+
+    private static InquiryJson? Inquiry(InquiryData? q) => q is null ? null : new InquiryJson(q.Vendor, q.Product, q.Revision);
 
     internal static DriveProfile ResolveProfile(string? name, InquiryData? inquiry)
     {
@@ -273,8 +295,13 @@ internal static class DriveCommands
     private static Func<IntroResult, int, bool> PowerCycler(Terminal terminal, DriveSession session, DriveProfile drive) =>
         (result, attempt) => FlashCommand.PowerCycle(terminal, session, result, attempt, drive.VendorStatus.Value);
 
-    private static void ReportOutro(Terminal terminal, OutroResult outro) =>
+    private static OutroJson ReportOutro(Terminal terminal, OutroResult outro)
+    {
         terminal.Output.WriteLine(outro.CameBack
             ? $"[outro] drive reset ({outro.Method}); it answers as {outro.Inquiry!.Vendor} {outro.Inquiry.Product} {outro.Inquiry.Revision}"
             : $"[outro] drive reset ({outro.Method}); {outro.State}");
+        return Outro(outro);
+    }
+
+    internal static OutroJson Outro(OutroResult outro) => new(outro.Method, outro.CameBack, outro.State, Inquiry(outro.Inquiry));
 }

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using RecoveryKit.Diagnostics;
 using RecoveryKit.Firmware;
 
@@ -39,7 +38,7 @@ internal static class FirmwareCommands
             var image = FirmwareReader.Load(parse.GetValue(file)!, new DosPath(parse.GetValue(dataRoot)));
             var fits = FamilyFit.Assess(image);
             if (Json(parse))
-                WriteJson(output, json => InspectJson(json, image, fits));
+                JsonOutput.Write(output, InspectJson(image, fits), c => c.InspectJson);
             else
                 InspectText(output, image, fits);
             return 0;
@@ -74,17 +73,7 @@ internal static class FirmwareCommands
             Write(path, image.Data.Span);
             if (Json(parse))
             {
-                WriteJson(output, json =>
-                {
-                    json.WriteStartObject();
-                    json.WriteString("source", image.SourcePath);
-                    json.WriteNumber("offset", image.SourceOffset);
-                    json.WriteString("location", image.SourceLocation);
-                    json.WriteNumber("size", image.Size);
-                    json.WriteString("output", path);
-                    WriteIdentity(json, image.Identity);
-                    json.WriteEndObject();
-                });
+                JsonOutput.Write(output, new ExtractJson(image.SourcePath, image.SourceOffset, image.SourceLocation, image.Size, path, Identity(image.Identity)), c => c.ExtractJson);
             }
             else
             {
@@ -114,7 +103,7 @@ internal static class FirmwareCommands
             var b = FirmwareReader.Load(parse.GetValue(second)!, paths);
             var diff = ImageDiff.Compare(a.Data.Span, b.Data.Span);
             if (Json(parse))
-                WriteJson(output, json => DiffJson(json, a, b, diff));
+                JsonOutput.Write(output, DiffJson(a, b, diff), c => c.DiffJson);
             else
                 DiffText(output, a, b, diff);
             return 0;
@@ -159,25 +148,8 @@ internal static class FirmwareCommands
 
             if (Json(parse))
             {
-                WriteJson(output, json =>
-                {
-                    json.WriteStartObject();
-                    json.WriteString("source", image.SourcePath);
-                    json.WriteString("family", family!.Name);
-                    json.WriteString("rule", rule.Describe());
-                    if (stored is { } s)
-                        json.WriteString("stored", $"0x{s:X4}");
-                    json.WriteString("computed", $"0x{computed:X4}");
-                    json.WriteBoolean("changed", changed);
-                    json.WriteString("ruleGrade", rule.Evidence.Tag);
-                    if (warning is not null)
-                        json.WriteString("warning", warning);
-                    json.WriteBoolean("written", changed || !sameFile);
-                    json.WriteString("output", outPath);
-                    if (backup is not null)
-                        json.WriteString("backup", backup);
-                    json.WriteEndObject();
-                });
+                JsonOutput.Write(output, new FixChecksumJson(image.SourcePath, family!.Name, rule.Describe(), stored is { } s ? $"0x{s:X4}" : null, $"0x{computed:X4}",
+                    changed, changed || !sameFile, outPath, backup, rule.Evidence.Tag, warning), c => c.FixChecksumJson);
             }
             else
             {
@@ -262,43 +234,14 @@ internal static class FirmwareCommands
         }
     }
 
-    private static void InspectJson(Utf8JsonWriter json, FirmwareImage image, IReadOnlyList<FamilyFit> fits)
+    private static InspectJson InspectJson(FirmwareImage image, IReadOnlyList<FamilyFit> fits)
     {
         var id = image.Identity;
-        json.WriteStartObject();
-        json.WriteString("file", image.SourcePath);
-        WriteNotesJson(json, image);
-        json.WriteString("format", image.Format.ToString());
-        json.WriteNumber("offset", image.SourceOffset);
-        json.WriteString("location", image.SourceLocation);
-        json.WriteNumber("size", image.Size);
-        WriteIdentity(json, id);
-        json.WriteString("sum16", $"0x{id.Sum16:X4}");
-        json.WriteString("sha256", id.Sha256);
-        json.WriteStartObject("bootBlock");
-        json.WriteString("start", $"0x{id.BootBlock.Start:X}");
-        json.WriteString("length", $"0x{id.BootBlock.Length:X}");
-        json.WriteString("grade", id.BootBlock.Evidence.Tag);
-        json.WriteString("sha256", id.BootBlockSha256);
-        json.WriteEndObject();
-        json.WriteStartArray("fits");
-        foreach (var fit in fits)
-        {
-            var rule = fit.Family.Validity;
-            json.WriteStartObject();
-            json.WriteString("family", fit.Family.Name);
-            json.WriteBoolean("modelMatches", fit.ModelMatches);
-            json.WriteBoolean("sizeFits", fit.SizeFits);
-            json.WriteBoolean("checksumValid", fit.Valid);
-            json.WriteString("checksumRule", rule.Describe());
-            json.WriteString("checksumGrade", rule.Evidence.Tag);
-            json.WriteString("computed", $"0x{rule.Compute(image.Data.Span):X4}");
-            if (rule.Stored(image.Data.Span) is { } stored)
-                json.WriteString("stored", $"0x{stored:X4}");
-            json.WriteEndObject();
-        }
-        json.WriteEndArray();
-        json.WriteEndObject();
+        return new InspectJson(image.SourcePath, image.Notes, image.Format.ToString(), image.SourceOffset, image.SourceLocation, image.Size, Identity(id),
+            $"0x{id.Sum16:X4}", id.Sha256,
+            new BootBlockJson($"0x{id.BootBlock.Start:X}", $"0x{id.BootBlock.Length:X}", id.BootBlock.Evidence.Tag, id.BootBlockSha256),
+            [.. fits.Select(fit => new FitJson(fit.Family.Name, fit.ModelMatches, fit.SizeFits, fit.Valid, fit.Family.Validity.Describe(), fit.Family.Validity.Evidence.Tag,
+                $"0x{fit.Family.Validity.Compute(image.Data.Span):X4}", fit.Family.Validity.Stored(image.Data.Span) is { } stored ? $"0x{stored:X4}" : null))]);
     }
 
     private static void DiffText(TextWriter output, FirmwareImage a, FirmwareImage b, ImageDiff diff)
@@ -339,63 +282,13 @@ internal static class FirmwareCommands
         }
     }
 
-    private static void DiffJson(Utf8JsonWriter json, FirmwareImage a, FirmwareImage b, ImageDiff diff)
-    {
-        json.WriteStartObject();
-        json.WriteString("a", a.SourcePath);
-        json.WriteString("b", b.SourcePath);
-        json.WriteNumber("sizeA", diff.SizeA);
-        json.WriteNumber("sizeB", diff.SizeB);
-        json.WriteBoolean("identical", diff.Identical);
-        json.WriteBoolean("bootBlocksDiffer", a.Identity.BootBlockSha256 != b.Identity.BootBlockSha256);
-        json.WriteNumber("bytesDiffering", diff.BytesDiffering);
-        if (diff.FirstDifference is { } first)
-            json.WriteNumber("firstDifference", first);
-        json.WriteStartArray("banks");
-        foreach (var bank in diff.Banks)
-        {
-            json.WriteStartObject();
-            json.WriteNumber("bank", bank.Bank);
-            json.WriteString("start", $"0x{bank.Start:X6}");
-            json.WriteNumber("bytesDiffering", bank.BytesDiffering);
-            json.WriteStartArray("sectors");
-            foreach (var sector in bank.Sectors)
-                json.WriteStringValue($"0x{sector * FlashSize.Sector:X6}");
-            json.WriteEndArray();
-            json.WriteEndObject();
-        }
-        json.WriteEndArray();
-        json.WriteEndObject();
-    }
+    private static DiffJson DiffJson(FirmwareImage a, FirmwareImage b, ImageDiff diff) =>
+        new(a.SourcePath, b.SourcePath, diff.SizeA, diff.SizeB, diff.Identical, a.Identity.BootBlockSha256 != b.Identity.BootBlockSha256,
+            diff.BytesDiffering, diff.FirstDifference,
+            [.. diff.Banks.Select(bank => new DiffBankJson(bank.Bank, $"0x{bank.Start:X6}", bank.BytesDiffering, [.. bank.Sectors.Select(sector => $"0x{sector * FlashSize.Sector:X6}")]))]);
 
-    private static void WriteIdentity(Utf8JsonWriter json, ImageIdentity id)
-    {
-        json.WriteStartObject("identity");
-        json.WriteString("source", id.Source.ToString());
-        WriteOrNull(json, "vendor", id.Vendor);
-        WriteOrNull(json, "model", id.Model);
-        WriteOrNull(json, "revision", id.Revision);
-        if (id.VendorOffset is { } at)
-            json.WriteString("vendorOffset", $"0x{at:X}");
-        WriteOrNull(json, "family", id.Family?.Name);
-        json.WriteEndObject();
-    }
-
-    private static void WriteOrNull(Utf8JsonWriter json, string name, string? value)
-    {
-        if (value is null)
-            json.WriteNull(name);
-        else
-            json.WriteString(name, value);
-    }
-
-    private static void WriteNotesJson(Utf8JsonWriter json, FirmwareImage image)
-    {
-        json.WriteStartArray("notes");
-        foreach (var note in image.Notes)
-            json.WriteStringValue(note);
-        json.WriteEndArray();
-    }
+    private static IdentityJson Identity(ImageIdentity id) =>
+        new(id.Source.ToString(), id.Vendor, id.Model, id.Revision, id.VendorOffset is { } at ? $"0x{at:X}" : null, id.Family?.Name);
 
     private static void WriteNotes(TextWriter output, FirmwareImage image)
     {
@@ -430,8 +323,6 @@ internal static class FirmwareCommands
             return false;
         }
     }
-
-    private static void WriteJson(TextWriter output, Action<Utf8JsonWriter> write) => JsonOutput.Write(output, write);
 
     /// <summary>Copies an existing file to FILE.bak (or FILE.bak.1, .2 … when taken) and returns the backup's path.</summary>
     private static string Backup(string path)

@@ -95,14 +95,8 @@ internal static class FlashCommand
             : "Type YES to write it:";
         var confirmAnswer = settings.ConfirmByModelName ? drive.Name : "YES";
 
-        using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            e.Cancel = true;
-            cancel.Cancel();
-            terminal.Error.WriteLine("Ctrl-C: finishing the current sector, then stopping safely…");
-        };
-        Console.CancelKeyPress += onCancel;
+        using var work = terminal.BeginWork();
+        var start = session.Host.Clock.Now;
         try
         {
             var request = new FlashRequest
@@ -120,25 +114,34 @@ internal static class FlashCommand
                 BackupPath = backup,
                 Confirm = yes ? null : plan =>
                 {
-                    output.WriteLine($"Plan: {FlashSession.Describe(plan)}; about {AtaHost.FormatTime(plan.Estimate(TimeSpan.FromMicroseconds(8)))} of drive time.");
-                    return string.Equals(terminal.Ask(confirmQuestion), confirmAnswer, StringComparison.OrdinalIgnoreCase);
+                    output.WriteLine($"Plan: {FlashSession.Describe(plan)}; {EstimateWords(session, plan, start)}.");
+                    return Confirm(terminal, confirmQuestion, confirmAnswer);
                 },
-                ConfirmBootCode = settings.YesBootCode ? null : plan => string.Equals(
-                    terminal.Ask("This rewrites the BOOT CODE: a power cut now leaves nothing to talk to. Type BOOTCODE to rewrite it (or run with --yes-bootcode):"), "BOOTCODE", StringComparison.Ordinal),
+                ConfirmBootCode = settings.YesBootCode ? null : plan => Confirm(terminal,
+                    "This rewrites the BOOT CODE: a power cut now leaves nothing to talk to. Type BOOTCODE to rewrite it (or run with --yes-bootcode):", "BOOTCODE", StringComparison.Ordinal),
                 PowerCycle = (result, attempt) => PowerCycle(terminal, session, result, attempt, drive.VendorStatus.Value),
                 Stages = new InlineProgress<StageEvent>(e =>
                 {
                     output.WriteLine($"[{e.Stage}] {e.Message}");
                     log.Stage(e.Stage, e.Message);
                 }),
-                Progress = new BankProgress(output, terminal.LiveProgress),
-                Cancel = cancel.Token,
+                Progress = new BankProgress(terminal),
+                Cancel = work.Token,
             };
             var outcome = FlashSession.Run(session.Host, session.Device, session.Where, request);
             output.WriteLine($"Done in {AtaHost.FormatTime(outcome.DeviceTime)} of drive time. Chip {outcome.Chip.Name}, {outcome.Report.Summary()}.");
             output.WriteLine($"Backup of the old flash: {outcome.BackupPath}");
             log.Stage("outcome", $"{outcome.Report.Summary()}; came back: {outcome.Outro.CameBack}");
             output.WriteLine($"Session log: {log.Path}");
+            if (terminal.Json)
+            {
+                var plan = outcome.Plan;
+                JsonOutput.Write(terminal.Output, new FlashJson(session.Where, image.SourcePath, image.Identity.Display, drive.Name, outcome.Chip.Name, outcome.Id.ToString(),
+                    new PlanJson(plan.SectorsToWrite, plan.Chip.Sectors.Count, plan.SectorsToErase, plan.BytesToProgram, plan.RewritesBootBlock, plan.BootBlockDiffers,
+                        Math.Round(plan.Estimate(RegisterAccess).TotalSeconds, 2), FlashSession.Describe(plan)),
+                    outcome.Report.Summary(), outcome.Report.Retries, outcome.BackupPath, Math.Round(outcome.DeviceTime.TotalSeconds, 2),
+                    DriveCommands.Outro(outcome.Outro), log.Path), c => c.FlashJson);
+            }
             if (outcome.Outro.CameBack)
             {
                 output.WriteLine($"The drive is back: {outcome.Outro.Inquiry!.Vendor} {outcome.Outro.Inquiry.Product} {outcome.Outro.Inquiry.Revision}.");
@@ -149,7 +152,35 @@ internal static class FlashCommand
         }
         finally
         {
-            Console.CancelKeyPress -= onCancel;
+            terminal.ClearLive();
+        }
+    }
+
+    /// <summary>Per register access on the bench: what the virtual channel charges, and about what a legacy IDE port costs.</summary>
+    internal static readonly TimeSpan RegisterAccess = TimeSpan.FromMicroseconds(1);
+
+    /// <summary>The plan's estimate of the whole run: drive time already spent (intro, chip ID, backup) plus the plan's own.</summary>
+    private static string EstimateWords(DriveSession session, FlashPlan plan, TimeSpan start)
+    {
+        var spent = session.Host.Clock.Now - start;
+        return $"about {AtaHost.FormatTime(spent + plan.Estimate(RegisterAccess))} of drive time in all ({AtaHost.FormatTime(spent)} of it already spent on the backup)";
+    }
+
+    /// <summary>
+    /// A typed confirmation: a wrong answer is asked again, saying what is expected; N, Q, the end of input or Ctrl-C
+    /// decline (the session then resets the drive and exits 10).
+    /// </summary>
+    internal static bool Confirm(Terminal terminal, string question, string expected, StringComparison comparison = StringComparison.OrdinalIgnoreCase)
+    {
+        try
+        {
+            return terminal.Choose(question, a => string.Equals(a, expected, comparison) ? a : null,
+                expected, "n", "no", "q") is not null;
+        }
+        catch (RecoveryKitException ex) when (PromptInterrupted.Is(ex))
+        {
+            terminal.Error.WriteLine("Ctrl-C at the prompt: stopping now; the drive is reset and nothing is erased.");
+            return false;
         }
     }
 
@@ -193,7 +224,7 @@ internal static class FlashCommand
             return false;
         // Real hardware: watch the position live while the technician pulls and replugs the power connector, and
         // resend the intro the moment the drive is back (some boot code honours it only just after power-on).
-        terminal.Output.WriteLine("[vendor-intro] Power-cycle the drive now: unplug its power connector, wait two seconds, plug it back. Watching its status (up to 2 minutes)…");
+        terminal.Output.WriteLine($"[vendor-intro] Power-cycle the drive now: {CableAdvice.PowerCycle}. Watching its status (up to 2 minutes)…");
         var back = PowerCycleWatch.Watch(session.Host, session.Device, TimeSpan.FromMinutes(2), TimeSpan.FromMilliseconds(200), (status, phase) =>
             terminal.Output.WriteLine(phase switch
             {

@@ -33,12 +33,22 @@ internal static class MtkFlashCommand
                 position = (DevicePosition)(lower[0] - '0');
                 explained.Add((t, $"position {(int)position} = {position.Value.Words()} ({(position.Value.ChannelIndex() == 0 ? "0x1F0" : "0x170")}), MtkFlash's numbering"));
             }
+            else if (position is null && file is null && lower.Length is >= 1 and <= 2 && lower.All(char.IsAsciiDigit))
+            {
+                throw new RecoveryKitException(FailureKind.Usage, "mtkflash", $"there is no position {t}: MtkFlash numbered the IDE positions 1-4",
+                    "1 primary master, 2 primary slave, 3 secondary master, 4 secondary slave ('recoverykit scan' shows what is on each).");
+            }
             else if (write is null && lower is "r" or "w")
             {
                 write = lower == "w";
                 explained.Add((t, write.Value
                     ? "write the flash: 'recoverykit flash' (backup first, only changed sectors, verified, boot block kept)"
                     : "read the flash to a file: 'recoverykit backup'"));
+            }
+            else if (write is null && file is null && lower.Length == 1 && char.IsAsciiLetter(lower[0]))
+            {
+                throw new RecoveryKitException(FailureKind.Usage, "mtkflash", $"'{t}' is not an MtkFlash operation",
+                    "Use r (read the flash into the file) or w (write the file to the flash), e.g. 'mtkflash 3 w /b /m fw.bin'.");
             }
             else if (lower == "/b")
             {
@@ -60,7 +70,7 @@ internal static class MtkFlashCommand
             }
             else
             {
-                throw new RecoveryKitException(FailureKind.Usage, "mtkflash", $"unexpected '{t}' after the file name", "The old syntax is: mtkflash N r|w [/b] [/m] FILE.");
+                throw new RecoveryKitException(FailureKind.Usage, "mtkflash", $"unexpected '{t}' after the file name {file}", "The old syntax is: mtkflash N r|w [/b] [/m] FILE.");
             }
         }
         if (position is null || write is null || file is null)
@@ -87,21 +97,23 @@ internal static class MtkFlashCommand
         };
         command.SetAction(parse =>
         {
-            var t = Translate(parse.GetValue(tokens) ?? []);
+            var typed = parse.GetValue(tokens) ?? [];
+            var t = Translate(typed);
             var output = terminal.Output;
-            output.WriteLine($"MtkFlash command: mtkflash {string.Join(' ', parse.GetValue(tokens) ?? [])}");
+            output.WriteLine($"MtkFlash command: mtkflash {string.Join(' ', typed)}");
             foreach (var (token, meaning) in t.Explained)
-                output.WriteLine($"  {token,-10} {meaning}");
+                output.WriteLine($"  {token} — {meaning}");
             output.WriteLine($"RecoveryKit command: {t.Modern}");
             if (parse.GetValue(explain))
-                return 0;
-            var yes = parse.GetValue(options.Yes);
-            if (!yes)
             {
-                var answer = terminal.Ask("Run it? [y/N]");
-                if (answer is null || !answer.StartsWith('y') && !answer.StartsWith('Y'))
-                    throw new RecoveryKitException(FailureKind.Cancelled, "mtkflash", "not run", "Run the RecoveryKit command above yourself, or answer y.");
+                if (parse.GetValue(options.Json))
+                    JsonOutput.Write(terminal.Output, new MtkFlashJson($"mtkflash {string.Join(' ', typed)}", [.. t.Explained.Select(e => new ExplainedJson(e.Token, e.Meaning))], t.Modern, t.ModernArgs),
+                        c => c.MtkFlashJson);
+                return 0;
             }
+            CheckPosition(parse.GetValue(options.Device), t.Position);
+            // The translated command runs as typed: 'flash' checks everything, shows the plan and asks for YES
+            // (unless --yes was given); 'backup' only reads.
             var forwarded = new List<string>(t.ModernArgs);
             if (parse.GetValue(options.Device) is { } device)
                 forwarded.AddRange(["--device", device]);
@@ -117,12 +129,38 @@ internal static class MtkFlashCommand
                 forwarded.AddRange(["--sim-dump", dump]);
             if (parse.GetValue(options.ForceKernelOwned))
                 forwarded.Add("--force-kernel-owned");
-            if (t.Write)
-                forwarded.Add("--yes"); // the technician said yes above; backup, checks and plan still run
+            if (parse.GetValue(options.Yes))
+                forwarded.Add("--yes");
+            if (parse.GetValue(options.Json))
+                forwarded.Add("--json");
             if (parse.GetValue(profile) is { } name)
                 forwarded.AddRange(["--profile", name]);
             return run([.. forwarded]);
         });
         return command;
+    }
+
+    /// <summary>
+    /// A position with nothing on it is named plainly with where the optical drives are ("nothing at position 4;
+    /// the optical drive is at 3"), before anything is sent to a drive. A hard disk there is left to the command
+    /// itself, which refuses it with the reason.
+    /// </summary>
+    private static void CheckPosition(string? device, DevicePosition position)
+    {
+        IReadOnlyList<PositionReport> reports;
+        using (var bench = Backends.Open(device))
+            reports = BenchScanner.Scan(bench);
+        var at = reports.FirstOrDefault(r => r.Position == position);
+        if (at is not null && at.Probe.Class is not DeviceClass.Empty)
+            return;
+        var drives = reports.Where(r => r.Probe.CanBeFlashed && r.Position is not null).Select(r => ((int)r.Position!.Value).ToString(CultureInfo.InvariantCulture)).ToList();
+        var where = drives.Count switch
+        {
+            0 => "no optical drive answers on any position",
+            1 => $"the optical drive is at {drives[0]}",
+            _ => $"the optical drives are at {string.Join(" and ", drives)}",
+        };
+        throw new RecoveryKitException(FailureKind.NoDevice, "mtkflash", $"nothing at position {(int)position} ({position.Words()}); {where}",
+            drives.Count == 0 ? CableAdvice.NoDrive : $"Run it again with position {drives[0]}{(drives.Count > 1 ? " (or another listed one)" : string.Empty)}.");
     }
 }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using RecoveryKit.Ata;
 
 namespace RecoveryKit.Cli.Commands;
@@ -116,65 +115,13 @@ internal static class ScanCommand
     }
 
     private static void WriteJson(TextWriter output, IBench bench, IReadOnlyList<PositionReport> reports,
-        IReadOnlyList<string> notes, IReadOnlyList<KernelDrive> kernel)
-    {
-        JsonOutput.Write(output, json =>
-        {
-            json.WriteStartObject();
-            json.WriteString("bench", bench.Describe);
-            json.WriteStartArray("positions");
-            foreach (var r in reports)
-            {
-                json.WriteStartObject();
-                if (r.Position is { } p)
-                {
-                    json.WriteNumber("position", (int)p);
-                    json.WriteString("name", p.Name());
-                }
-                else
-                {
-                    json.WriteNull("position");
-                }
-                json.WriteString("channel", r.Channel.Name);
-                json.WriteString("device", r.Probe.Device == DeviceSelect.Master ? "master" : "slave");
-                json.WriteString("base", $"0x{r.Channel.Registers.Address.CommandBase:X3}");
-                json.WriteString("class", r.Probe.Class.ToString().ToLowerInvariant());
-                WriteOptional(json, "model", r.Probe.Model);
-                WriteOptional(json, "revision", r.Probe.Revision);
-                WriteOptional(json, "serial", r.Probe.Identify?.Serial);
-                WriteOptional(json, "signature", r.Probe.Signature?.ToString());
-                json.WriteString("status", $"{r.Probe.Status:X2}");
-                json.WriteString("state", r.Probe.State);
-                json.WriteBoolean("flashable", r.Probe.CanBeFlashed);
-                json.WriteEndObject();
-            }
-            json.WriteEndArray();
-            json.WriteStartArray("notes");
-            foreach (var note in notes)
-                json.WriteStringValue(note);
-            json.WriteEndArray();
-            json.WriteStartArray("kernel");
-            foreach (var (drive, serial) in kernel)
-            {
-                json.WriteStartObject();
-                WriteOptional(json, "serial", serial);
-                json.WriteString("sg", drive.GenericDevice);
-                WriteOptional(json, "block", drive.BlockDevice);
-                json.WriteString("vendor", drive.Vendor);
-                json.WriteString("model", drive.Model);
-                json.WriteString("revision", drive.Revision);
-                json.WriteEndObject();
-            }
-            json.WriteEndArray();
-            json.WriteEndObject();
-        });
-    }
-
-    private static void WriteOptional(Utf8JsonWriter json, string name, string? value)
-    {
-        if (value is null)
-            json.WriteNull(name);
-        else
-            json.WriteString(name, value);
-    }
+        IReadOnlyList<string> notes, IReadOnlyList<KernelDrive> kernel) =>
+        JsonOutput.Write(output, new ScanJson(bench.Describe,
+            [.. reports.Select(r => new ScanPositionJson(r.Position is { } p ? (int)p : null, r.Position?.Name(), r.Channel.Name,
+                r.Probe.Device == DeviceSelect.Master ? "master" : "slave", $"0x{r.Channel.Registers.Address.CommandBase:X3}",
+                r.Probe.Class.ToString().ToLowerInvariant(), r.Probe.Model, r.Probe.Revision, r.Probe.Identify?.Serial, r.Probe.Signature?.ToString(),
+                $"{r.Probe.Status:X2}", r.Probe.State, r.Probe.CanBeFlashed))],
+            notes,
+            [.. kernel.Select(k => new KernelDriveJson(k.Serial, k.Drive.GenericDevice, k.Drive.BlockDevice, k.Drive.Vendor, k.Drive.Model, k.Drive.Revision))]),
+            c => c.ScanJson);
 }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using RecoveryKit.Ata;
 using RecoveryKit.Diagnostics;
 using RecoveryKit.Discovery;
@@ -73,25 +72,7 @@ internal static class SelftestCommand
         output.WriteLine(report.Passed ? "SELFTEST PASS" : "SELFTEST FAIL");
     }
 
-    private static void WriteJson(TextWriter output, SelftestReport report)
-    {
-        JsonOutput.Write(output, json =>
-        {
-            json.WriteStartObject();
-            json.WriteString("target", report.Target);
-            json.WriteBoolean("passed", report.Passed);
-            json.WriteStartArray("checks");
-            foreach (var c in report.Checks)
-            {
-                json.WriteStartObject();
-                json.WriteString("check", c.Check);
-                json.WriteString("verdict", c.Verdict.ToString().ToLowerInvariant());
-                json.WriteString("result", c.Result);
-                json.WriteString("detail", c.Detail);
-                json.WriteEndObject();
-            }
-            json.WriteEndArray();
-            json.WriteEndObject();
-        });
-    }
+    private static void WriteJson(TextWriter output, SelftestReport report) =>
+        JsonOutput.Write(output, new SelftestJson(report.Target, report.Passed,
+            [.. report.Checks.Select(c => new SelftestCheckJson(c.Check, c.Verdict.ToString().ToLowerInvariant(), c.Result, c.Detail))]), c => c.SelftestJson);
 }

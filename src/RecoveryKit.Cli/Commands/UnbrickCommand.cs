@@ -81,25 +81,26 @@ internal static class UnbrickCommand
                     var what = r.Probe.Class switch
                     {
                         DeviceClass.Atapi => $"optical drive {r.Probe.Model ?? "(model unknown: boot code only)"} {r.Probe.Revision}".TrimEnd()
-                            + (Unknown(r.Probe) ? " — no RecoveryKit profile, cannot be picked" : string.Empty),
+                            + (Unknown(r.Probe) ? " — no RecoveryKit profile, cannot be picked" : $" — {r.Probe.State}"),
                         DeviceClass.Ata => $"hard disk {r.Probe.Model} — never flashed, cannot be picked",
-                        _ => ScanCommand.ClassWords(r.Probe.Class),
+                        _ => StateWords(r.Probe),
                     };
-                    output.WriteLine($"  {pos}  {r.Where,-26} {what} ({r.Probe.State})");
+                    output.WriteLine($"  {pos}  {r.Where,-26} {what}");
                     log.Stage("scan", $"{pos} {r.Where}: {r.Probe.Class} {r.Probe.Model} {r.Probe.Revision} {r.Probe.State}");
                 }
 
-                // Step 2: which drive.
-                drives = reports.Where(r => r.Probe.CanBeFlashed && r.Position is not null).ToList();
+                // Step 2: which drive. Only drives RecoveryKit may flash are offered, so nothing offered is then refused.
+                drives = reports.Where(r => r.Probe.CanBeFlashed && r.Position is not null && !Unknown(r.Probe)).ToList();
                 if (drives.Count > 0)
                     break;
                 var none = DriveSession.ExplainNoDrive(bench, reports);
                 var advice = none.Advice;
                 if (!terminal.Interactive)
                     throw new RecoveryKitException(FailureKind.NoDevice, "unbrick", none.Cause, advice);
-                output.WriteLine($"{char.ToUpperInvariant(none.Cause[0])}{none.Cause[1..]}. {advice}");
-                var answer = terminal.Ask("Press R and Enter to rescan (after hot-plugging the cable or power-cycling the drive), or Q to give up:");
-                if (answer is null || !answer.Equals("r", StringComparison.OrdinalIgnoreCase))
+                output.WriteLine($"{Capitalised(none.Cause)}. {advice}");
+                var again = terminal.Choose("Press R and Enter to scan again (after plugging in the drive's power connector or power-cycling it), or Q to give up:",
+                    a => a.Equals("r", StringComparison.OrdinalIgnoreCase) ? a : null, "R or Q", "q");
+                if (again is null)
                     throw new RecoveryKitException(FailureKind.NoDevice, "unbrick", none.Cause, advice);
                 log.Stage("scan", "rescan requested");
             }
@@ -110,9 +111,10 @@ internal static class UnbrickCommand
                 if (!terminal.Interactive)
                     throw new RecoveryKitException(FailureKind.Usage, "unbrick", $"{drives.Count} optical drives found and no one to choose",
                         "Run 'recoverykit flash POS IMAGE' with the position of the drive to recover.");
-                var answer = terminal.Ask($"Step 2 of 5 — which drive? ({string.Join(", ", drives.Select(d => (int)d.Position!.Value))})");
-                choice = drives.FirstOrDefault(d => ((int)d.Position!.Value).ToString(CultureInfo.InvariantCulture) == answer)
-                    ?? throw new RecoveryKitException(FailureKind.Cancelled, "unbrick", $"'{answer}' is not one of the optical drives listed", "Run unbrick again and type a listed position number.");
+                var listed = string.Join(", ", drives.Select(d => (int)d.Position!.Value));
+                choice = terminal.Choose($"Step 2 of 5 — which drive? ({listed})",
+                    a => drives.FirstOrDefault(d => ((int)d.Position!.Value).ToString(CultureInfo.InvariantCulture) == a), $"one of the positions {listed}", "q")
+                    ?? throw new RecoveryKitException(FailureKind.Cancelled, "unbrick", "no drive was picked; nothing was sent to any drive", "Run unbrick again when ready.");
             }
             else
             {
@@ -121,15 +123,11 @@ internal static class UnbrickCommand
                     output.WriteLine("  Note: another device shares this cable. If the flash fails, move the drive to secondary master alone and disconnect the other device on that cable.");
             }
             position = ((int)choice.Position!.Value).ToString(CultureInfo.InvariantCulture);
-            if (Unknown(choice.Probe))
-                throw new RecoveryKitException(FailureKind.WrongDeviceClass, "unbrick",
-                    $"position {position} holds {choice.Probe.Inquiry!.Vendor} {choice.Probe.Inquiry.Product}, a working drive no RecoveryKit profile covers; nothing was sent to it",
-                    "Pick the dead drive (the one that answers only with its boot code, or a listed Lite-On/BTC model).");
             picked = choice.Probe;
         }
 
         // Step 3: which image.
-        var image = PickImage(terminal, log, imagePath, device, picked);
+        var image = PickImage(terminal, log, imagePath, device, simulate, picked);
         output.WriteLine($"Step 3 of 5 — image: {image.SourcePath} ({image.Identity.Display}).");
 
         // Steps 4-5: checks, plan, confirmation, backup, write, verify, reset.
@@ -148,43 +146,18 @@ internal static class UnbrickCommand
     private static bool Unknown(ProbeResult probe) =>
         probe.Inquiry is { } q && ProfileCatalog.MatchDrive(q.Vendor, q.Product) is null;
 
-    private static FirmwareImage PickImage(Terminal terminal, SessionLog log, string? imagePath, string? device, ProbeResult drive)
+    /// <summary>
+    /// Practice mode uses the practice image unless --image names one: stray files in the current folder are never
+    /// picked up. For a real drive the candidates are the images in the stick's data folder and beside the tool that
+    /// fit the drive's family (any family when the drive cannot say what it is), never a backup RecoveryKit made.
+    /// </summary>
+    private static FirmwareImage PickImage(Terminal terminal, SessionLog log, string? imagePath, string? device, bool simulate, ProbeResult drive)
     {
         if (imagePath is not null)
             return FlashCommand.LoadImage(terminal, log, imagePath);
-        var candidates = new List<FirmwareImage>();
-        foreach (var file in ImageSearch.Files())
-        {
-            try
-            {
-                var image = FirmwareReader.Load(file);
-                if (image.Family is not null && (drive.Inquiry is null || image.Family.Match(drive.Inquiry.Vendor, drive.Inquiry.Product)))
-                    candidates.Add(image);
-            }
-            catch (RecoveryKitException)
-            {
-                // Not a firmware image, or not one we can read: not a candidate.
-            }
-        }
-        if (candidates.Count == 0 && device is not null && device.StartsWith(Backends.SimPrefix, StringComparison.OrdinalIgnoreCase)
-            && SimScenarios.Find(device[Backends.SimPrefix.Length..]) is { } scenario && scenario.RecoveryImage() is { } practice)
-        {
-            // Beside the session log (--log, the stick's data folder or ./recoverykit-logs), not the working folder.
-            var folder = Path.Combine(Path.GetDirectoryName(log.Path) ?? ".", "recoverykit-practice");
-            var path = Path.Combine(folder, $"{scenario.Name}.bin");
-            try
-            {
-                Directory.CreateDirectory(folder);
-                File.WriteAllBytes(path, practice);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                throw new RecoveryKitException(FailureKind.FileError, "image", $"cannot write the practice image {path}: {ex.Message}",
-                    "Give a writable session log place with --log (the practice image goes beside it), or an image with --image.", ex);
-            }
-            terminal.Output.WriteLine($"  Practice image for sim:{scenario.Name} written to {path}.");
-            return FlashCommand.LoadImage(terminal, log, path);
-        }
+        if (simulate)
+            return PracticeImage(terminal, log, device!);
+        var candidates = Candidates(ImageSearch.Files(), drive);
         if (candidates.Count == 0)
             throw new RecoveryKitException(FailureKind.ImageRejected, "unbrick",
                 $"no firmware image that fits this drive was found in {string.Join(", ", ImageSearch.Places().Select(p => p.Subfolders ? p.Folder + " (and its subfolders)" : p.Folder))}",
@@ -197,11 +170,71 @@ internal static class UnbrickCommand
                 "Name the one to write with --image FILE; --yes never picks an image for you.");
         for (var i = 0; i < candidates.Count; i++)
             terminal.Output.WriteLine($"  {i + 1}. {candidates[i].SourcePath} — {candidates[i].Identity.Display}");
-        var answer = terminal.Ask("Which image?");
-        return int.TryParse(answer, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= 1 && n <= candidates.Count
-            ? candidates[n - 1]
-            : throw new RecoveryKitException(FailureKind.Cancelled, "unbrick", $"'{answer}' is not one of the images listed", "Run unbrick again and type a listed number.");
+        return terminal.Choose($"Which image? (1-{candidates.Count})",
+                a => int.TryParse(a, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= 1 && n <= candidates.Count ? candidates[n - 1] : null,
+                $"a number from 1 to {candidates.Count}", "q")
+            ?? throw new RecoveryKitException(FailureKind.Cancelled, "unbrick", "no image was picked; nothing was written", "Run unbrick again, or name the image with --image FILE.");
     }
+
+    /// <summary>Image files (the stick's data folder and its subfolders first, see <see cref="ImageSearch"/>) that could be written to <paramref name="drive"/>.</summary>
+    internal static List<FirmwareImage> Candidates(IEnumerable<string> files, ProbeResult drive)
+    {
+        var candidates = new List<FirmwareImage>();
+        foreach (var file in files)
+        {
+            try
+            {
+                var image = FirmwareReader.Load(file);
+                if (image.Family is not null && (drive.Inquiry is null || image.Family.Match(drive.Inquiry.Vendor, drive.Inquiry.Product)))
+                    candidates.Add(image);
+            }
+            catch (RecoveryKitException)
+            {
+                // Not a firmware image, or not one we can read: not a candidate.
+            }
+        }
+        return candidates;
+    }
+
+    /// <summary>The image that recovers the practice bench, written beside the session log (not the working folder).</summary>
+    private static FirmwareImage PracticeImage(Terminal terminal, SessionLog log, string device)
+    {
+        var name = device[Backends.SimPrefix.Length..];
+        var scenario = SimScenarios.Find(name) ?? throw new RecoveryKitException(FailureKind.NoDevice, "unbrick", $"there is no built-in bench '{name}'",
+            "Run 'recoverykit sim-image --list' for the names.");
+        var practice = scenario.RecoveryImage() ?? throw new RecoveryKitException(FailureKind.Usage, "unbrick",
+            $"the bench sim:{scenario.Name} has no MediaTek drive to recover, so there is no practice image", "Give an image with --image FILE, or pick a bench marked * in 'recoverykit sim-image --list'.");
+        var folder = Path.Combine(Path.GetDirectoryName(log.Path) ?? ".", "recoverykit-practice");
+        var path = Path.Combine(folder, $"{scenario.Name}.bin");
+        try
+        {
+            Directory.CreateDirectory(folder);
+            File.WriteAllBytes(path, practice);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new RecoveryKitException(FailureKind.FileError, "image", $"cannot write the practice image {path}: {ex.Message}",
+                "Give a writable session log place with --log (the practice image goes beside it), or an image with --image.", ex);
+        }
+        terminal.Output.WriteLine($"  Practice image for sim:{scenario.Name} written to {path}.");
+        return FlashCommand.LoadImage(terminal, log, path);
+    }
+
+    /// <summary>"empty: nothing answers (floating bus)", "stuck busy: status 80h …" — the class once, then what was seen.</summary>
+    internal static string StateWords(ProbeResult probe)
+    {
+        var words = ScanCommand.ClassWords(probe.Class);
+        var state = probe.State;
+        if (state.StartsWith(words, StringComparison.OrdinalIgnoreCase))
+        {
+            state = state[words.Length..].Trim();
+            if (state.StartsWith('(') && state.IndexOf(')', StringComparison.Ordinal) is var close and > 0)
+                state = state[1..close] + state[(close + 1)..];
+        }
+        return state.Length == 0 ? words : $"{words}: {state}";
+    }
+
+    private static string Capitalised(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
 
     /// <summary>What state a failure leaves the drive in, in a technician's words.</summary>
     internal static string DriveStateAfter(Failure failure)

@@ -127,7 +127,7 @@ public static class FirmwareReader
         if (!FlashSize.IsValid(span.Length))
         {
             throw new RecoveryKitException(FailureKind.ImageRejected, "read-image",
-                $"{sourceName} is {span.Length} bytes ({FlashSize.Describe(span.Length)}); a raw image must be exactly " +
+                $"{sourceName} is {(FlashSize.Describe(span.Length) is var size && size.EndsWith(" bytes", StringComparison.Ordinal) ? size : $"{span.Length} bytes ({size})")}; a raw image must be exactly " +
                 $"{FlashSize.DescribeValid()} ({string.Join(", ", FlashSize.Valid)} bytes), and the content is neither Intel-HEX nor an updater",
                 "Use the whole-flash .bin; a file cut short by a floppy or download error must be fetched again.");
         }

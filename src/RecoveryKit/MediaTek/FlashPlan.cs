@@ -59,17 +59,55 @@ public sealed class FlashPlan
 
     public bool NothingToDo => Sectors.All(s => s.Action == SectorAction.Keep);
 
-    /// <summary>Device time from the datasheet's typical times and the mailbox's register cost.</summary>
-    public TimeSpan Estimate(TimeSpan perMailboxCycle)
+    /// <summary>Register accesses of one mailbox flash-bus write: address (SC, LBA high, LBA mid, status poll), data, four SC codes.</summary>
+    public const int AccessesPerBusWrite = 9;
+
+    /// <summary>Register accesses of one mailbox flash-bus read: address (four), two SC codes, the data read.</summary>
+    public const int AccessesPerBusRead = 7;
+
+    /// <summary>Accesses of a read before the drive samples the flash: a completion poll is started that much early.</summary>
+    private const int AccessesBeforeSample = 6;
+
+    /// <summary>
+    /// Device time of everything that follows the plan — erase, program, per-sector verify, the re-check of sectors an
+    /// unlock cycle could reach, and the whole-flash read-back — counted the way <see cref="Flasher"/> and
+    /// <see cref="FlashChip"/> spend it: each mailbox bus cycle at <paramref name="perRegisterAccess"/> per register
+    /// access, each embedded operation its datasheet typical time (the first completion poll lands then).
+    /// </summary>
+    public TimeSpan Estimate(TimeSpan perRegisterAccess)
     {
-        var erase = Chip.SectorEraseTime.Typical * SectorsToErase;
-        var programCycles = Chip.Program == ProgramModel.Byte ? 4 + 1 : 1; // four writes, one data# polling read
-        var program = Chip.Program == ProgramModel.Byte
-            ? Chip.ProgramTime.Typical * BytesToProgram
-            : Chip.ProgramTime.Typical * SectorsToWrite;
-        var verifyCycles = Sectors.Where(s => s.Action != SectorAction.Keep).Sum(s => (long)s.Sector.Size);
-        var mailbox = perMailboxCycle * ((BytesToProgram * programCycles) + verifyCycles + (SectorsToErase * 8L));
-        return erase + program + mailbox;
+        var write = perRegisterAccess * AccessesPerBusWrite;
+        var read = perRegisterAccess * AccessesPerBusRead;
+        TimeSpan Wait(TimeSpan typical) => (typical - (perRegisterAccess * AccessesBeforeSample) is var lead && lead > TimeSpan.Zero ? lead : TimeSpan.Zero) + read;
+        var total = TimeSpan.Zero;
+        var work = Sectors.Where(s => s.Action != SectorAction.Keep).ToList();
+        foreach (var step in work)
+        {
+            var size = step.Sector.Size;
+            if (Chip.Program == ProgramModel.Page)
+            {
+                total += (write * (3 + size)) + TimeSpan.FromMicroseconds(200) + Wait(Chip.ProgramTime.Typical);
+            }
+            else
+            {
+                if (step.Action == SectorAction.EraseAndProgram)
+                    total += (write * 6) + Wait(Chip.SectorEraseTime.Typical);
+                total += ((write * 4) + Wait(Chip.ProgramTime.Typical)) * step.BytesToProgram;
+            }
+            total += read * size;
+        }
+        var suspects = new HashSet<int>();
+        foreach (var step in work)
+        {
+            foreach (var near in new[] { step.Sector.Start, step.Sector.End - 1 })
+            {
+                var target = Chip.SectorAt((near & ~Chip.UnlockMask) | (Chip.UnlockFirst & Chip.UnlockMask));
+                if (target.Index != step.Sector.Index)
+                    suspects.Add(target.Index);
+            }
+        }
+        total += read * suspects.Sum(i => (long)Chip.Sectors[i].Size);
+        return total + (work.Count == 0 ? TimeSpan.Zero : read * Chip.SizeBytes);
     }
 
     /// <summary>

@@ -182,7 +182,7 @@ public static class FlashSession
             new Flasher(flash).Execute(boot, afterMain, image.Span, request.Progress, request.Cancel, report);
             CheckWholeFlash(flash, boot, image.ToArray(), request, report, backupPath, stages);
         }
-        stages?.Report(new StageEvent("verify", plan.NothingToDo ? "the flash already holds this image; nothing written" : $"{plan.SectorsToWrite} sectors written and verified by read-back"));
+        stages?.Report(new StageEvent("verify", plan.NothingToDo ? "the flash already holds this image; nothing written" : $"{plan.SectorsToWrite} {(plan.SectorsToWrite == 1 ? "sector" : "sectors")} written and verified by read-back"));
 
         // 10. Reset, and proof that the drive came back.
         var outro = vendor.Exit();

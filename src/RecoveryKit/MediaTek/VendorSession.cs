@@ -138,7 +138,7 @@ public static class FlashOperations
                     $"The flash may be worn or write-protected. The backup is {saved}.");
             erased++;
         }
-        stages?.Report(new StageEvent("erase", $"{erased} sectors erased{(includeBootBlock ? " (boot block included)" : ", boot block kept")}; backup {saved}"));
+        stages?.Report(new StageEvent("erase", $"{erased} {(erased == 1 ? "sector" : "sectors")} erased{(includeBootBlock ? " (boot block included)" : ", boot block kept")}; backup {saved}"));
         return saved;
     }
 }

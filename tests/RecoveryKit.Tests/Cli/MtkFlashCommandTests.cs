@@ -121,41 +121,80 @@ public sealed class MtkFlashCommandTests : IDisposable
     }
 
     [Fact]
-    public void A_read_run_with_a_profile_writes_a_1_MiB_backup()
+    public void A_read_run_with_a_profile_writes_a_1_MiB_backup_without_asking()
     {
         var output = _cli.PathOf("out.bin");
 
-        var r = _cli.Interactive("y\n", "mtkflash", "3", "r", output, "--profile", "LDW-411S", "--device", "sim:dead-ldw411s");
+        var r = _cli.Interactive(string.Empty, "mtkflash", "3", "r", output, "--profile", "LDW-411S", "--device", "sim:dead-ldw411s");
 
         Assert.True(r.Exit == 0, r.ToString());
         Assert.Contains("recoverykit backup 3 -o", r.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("Run it?", r.Out, StringComparison.Ordinal);
         Assert.Equal(MtkScenarios.Setups["dead-ldw411s"].Setup.InitialFlash(), File.ReadAllBytes(output));
         Assert.Equal(1 << 20, new FileInfo(output).Length);
     }
 
-    [Theory]
-    [InlineData("Y")]
-    [InlineData("yes")]
-    [InlineData("YES")]
-    public void Run_it_accepts_yes_in_any_letter_case(string typed)
+    [Fact]
+    public void The_dos_command_line_in_upper_case_is_understood_and_runs_flash_with_its_plan_and_typed_confirmation()
     {
-        var output = _cli.PathOf("out.bin");
+        var image = _cli.PathOf("FS0F.BIN");
+        File.WriteAllBytes(image, SimScenarios.Find("dead-ldw411s")!.RecoveryImage()!);
 
-        var r = _cli.Interactive(typed + "\n", "mtkflash", "3", "r", output, "--profile", "LDW-411S", "--device", "sim:dead-ldw411s");
+        var r = _cli.Interactive("YES\n", "MTKFLASH", "3", "W", "/M", "/B", image, "--device", "sim:dead-ldw411s");
 
         Assert.True(r.Exit == 0, r.ToString());
-        Assert.Equal(1 << 20, new FileInfo(output).Length);
+        Assert.DoesNotContain("Unrecognized", r.All, StringComparison.Ordinal);
+        var translated = r.Out.IndexOf("RecoveryKit command: recoverykit flash 3", StringComparison.Ordinal);
+        var plan = r.Out.IndexOf("Plan:", StringComparison.Ordinal);
+        var confirm = r.Out.IndexOf("Type YES to write it:", StringComparison.Ordinal);
+        Assert.True(translated >= 0 && plan > translated && confirm > plan, r.Out);
+        Assert.Contains("The drive is back: LITE-ON DVDRW LDW-411S FS0J.", r.Out, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Run_it_declined_runs_nothing()
+    public void Declining_the_typed_confirmation_writes_nothing()
     {
-        var output = _cli.PathOf("out.bin");
+        var image = _cli.PathOf("fw.bin");
+        File.WriteAllBytes(image, SimScenarios.Find("dead-ldw411s")!.RecoveryImage()!);
+        var transcript = _cli.PathOf("t.txt");
 
-        var r = _cli.Interactive("n\n", "mtkflash", "3", "r", output, "--profile", "LDW-411S", "--device", "sim:dead-ldw411s");
+        var r = _cli.Interactive("n\n", "mtkflash", "3", "w", image, "--device", "sim:dead-ldw411s", "--transcript", transcript);
 
         Assert.Equal(10, r.Exit);
-        Assert.False(File.Exists(output));
+        Assert.Contains("Plan:", r.Out, StringComparison.Ordinal);
+        Assert.Empty(MailboxTrace.Decode(transcript, 0x170).SectorErases());
+    }
+
+    [Fact]
+    public void An_empty_position_is_named_with_where_the_optical_drive_is()
+    {
+        var r = _cli.Run("mtkflash", "4", "w", "/m", _cli.PathOf("fs0f.bin"), "--device", "sim:dead-ldw411s", "--yes");
+
+        Assert.Equal(3, r.Exit);
+        Assert.Contains("nothing at position 4 (secondary slave); the optical drive is at 3", Assert.Single(r.ErrorLines), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("5", "there is no position 5")]
+    [InlineData("x", "'x' is not an MtkFlash operation")]
+    public void A_wrong_position_or_operation_is_named_plainly(string wrong, string expected)
+    {
+        string[] tokens = wrong == "x" ? ["3", "x", "/m", "fs0f.bin"] : ["5", "w", "/m", "fs0f.bin"];
+
+        var r = _cli.Run(["mtkflash", .. tokens, "--device", "sim:dead-ldw411s"]);
+
+        Assert.Equal(2, r.Exit);
+        var error = Assert.Single(r.ErrorLines);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+        Assert.DoesNotContain("after the file name", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Switches_may_come_before_the_position_and_operation()
+    {
+        var t = MtkFlashCommand.Translate(["/B", "/M", "3", "W", "FS0F.BIN"]);
+
+        Assert.Equal(["flash", "3", "FS0F.BIN"], t.ModernArgs);
     }
 
     [Fact]

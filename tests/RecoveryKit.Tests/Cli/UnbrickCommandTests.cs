@@ -55,13 +55,17 @@ public sealed class UnbrickCommandTests : IDisposable
     }
 
     [Fact]
-    public void A_wrong_model_name_cancels_and_erases_nothing()
+    public void A_wrong_model_name_is_asked_again_and_q_cancels_with_nothing_erased()
     {
         var transcript = _cli.PathOf("t.txt");
-        var r = _cli.Interactive("LDW-811S\n", "unbrick", "--simulate", "--transcript", transcript);
+        var r = _cli.Interactive("yes\nLDW-811S\nq\n", "unbrick", "--simulate", "--transcript", transcript);
 
         Assert.Equal(10, r.Exit);
         Assert.Contains("Type the drive's model name (LDW-411S)", r.Out, StringComparison.Ordinal);
+        // Each wrong answer is asked again, saying what is expected; Q is the way out.
+        Assert.Contains("'yes' is not LDW-411S.", r.Out, StringComparison.Ordinal);
+        Assert.Contains("'LDW-811S' is not LDW-411S.", r.Out, StringComparison.Ordinal);
+        Assert.Contains("N/NO/Q to cancel", r.Out, StringComparison.Ordinal);
         Assert.DoesNotContain("The drive is back", r.Out, StringComparison.Ordinal);
         Assert.Single(r.ErrorLines);
         // The chip was identified and backed up through the mailbox, but only the ID and reset cycles were written:
@@ -70,6 +74,16 @@ public sealed class UnbrickCommandTests : IDisposable
         Assert.NotEmpty(trace.Writes);
         Assert.All(trace.Writes, w => Assert.Contains(w.Data, new byte[] { 0xAA, 0x55, 0x90, 0xF0 }));
         Assert.Empty(trace.SectorErases());
+    }
+
+    [Fact]
+    public void A_wrong_answer_then_the_model_name_writes_the_drive()
+    {
+        var r = _cli.Interactive("yes\nLDW-411S\n", "unbrick", "--simulate");
+
+        Assert.True(r.Exit == 0, r.ToString());
+        Assert.Contains("'yes' is not LDW-411S.", r.Out, StringComparison.Ordinal);
+        Assert.Contains("The drive is back: LITE-ON DVDRW LDW-411S FS0J.", r.Out, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -82,7 +96,7 @@ public sealed class UnbrickCommandTests : IDisposable
     }
 
     [Fact]
-    public void An_empty_bench_is_no_device_with_bios_and_hot_plug_advice()
+    public void An_empty_bench_is_no_device_with_bios_advice_and_only_the_power_connector_plugged_while_powered()
     {
         var r = _cli.Run("unbrick", "--device", "sim:empty", "--yes");
 
@@ -90,7 +104,10 @@ public sealed class UnbrickCommandTests : IDisposable
         var error = Assert.Single(r.ErrorLines);
         Assert.Contains("no optical drive", error, StringComparison.Ordinal);
         Assert.Contains("BIOS", error, StringComparison.Ordinal);
-        Assert.Contains("hot-plug", error, StringComparison.Ordinal);
+        // docs/recovery-media.md: plug the power connector only, never the data cable while powered.
+        Assert.Contains("plug in only the power connector", error, StringComparison.Ordinal);
+        Assert.Contains("never the data cable while powered", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("hot-plug the cable", r.All, StringComparison.Ordinal);
         Assert.Contains("Drive state: unchanged", r.Err, StringComparison.Ordinal);
     }
 
@@ -104,45 +121,29 @@ public sealed class UnbrickCommandTests : IDisposable
     }
 
     [Fact]
-    public void With_two_optical_drives_the_technician_picks_the_dead_one_on_4()
+    public void Behind_a_healthy_dvd_rom_only_the_dead_drive_on_4_is_offered()
     {
-        var r = _cli.Interactive("4\nSOHW-832S\n", "unbrick", "--device", "sim:dead-sohw832s-slave", "--simulate");
+        var r = _cli.Interactive("SOHW-832S\n", "unbrick", "--device", "sim:dead-sohw832s-slave", "--simulate");
 
         Assert.True(r.Exit == 0, r.ToString());
-        Assert.Contains("which drive? (3, 4)", r.Out, StringComparison.Ordinal);
         Assert.Contains("GDR8163B", r.Out, StringComparison.Ordinal); // the healthy DVD-ROM on 3 is listed
-        Assert.Contains("position 4 (secondary slave, 0x170)", r.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("which drive?", r.Out, StringComparison.Ordinal); // nothing to choose: 3 cannot be picked
+        Assert.Contains("Step 2 of 5 — the drive to recover: position 4, secondary slave (0x170).", r.Out, StringComparison.Ordinal);
         Assert.Contains("The drive is back: LITE-ON DVDRW SOHW-832S VS0C.", r.Out, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void With_two_optical_drives_and_no_terminal_it_names_the_flash_command_instead_of_guessing()
-    {
-        var r = _cli.Run("unbrick", "--device", "sim:dead-sohw832s-slave", "--simulate", "--yes");
-
-        Assert.Equal(2, r.Exit);
-        Assert.Contains("2 optical drives found", Assert.Single(r.ErrorLines), StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void The_healthy_dvd_rom_without_a_profile_cannot_be_picked_and_gets_no_vendor_command()
+    public void The_healthy_dvd_rom_without_a_profile_is_listed_as_not_pickable_and_gets_no_vendor_command()
     {
         var transcript = _cli.PathOf("t.txt");
-        var r = _cli.Interactive("3\nSOHW-832S\n", "unbrick", "--device", "sim:dead-sohw832s-slave", "--simulate", "--transcript", transcript);
+        var r = _cli.Run("unbrick", "--device", "sim:dead-sohw832s-slave", "--simulate", "--yes", "--transcript", transcript);
 
-        Assert.Equal(4, r.Exit);
+        Assert.True(r.Exit == 0, r.ToString());
         Assert.Contains("GDR8163B 0L23 — no RecoveryKit profile, cannot be picked", r.Out, StringComparison.Ordinal);
-        Assert.Contains("no RecoveryKit profile covers; nothing was sent to it", Assert.Single(r.ErrorLines), StringComparison.Ordinal);
-        Assert.DoesNotContain("[vendor-intro]", r.Out, StringComparison.Ordinal);
-        Assert.False(File.Exists(transcript) && Transcripts.Accesses(transcript).Any(l => l.Trim() == "W 177 80"));
-    }
-
-    [Fact]
-    public void Picking_a_position_that_is_not_listed_cancels()
-    {
-        var r = _cli.Interactive("1\n", "unbrick", "--device", "sim:dead-sohw832s-slave", "--simulate");
-
-        Assert.Equal(10, r.Exit);
-        Assert.Contains("'1' is not one of the optical drives listed", Assert.Single(r.ErrorLines), StringComparison.Ordinal);
+        // From the vendor intro on, every device-register write selects the slave (DEV bit 4 set), never the DVD-ROM on master.
+        var fromIntro = Transcripts.Accesses(transcript).SkipWhile(l => l.Trim() != "W 177 80").ToList();
+        Assert.NotEmpty(fromIntro);
+        Assert.DoesNotContain(fromIntro.Where(l => l.StartsWith("W 176 ", StringComparison.Ordinal)),
+            l => (Convert.ToByte(l.Trim()[6..], 16) & 0x10) == 0);
     }
 }

@@ -39,11 +39,11 @@ public sealed class UnbrickImageSearchTests : IDisposable
     private static byte[] Sohw832s() => SimScenarios.Find("dead-sohw832s-slave")!.RecoveryImage()!;
 
     [Fact]
-    public void The_one_image_on_the_stick_is_used_and_no_practice_image_is_made()
+    public void The_one_image_on_the_stick_is_used_for_a_real_drive()
     {
         var image = Put("FS0J.BIN", Ldw411sFs0j());
 
-        var r = _cli.Run("unbrick", "--simulate", "--yes");
+        var r = _cli.Run("unbrick", "--device", "sim:dead-ldw411s", "--yes");
 
         Assert.True(r.Exit == 0, r.ToString());
         Assert.Contains($"Step 3 of 5 — image: {image}", r.Out, StringComparison.Ordinal);
@@ -52,12 +52,52 @@ public sealed class UnbrickImageSearchTests : IDisposable
     }
 
     [Fact]
-    public void With_several_images_and_no_terminal_it_asks_for_image_instead_of_taking_the_first()
+    public void Practice_mode_uses_the_practice_image_and_ignores_stray_images_on_the_stick()
     {
+        // Two images that would both "fit" and one of another model: none is picked up in practice mode.
         Put("a.bin", Sohw832s());
         Put("b.bin", Ldw411sFs0j());
+        Put("c.bin", Ldw411sFs0j());
 
         var r = _cli.Run("unbrick", "--simulate", "--yes");
+
+        Assert.True(r.Exit == 0, r.ToString());
+        Assert.Contains("Practice image for sim:dead-ldw411s written to", r.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain(Data, r.Out, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(Data, "*-backup-*.bin"));
+    }
+
+    [Fact]
+    public void An_image_of_another_drive_family_is_not_a_candidate()
+    {
+        // A working LDW-411S says what it is: an SOHW-832S image is not offered for it.
+        Put("a.bin", Sohw832s());
+
+        var r = _cli.Run("unbrick", "--device", "sim:update-ldw411s", "--yes");
+
+        Assert.Equal(7, r.Exit);
+        Assert.Contains("no firmware image that fits this drive", Assert.Single(r.ErrorLines), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_old_backup_is_never_offered_as_an_image()
+    {
+        var image = Put("FS0J.BIN", Ldw411sFs0j());
+        Put("FS0J-backup-20261130-101500.bin", Ldw411sFs0j());
+
+        var r = _cli.Run("unbrick", "--device", "sim:dead-ldw411s", "--yes");
+
+        Assert.True(r.Exit == 0, r.ToString());
+        Assert.Contains($"Step 3 of 5 — image: {image}", r.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void With_several_images_and_no_terminal_it_asks_for_image_instead_of_taking_the_first()
+    {
+        Put("a.bin", Ldw411sFs0j());
+        Put("b.bin", Ldw411sFs0j());
+
+        var r = _cli.Run("unbrick", "--device", "sim:dead-ldw411s", "--yes");
 
         Assert.Equal(2, r.Exit);
         var error = Assert.Single(r.ErrorLines);
@@ -67,20 +107,22 @@ public sealed class UnbrickImageSearchTests : IDisposable
     }
 
     [Fact]
-    public void With_several_images_the_technician_picks_one_by_number()
+    public void A_wrong_image_number_is_asked_again_and_the_listed_one_is_used()
     {
-        Put("a.bin", Sohw832s());
-        Put("b.bin", Ldw411sFs0j());
+        Put("a.bin", Ldw411sFs0j());
+        var b = Put("b.bin", Ldw411sFs0j());
 
-        // The listing order is the folder's; find the LDW-411S line's number.
-        var r = _cli.Interactive("9\n", "unbrick", "--simulate");
-        Assert.Equal(10, r.Exit);
-        var line = r.Out.Split('\n').Single(l => l.Contains("b.bin", StringComparison.Ordinal));
-        var number = line.Trim().Split('.')[0];
+        // "9" and "foo" are not listed: asked again, saying what is expected; then b.bin's number, then the model name.
+        var probe = _cli.Interactive("q\n", "unbrick", "--device", "sim:dead-ldw411s");
+        Assert.Equal(10, probe.Exit);
+        var number = probe.Out.Split('\n').Single(l => l.Contains("b.bin", StringComparison.Ordinal)).Trim().Split('.')[0];
 
-        r = _cli.Interactive($"{number}\nLDW-411S\n", "unbrick", "--simulate");
+        var r = _cli.Interactive($"9\nfoo\n{number}\nLDW-411S\n", "unbrick", "--device", "sim:dead-ldw411s");
 
         Assert.True(r.Exit == 0, r.ToString());
+        Assert.Contains("'9' is not a number from 1 to 2", r.Out, StringComparison.Ordinal);
+        Assert.Contains("'foo' is not a number from 1 to 2", r.Out, StringComparison.Ordinal);
+        Assert.Contains($"Step 3 of 5 — image: {b}", r.Out, StringComparison.Ordinal);
         Assert.Contains("The drive is back: LITE-ON DVDRW LDW-411S FS0J.", r.Out, StringComparison.Ordinal);
     }
 

@@ -11,7 +11,7 @@ public class UnbrickRescanTests
 
         Assert.Equal(3, run.Exit);
         Assert.Equal(3, run.Out.Split("Step 1 of 5", StringSplitOptions.None).Length - 1);
-        Assert.Contains("hot-plug", run.Out, StringComparison.Ordinal);
+        Assert.Contains("plug in only the power connector", run.Out, StringComparison.Ordinal);
         Assert.Contains("Press R", run.Out, StringComparison.Ordinal);
     }
 
@@ -24,6 +24,18 @@ public class UnbrickRescanTests
 
         Assert.Equal(3, run.Exit);
         Assert.Single(run.Out.Split("Step 1 of 5", StringSplitOptions.None).Skip(1));
-        Assert.Contains("hot-plug", run.Err, StringComparison.Ordinal);
+        Assert.Contains("plug in only the power connector", run.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_wrong_answer_at_the_rescan_prompt_is_asked_again_saying_R_or_Q()
+    {
+        using var cli = new CliHarness();
+
+        var run = cli.Interactive("x\nq\n", "unbrick", "--device", "sim:empty");
+
+        Assert.Equal(3, run.Exit);
+        Assert.Contains("'x' is not R or Q.", run.Out, StringComparison.Ordinal);
+        Assert.Single(run.Out.Split("Step 1 of 5", StringSplitOptions.None).Skip(1)); // x did not rescan
     }
 }
