@@ -21,7 +21,9 @@ case "$OUT" in /*) ;; *) OUT=$PWD/$OUT ;; esac
 WORK=$ROOT/build/iso
 CACHE=$ROOT/build/cache
 MAX_MB=${RK_ISO_MAX_MB:-40}
-BUILD_DEPS=(grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools busybox-static cpio kmod xz-utils ntfs-3g)
+DATA_MB=${RK_DATA_MB:-16}
+# libssl-dev: the publish links OpenSSL statically (RecoveryKit.Cli.csproj, StaticOpenSslLinking).
+BUILD_DEPS=(grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools dosfstools fdisk busybox-static cpio kmod xz-utils ntfs-3g libssl-dev)
 
 START=$(date +%s)
 log() { printf '== %s\n' "$*"; }
@@ -171,6 +173,39 @@ done
 depmod -b "$RFS" "$KVER"
 log "$count kernel modules ($(du -sh "$RFS/lib/modules" | cut -f1))"
 
+# ------------------------------------------------------------------ smoke test in the rootfs
+# The tool must do its main job with only what is in the initramfs: run it in a chroot of the
+# tree (its own loader, libraries and nothing else). This is what catches .NET's run-time dlopen
+# of libssl ("No usable version of libssl was found"), which ldd does not show. /proc, /sys and
+# /dev are mounted as /init mounts them (the runtime reads /dev/urandom and /proc), inside a
+# private mount namespace (unshare), so they vanish with it and never reach the cpio.
+log "smoke test: recoverykit inspect / flash --device sim: / unbrick --simulate in a chroot of the rootfs"
+SMOKE=$RFS/tmp/smoke
+mkdir -p "$SMOKE"
+cat > "$WORK/smoke.sh" <<'EOF'
+set -e
+rfs=$1; shift
+mount -t proc proc "$rfs/proc"
+mount -t sysfs sysfs "$rfs/sys"
+mount -t devtmpfs devtmpfs "$rfs/dev"
+chroot=$(command -v chroot)
+exec env -i PATH=/usr/bin:/bin HOME=/tmp/smoke RECOVERYKIT_DATA=/tmp/smoke \
+    "$chroot" "$rfs" /bin/sh -c "cd /tmp/smoke && $*"
+EOF
+smoke() {
+    local what=$1; shift
+    if ! as_root env PATH=/usr/sbin:/usr/bin:/sbin:/bin unshare --mount --propagation private \
+            sh "$WORK/smoke.sh" "$RFS" "$*" > "$WORK/smoke-$what.log" 2>&1; then
+        cat "$WORK/smoke-$what.log" >&2
+        die "the tool cannot run '$what' inside the built rootfs (see above); something it loads at run time is missing from the initramfs"
+    fi
+}
+smoke sim-image recoverykit sim-image dead-ldw411s -o fw.bin
+smoke inspect recoverykit inspect fw.bin
+smoke flash recoverykit flash --device sim:dead-ldw411s fw.bin --yes
+smoke unbrick recoverykit unbrick --simulate --yes
+rm -rf "$SMOKE"
+
 VERSION=$("$EXE" --version 2>/dev/null | head -n 1 || true)
 [ -n "$VERSION" ] || VERSION=$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' "$ROOT/Directory.Build.props" | head -n 1)
 [ -n "$VERSION" ] || VERSION=unknown
@@ -190,18 +225,35 @@ sed -e "s/@VERSION@/$VERSION/g" -e "s/@KVER@/$KVER/g" "$ROOT/boot/linux/grub.cfg
 cat > "$ISO_TREE/recoverykit/README.txt" <<EOF
 RecoveryKit $VERSION ($GIT_REV), Linux $KVER
 
-This folder is read-only on the CD and on a stick written with dd. For firmware images and
-logs, use a FAT stick (or a Windows partition) with a folder named "recoverykit"; the
-recovery system finds it at boot. See docs/recovery-media.md in the RecoveryKit sources.
+This folder is on the read-only ISO 9660 part of the CD or stick. On a stick written from
+recoverykit.iso (scripts/make-stick.sh, dd, or an imager in DD mode) the writable place is
+the FAT drive labelled RECOVERYKIT: copy firmware files into its recoverykit/ folder; logs,
+backups and transcripts land there. Booted from CD, use a FAT stick (or a Windows partition)
+with a folder named "recoverykit". See docs/recovery-media.md in the RecoveryKit sources.
 EOF
 cp "$RFS/etc/recoverykit/build-info" "$ISO_TREE/recoverykit/build-info.txt"
+
+# ------------------------------------------------------------------ data partition
+# A FAT partition labelled RECOVERYKIT appended to the image: on a stick it is the writable
+# place for firmware files, session logs, backups and transcripts (/init mounts it and points
+# RECOVERYKIT_DATA at its recoverykit/ folder). scripts/make-stick.sh grows it to fill the
+# stick (FAT32); booted from CD it simply is not there.
+DATA_IMG=$WORK/data.img
+rm -f "$DATA_IMG"
+truncate -s "${DATA_MB}M" "$DATA_IMG"
+mkfs.fat -n RECOVERYKIT -i 524b4954 "$DATA_IMG" > /dev/null
+mmd -i "$DATA_IMG" ::/recoverykit ::/recoverykit/logs
+sed -e "s/@VERSION@/$VERSION/g" -e "s/@GIT@/$GIT_REV/g" -e "s/@KVER@/$KVER/g" -e "s/@DATA_MB@/$DATA_MB/g" \
+    "$ROOT/boot/linux/data-readme.txt" | sed 's/$/\r/' > "$WORK/data-readme.txt"
+mcopy -i "$DATA_IMG" "$WORK/data-readme.txt" ::/recoverykit/README.TXT
+mcopy -i "$DATA_IMG" "$ISO_TREE/recoverykit/build-info.txt" ::/recoverykit/BUILD-INFO.TXT
 
 # ------------------------------------------------------------------ hybrid ISO
 log "grub-mkrescue -> $OUT"
 mkdir -p "$(dirname "$OUT")"
 rm -f "$OUT"
 grub-mkrescue -o "$OUT" --compress=xz --fonts= --locales= --themes= \
-    "$ISO_TREE" -- -volid RECOVERYKIT > "$WORK/grub-mkrescue.log" 2>&1 \
+    "$ISO_TREE" -- -volid RECOVERYKIT -append_partition 2 0x0c "$DATA_IMG" > "$WORK/grub-mkrescue.log" 2>&1 \
     || { cat "$WORK/grub-mkrescue.log" >&2; die "grub-mkrescue failed"; }
 
 xorriso -indev "$OUT" -report_el_torito plain 2>/dev/null | grep -E 'El Torito (boot img|images)' || true

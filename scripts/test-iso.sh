@@ -1,13 +1,43 @@
 #!/usr/bin/env bash
-# Boot the RecoveryKit ISO in QEMU (TCG, -cpu max) in four combinations and check what the
-# recovery system reports on its serial console.
+# Boot the RecoveryKit recovery image in QEMU (TCG, -cpu max) in four combinations and check what
+# the recovery system reports on its serial console and leaves on its data partition.
 #
 #   scripts/test-iso.sh [ISO]          default ISO: build/recoverykit.iso
 #
-# Test mode is switched on from outside, without changing the ISO: QEMU sets the SMBIOS system
-# serial to "rk-test"; GRUB then skips its countdown and /init (boot/linux/init) runs the tool's
-# test steps, prints "RK-STEP <name> rc=<n>" per step and "RK-TEST-DONE rc=<failed steps>",
-# and powers off. Every QEMU run is bounded by `timeout`.
+# Installs what it needs with apt when missing (qemu-system-x86 ovmf mtools xorriso fdisk cpio
+# xz-utils). Every QEMU run is bounded by `timeout`.
+#
+# ---------------------------------------------------------------------------------------------
+# TEST-MODE CONTRACT (boot/linux/init; other media tests rely on exactly this)
+#
+#  * Test mode is switched on from outside, without changing the image: QEMU sets the SMBIOS
+#    system serial to "rk-test" (-smbios type=1,serial=rk-test). GRUB then boots the default
+#    entry (raw IDE ports) at once; /init writes everything to the first serial port.
+#  * The image carries a FAT partition labelled RECOVERYKIT (appended by build-iso.sh; MBR and
+#    GPT entry). /init mounts it read-write and exports RECOVERYKIT_DATA=<mount>/recoverykit
+#    (created if missing). Booted from CD there is no such partition: /init then takes the first
+#    writable FAT/exFAT/NTFS partition or unpartitioned FAT stick with a recoverykit/ folder,
+#    else a RAM folder. Logs land in $RECOVERYKIT_DATA/logs, backups beside the image flashed.
+#  * /init runs its built-in steps (version, scan, selftest), each framed by
+#      RK-STEP-BEGIN <name>: <command>      ...output...      RK-STEP <name> rc=<n>
+#    Then, if $RECOVERYKIT_DATA/autotest.sh exists, it runs it with `sh` as step "autotest"
+#    (RK-STEP-BEGIN autotest / RK-STEP autotest rc=N), in $RECOVERYKIT_DATA as working folder,
+#    stdin /dev/null, with `recoverykit` on PATH, RECOVERYKIT_DATA exported and the raw-port
+#    mode's drivers (IDE channel drivers NOT loaded: the legacy ports are the tool's alone).
+#    Its output goes to the console and to $RECOVERYKIT_DATA/autotest.log.
+#    Without autotest.sh it prints "RK-AUTOTEST none (...)".
+#  * After that (raw mode) /init loads all drivers and runs step scan-all, then prints
+#    "RK-TEST-DONE rc=<failed steps> steps=<n>", copies its boot log to $RECOVERYKIT_DATA/logs,
+#    syncs, unmounts the data partition and powers off (QEMU exits; -no-reboot).
+#  * Files go onto the data partition from outside, before the boot, and come back after it with
+#    mtools (`mcopy -i IMAGE@@OFFSET`): no root, no loop mount. The helpers (partition offset,
+#    copy in/out, QEMU arguments, bounded run) are in scripts/lib/qemu-test.sh for reuse.
+# ---------------------------------------------------------------------------------------------
+#
+# What this test runs inside the guest through autotest.sh (the main job): `recoverykit inspect`
+# of a firmware image put on the data partition from outside, `flash --device sim:dead-ldw411s
+# IMAGE --yes`, and `unbrick --simulate --yes`; afterwards it reads the data partition back and
+# checks the session logs, and that the flash's backup is there with the flash chip's size.
 #
 # Environment (optional):
 #   RK_TEST_COMBOS   subset of: pc-bios-cd pc-bios-usb q35-uefi-cd q35-uefi-usb
@@ -15,27 +45,40 @@
 #   RK_TEST_MEM      guest memory in MiB (default 512)
 set -euo pipefail
 
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+RK_SCRIPT_NAME=test-iso
+# shellcheck source=lib/qemu-test.sh
+. "$ROOT/scripts/lib/qemu-test.sh"
+
 # ======================================================================= expectations
 # The drive under test: an ATAPI CD-ROM with this serial, on the secondary master (0x170) on
 # `pc` and on an AHCI port on `q35`. The boot CD is a QEMU DVD-ROM too, so only this exact
 # serial proves the right drive was seen.
 TEST_SERIAL=RKTEST0042
 
+# The main job's virtual drive: sim:dead-ldw411s carries an SST39VF080, 8 Mbit = 1 MiB
+# (SST39VF080 datasheet), so the backup of its whole flash is exactly this long.
+SIM_SCENARIO=dead-ldw411s
+FLASH_BYTES=1048576
+
 # Steps /init runs in test mode (RK-STEP lines). A step listed here must end with rc=0.
 #   version   recoverykit --version
 #   scan      recoverykit scan --json                        (booted mode: raw)
 #   selftest  recoverykit selftest --device port:0x170:master
+#   autotest  this script's autotest.sh (the main job, below)
 #   scan-all  recoverykit scan --json after loading all drivers (same boot)
-REQUIRED_STEPS_PC="version scan selftest scan-all"
-REQUIRED_STEPS_Q35="version scan scan-all"
-# Steps reported but not failing the run (none now; selftest is not run on q35: it has no legacy port).
+REQUIRED_STEPS_PC="version scan selftest autotest scan-all"
+REQUIRED_STEPS_Q35="version scan autotest scan-all"
+# Steps reported but not failing the run (selftest is not run on q35: it has no legacy port).
 PENDING_STEPS_PC=""
 PENDING_STEPS_Q35=""
 
 # "step|extended regex" that must match that step's own output (between its RK-STEP-BEGIN and
 # RK-STEP lines), so a serial printed by /init itself cannot satisfy it.
-REQUIRED_OUTPUT_PC=("version|^[0-9]+\.[0-9]+\.[0-9]+" "selftest|$TEST_SERIAL" "selftest|SELFTEST PASS" "scan|$TEST_SERIAL" "scan-all|$TEST_SERIAL")
-REQUIRED_OUTPUT_Q35=("version|^[0-9]+\.[0-9]+\.[0-9]+" "scan|AHCI: no task-file registers" "scan|$TEST_SERIAL" "scan-all|$TEST_SERIAL")
+COMMON_OUTPUT=("version|^[0-9]+\.[0-9]+\.[0-9]+"
+    "autotest|^AUTOTEST inspect rc=0$" "autotest|^AUTOTEST flash rc=0$" "autotest|^AUTOTEST unbrick rc=0$")
+REQUIRED_OUTPUT_PC=("${COMMON_OUTPUT[@]}" "selftest|$TEST_SERIAL" "selftest|SELFTEST PASS" "scan|$TEST_SERIAL" "scan-all|$TEST_SERIAL")
+REQUIRED_OUTPUT_Q35=("${COMMON_OUTPUT[@]}" "scan|AHCI: no task-file registers" "scan|$TEST_SERIAL" "scan-all|$TEST_SERIAL")
 PENDING_OUTPUT_PC=()
 PENDING_OUTPUT_Q35=()
 
@@ -48,29 +91,54 @@ KERNEL_MUST_Q35=("phase=raw .*serial=$TEST_SERIAL" "phase=all .*serial=$TEST_SER
 KERNEL_MUST_NOT_Q35=()
 
 # ======================================================================= setup
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ISO=${1:-$ROOT/build/recoverykit.iso}
+case "$ISO" in /*) ;; *) ISO=$PWD/$ISO ;; esac
 OUT=$ROOT/build/test-iso
 COMBOS=${RK_TEST_COMBOS:-"pc-bios-cd pc-bios-usb q35-uefi-cd q35-uefi-usb"}
 TIMEOUT=${RK_TEST_TIMEOUT:-240}
-MEM=${RK_TEST_MEM:-512}
-OVMF_CODE=/usr/share/OVMF/OVMF_CODE.fd
-OVMF_VARS=/usr/share/OVMF/OVMF_VARS.fd
 
-die() { printf 'test-iso: %s\n' "$*" >&2; exit 2; }
-[ -f "$ISO" ] || die "no ISO at $ISO (run scripts/build-iso.sh)"
-command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing (apt-get install qemu-system-x86)"
-command -v xorriso >/dev/null || die "xorriso missing"
-command -v mformat >/dev/null || die "mtools missing"
+[ -f "$ISO" ] || rk_die "no ISO at $ISO (run scripts/build-iso.sh)"
+rk_ensure_packages qemu-system-x86 ovmf mtools xorriso fdisk cpio xz-utils
+case " $COMBOS " in *uefi*) rk_ovmf_files || rk_die "ovmf is installed but no OVMF_CODE/OVMF_VARS pair is in /usr/share/OVMF" ;; esac
 mkdir -p "$OUT"
+rk_data_offset "$ISO" >/dev/null || rk_die "$ISO has no FAT partition labelled RECOVERYKIT (built by an older build-iso.sh?)"
 
 # The drive under test carries a tiny data disc of its own.
 mkdir -p "$OUT/testdisc"
 echo "RecoveryKit QEMU test disc" > "$OUT/testdisc/RKTEST.TXT"
 xorriso -as mkisofs -quiet -V RKTESTDISC -o "$OUT/testdisc.iso" "$OUT/testdisc" 2>/dev/null
 
-# A FAT "data stick" with a recoverykit/ folder (CD combinations): /init must mount it
-# read-write and leave its boot log there.
+# The firmware image, made by the very recoverykit inside the ISO under test.
+TOOL=$OUT/recoverykit
+rk_extract_tool "$ISO" "$TOOL" || rk_die "cannot extract usr/bin/recoverykit from the initramfs of $ISO"
+rm -f "$OUT/$SIM_SCENARIO.bin"
+"$TOOL" sim-image "$SIM_SCENARIO" -o "$OUT/$SIM_SCENARIO.bin" >/dev/null \
+    || rk_die "recoverykit sim-image $SIM_SCENARIO failed on this machine"
+
+# The main job, run inside the guest as autotest.sh (in $RECOVERYKIT_DATA). The image sits in a
+# subfolder: unbrick must find it there too (it looks in the data folder, subfolders included).
+cat > "$OUT/autotest.sh" <<EOF
+# RecoveryKit media test (scripts/test-iso.sh): the main job on the booted stick.
+fail=0
+step() {
+    name=\$1; shift
+    echo "AUTOTEST-BEGIN \$name: \$*"
+    "\$@"
+    rc=\$?
+    echo "AUTOTEST \$name rc=\$rc"
+    [ \$rc -eq 0 ] || fail=1
+}
+step inspect recoverykit inspect images/$SIM_SCENARIO.bin
+step flash recoverykit flash --device sim:$SIM_SCENARIO images/$SIM_SCENARIO.bin --yes --transcript transcripts/flash.txt
+step unbrick recoverykit unbrick --simulate --yes
+echo "AUTOTEST files:"
+find . -type f | sort | while read -r f; do echo "  \$(wc -c < "\$f") \$f"; done
+exit \$fail
+EOF
+
+# A plain FAT "data stick" (no partition table) with a recoverykit/ folder, for the CD
+# combinations: there the image's own data partition does not exist, and /init must fall back
+# to this stick, mount it read-write and use it the same way.
 make_data_stick() {
     rm -f "$1"
     truncate -s 32M "$1"
@@ -79,64 +147,40 @@ make_data_stick() {
 }
 
 # ======================================================================= one boot
-# Sets VERDICT, REASONS, NOTES and SECONDS_TAKEN.
-# shellcheck disable=SC2054  # commas inside QEMU option values, not array separators
+# Sets VERDICT, REASONS, NOTES, SECONDS_TAKEN and FIRST_LINE.
 run_combo() {
-    local combo=$1 machine firmware media log data=
+    local combo=$1 machine firmware media log data
     machine=${combo%%-*}
     firmware=$(echo "$combo" | cut -d- -f2)
     media=${combo##*-}
     log=$OUT/$combo.serial.log
-    rm -f "$log"
 
-    local args=(-accel tcg -cpu max -smp 1 -m "$MEM" -M "$machine" -nodefaults -display none
-        -vga std -no-reboot -monitor none -serial "file:$log"
-        -smbios type=1,serial=rk-test)
-    if [ "$firmware" = uefi ]; then
-        if [ ! -f "$OVMF_CODE" ] || [ ! -f "$OVMF_VARS" ]; then
-            VERDICT=FAIL; REASONS="OVMF missing (apt-get install ovmf)"; SECONDS_TAKEN=0; return
-        fi
-        cp "$OVMF_VARS" "$OUT/$combo.vars.fd"
-        args+=(-drive "if=pflash,format=raw,unit=0,readonly=on,file=$OVMF_CODE"
-               -drive "if=pflash,format=raw,unit=1,file=$OUT/$combo.vars.fd")
-    fi
-    args+=(-device qemu-xhci,id=xhci)
     if [ "$media" = cd ]; then
-        args+=(-drive "if=none,id=boot,media=cdrom,readonly=on,format=raw,file=$ISO"
-               -device ide-cd,drive=boot,bus=ide.0,unit=0,bootindex=0)
         data=$OUT/$combo.data.img
         make_data_stick "$data"
-        args+=(-drive "if=none,id=data,format=raw,file=$data"
-               -device usb-storage,bus=xhci.0,drive=data)
+        rk_qemu_args "$machine" "$firmware" cd "$ISO" "$log" "$OUT/$combo.vars.fd"
+        RK_QEMU_ARGS+=(-drive "if=none,id=data,format=raw,file=$data"
+                       -device usb-storage,bus=xhci.0,drive=data)
     else
-        args+=(-drive "if=none,id=stick,readonly=on,format=raw,file=$ISO"
-               -device usb-storage,bus=xhci.0,drive=stick,bootindex=0)
+        # The stick: a writable copy of the image, as make-stick.sh or dd would write it.
+        data=$OUT/$combo.stick.img
+        cp "$ISO" "$data"
+        rk_qemu_args "$machine" "$firmware" usb "$data" "$log" "$OUT/$combo.vars.fd"
     fi
+    rk_data_put "$data" "$OUT/autotest.sh" autotest.sh
+    rk_data_put "$data" "$OUT/$SIM_SCENARIO.bin" "images/$SIM_SCENARIO.bin"
+
     # The drive under test: secondary master on PIIX; an AHCI port on q35.
-    args+=(-drive "if=none,id=td,media=cdrom,readonly=on,format=raw,file=$OUT/testdisc.iso")
+    RK_QEMU_ARGS+=(-drive "if=none,id=td,media=cdrom,readonly=on,format=raw,file=$OUT/testdisc.iso")
     if [ "$machine" = pc ]; then
-        args+=(-device "ide-cd,drive=td,bus=ide.1,unit=0,serial=$TEST_SERIAL")
+        RK_QEMU_ARGS+=(-device "ide-cd,drive=td,bus=ide.1,unit=0,serial=$TEST_SERIAL")
     else
-        args+=(-device "ide-cd,drive=td,bus=ide.2,serial=$TEST_SERIAL")
+        RK_QEMU_ARGS+=(-device "ide-cd,drive=td,bus=ide.2,serial=$TEST_SERIAL")
     fi
 
-    printf '%s\n' "qemu-system-x86_64 ${args[*]}" > "$OUT/$combo.cmdline"
-    local start qrc=0
-    start=$(date +%s)
-    timeout -k 10 "$TIMEOUT" qemu-system-x86_64 "${args[@]}" > "$OUT/$combo.qemu.log" 2>&1 &
-    local qpid=$! panicked=0
-    # A kernel panic never powers off: stop waiting for the timeout once one is on the console.
-    while kill -0 "$qpid" 2>/dev/null; do
-        if grep -q 'Kernel panic - not syncing' "$log" 2>/dev/null; then
-            panicked=1
-            sleep 2
-            kill "$qpid" 2>/dev/null || true
-            break
-        fi
-        sleep 2
-    done
-    wait "$qpid" || qrc=$?
-    SECONDS_TAKEN=$(( $(date +%s) - start ))
+    rk_qemu_run "$TIMEOUT" "$log" "$OUT/$combo.qemu.log"
+    SECONDS_TAKEN=$RK_QEMU_SECONDS
+    FIRST_LINE=${RK_QEMU_FIRST_LINE_SECONDS:-none}
 
     VERDICT=PASS
     REASONS=
@@ -144,16 +188,16 @@ run_combo() {
     fail() { VERDICT=FAIL; REASONS="$REASONS; $*"; }
     note() { notes="$notes; $*"; }
 
-    if [ $panicked = 1 ]; then
+    if [ "$RK_QEMU_PANIC" = 1 ]; then
         fail "kernel panic: $(grep -m1 -o 'Kernel panic - not syncing.*' "$log" | head -c 120)"
-    elif [ $qrc -eq 124 ]; then
+    elif [ "$RK_QEMU_RC" -eq 124 ]; then
         fail "timed out after ${TIMEOUT}s"
-    elif [ $qrc -ne 0 ]; then
-        fail "qemu exit $qrc ($(head -c 200 "$OUT/$combo.qemu.log" | tr '\n' ' '))"
+    elif [ "$RK_QEMU_RC" -ne 0 ]; then
+        fail "qemu exit $RK_QEMU_RC ($(head -c 200 "$OUT/$combo.qemu.log" | tr '\n' ' '))"
     fi
     [ -f "$log" ] || { fail "no serial log"; return; }
     # Serial output can carry CRs and escape sequences; work on a cleaned copy.
-    tr -d '\r' < "$log" | sed 's/\x1b\[[0-9;?]*[A-Za-z]//g' > "$log.txt"
+    rk_clean_serial "$log"
     local txt=$log.txt
 
     grep -q '^RK-TEST-BEGIN mode=raw ' "$txt" || fail "no RK-TEST-BEGIN in raw mode (default menu entry did not reach /init test mode)"
@@ -163,30 +207,30 @@ run_combo() {
     local required pending req_out pend_out must must_not
     if [ "$machine" = pc ]; then
         required=$REQUIRED_STEPS_PC; pending=$PENDING_STEPS_PC
-        req_out=("${REQUIRED_OUTPUT_PC[@]}"); pend_out=("${PENDING_OUTPUT_PC[@]}")
+        req_out=("${REQUIRED_OUTPUT_PC[@]}"); pend_out=(${PENDING_OUTPUT_PC[@]+"${PENDING_OUTPUT_PC[@]}"})
         must=("${KERNEL_MUST_PC[@]}"); must_not=("${KERNEL_MUST_NOT_PC[@]}")
     else
         required=$REQUIRED_STEPS_Q35; pending=$PENDING_STEPS_Q35
-        req_out=("${REQUIRED_OUTPUT_Q35[@]}"); pend_out=("${PENDING_OUTPUT_Q35[@]}")
-        must=("${KERNEL_MUST_Q35[@]}"); must_not=("${KERNEL_MUST_NOT_Q35[@]}")
+        req_out=("${REQUIRED_OUTPUT_Q35[@]}"); pend_out=(${PENDING_OUTPUT_Q35[@]+"${PENDING_OUTPUT_Q35[@]}"})
+        must=("${KERNEL_MUST_Q35[@]}"); must_not=(${KERNEL_MUST_NOT_Q35[@]+"${KERNEL_MUST_NOT_Q35[@]}"})
     fi
     local s rc
     for s in $required; do
-        rc=$(sed -n "s/^RK-STEP $s rc=\([0-9]*\)$/\1/p" "$txt" | tail -n 1)
+        rc=$(rk_step_rc "$txt" "$s")
         [ "$rc" = 0 ] || fail "step $s rc=${rc:-missing}"
     done
     for s in $pending; do
-        rc=$(sed -n "s/^RK-STEP $s rc=\([0-9]*\)$/\1/p" "$txt" | tail -n 1)
+        rc=$(rk_step_rc "$txt" "$s")
         [ "$rc" = 0 ] || note "pending step $s rc=${rc:-missing}"
     done
     local pair step re
     for pair in ${req_out[@]+"${req_out[@]}"}; do
         step=${pair%%|*}; re=${pair#*|}
-        step_output "$txt" "$step" | grep -qE -- "$re" || fail "step $step output lacks /$re/"
+        rk_step_output "$txt" "$step" | grep -qE -- "$re" || fail "step $step output lacks /$re/"
     done
     for pair in ${pend_out[@]+"${pend_out[@]}"}; do
         step=${pair%%|*}; re=${pair#*|}
-        step_output "$txt" "$step" | grep -qE -- "$re" || note "pending: step $step output lacks /$re/"
+        rk_step_output "$txt" "$step" | grep -qE -- "$re" || note "pending: step $step output lacks /$re/"
     done
     for re in ${must[@]+"${must[@]}"}; do
         grep -qE -- "^RK-KERNEL-ATA $re" "$txt" || fail "kernel did not identify: $re"
@@ -195,29 +239,38 @@ run_combo() {
         grep -qE -- "^RK-KERNEL-ATA $re" "$txt" && fail "kernel identified (must not): $re"
     done
 
-    # Data folder: CD boots have a writable FAT stick; USB boots only the read-only ISO stick.
-    if [ -n "$data" ]; then
-        grep -q '^RK-DATA state=rw ' "$txt" || fail "FAT data stick not mounted read-write"
-        if mdir -b -i "$data" ::/recoverykit/logs 2>/dev/null | grep -q 'rk-init-'; then
-            :
-        else
-            fail "no rk-init-*.log on the data stick after power-off"
-        fi
+    # Where the data folder must have been: the image's own RECOVERYKIT partition when booted
+    # from the stick; the separate FAT stick (fallback) when booted from CD.
+    if [ "$media" = usb ]; then
+        grep -q '^RK-DATA state=rw .*partition=RECOVERYKIT' "$txt" || fail "the stick's RECOVERYKIT partition was not mounted read-write"
     else
-        grep -q '^RK-DATA state=ram ' "$txt" || fail "expected the RAM data folder (no writable stick)"
-        grep -q 'NO WRITABLE DATA FOLDER\|NO DATA FOLDER FOUND' "$txt" || fail "/init did not say the logs stay in RAM"
+        grep -q '^RK-DATA state=rw ' "$txt" || fail "FAT data stick not mounted read-write"
+        grep -q 'no RECOVERYKIT data partition' "$txt" || fail "/init did not say the CD has no data partition"
     fi
+
+    # After power-off: what the guest left on the data partition.
+    local listing=$OUT/$combo.data.ls
+    rk_data_ls "$data" > "$listing" || true
+    grep -q '/logs/rk-init-.*\.log' "$listing" || fail "no rk-init-*.log in recoverykit/logs after power-off"
+    grep -q '/logs/recoverykit-.*-flash\.log' "$listing" || fail "no flash session log in recoverykit/logs"
+    grep -q '/logs/recoverykit-.*-unbrick\.log' "$listing" || fail "no unbrick session log in recoverykit/logs"
+    grep -q '/autotest\.log' "$listing" || fail "no autotest.log in recoverykit/"
+    grep -q '/transcripts/flash\.txt' "$listing" || fail "no flash transcript in recoverykit/transcripts"
+    local backups=$OUT/$combo.backups
+    rm -rf "$backups"; mkdir -p "$backups"
+    rk_data_get "$data" images "$backups" 2>/dev/null || true
+    local b found=0
+    for b in "$backups"/images/"$SIM_SCENARIO"-backup-*.bin; do
+        [ -f "$b" ] || continue
+        found=$((found + 1))
+        [ "$(stat -c %s "$b")" = "$FLASH_BYTES" ] || fail "backup $(basename "$b") is $(stat -c %s "$b") bytes, not the flash's $FLASH_BYTES"
+    done
+    # flash and unbrick (which picks the same image from images/) each back up first.
+    [ "$found" -ge 2 ] || fail "expected the backups of flash and unbrick beside images/$SIM_SCENARIO.bin, found $found"
+    rk_data_get "$data" autotest.log "$OUT/$combo.autotest.log" 2>/dev/null || true
+
     REASONS=${REASONS#; }
     NOTES=${notes#; }
-}
-
-# Output of one test step: the lines between "RK-STEP-BEGIN <step>:" and "RK-STEP <step> rc=".
-step_output() {
-    awk -v s="$2" '
-        index($0, "RK-STEP-BEGIN " s ":") == 1 { on = 1; next }
-        index($0, "RK-STEP " s " rc=") == 1 { on = 0 }
-        on { print }
-    ' "$1"
 }
 
 # ======================================================================= all combinations
@@ -225,16 +278,16 @@ overall=0
 summary=()
 total_start=$(date +%s)
 for combo in $COMBOS; do
-    case "$combo" in pc-bios-cd|pc-bios-usb|q35-uefi-cd|q35-uefi-usb) ;; *) die "unknown combination $combo" ;; esac
+    case "$combo" in pc-bios-cd|pc-bios-usb|q35-uefi-cd|q35-uefi-usb) ;; *) rk_die "unknown combination $combo" ;; esac
     echo "== $combo (timeout ${TIMEOUT}s)"
     NOTES=
     run_combo "$combo"
-    line="$VERDICT $combo ${SECONDS_TAKEN}s"
+    line="$VERDICT $combo: first tool line after ${FIRST_LINE}s, powered off after ${SECONDS_TAKEN}s"
     [ -n "$REASONS" ] && line="$line: $REASONS"
     [ -n "$NOTES" ] && line="$line [not yet required: $NOTES]"
     summary+=("$line")
     [ "$VERDICT" = PASS ] || overall=1
-    grep -E '^(RK-TEST-BEGIN|RK-STEP |RK-KERNEL-ATA|RK-DATA|RK-TEST-DONE|rk-init: (raw mode|NO |data folder))' "$OUT/$combo.serial.log.txt" 2>/dev/null | sed 's/^/   | /' || true
+    grep -E '^(RK-TEST-BEGIN|RK-STEP |RK-KERNEL-ATA|RK-DATA|RK-AUTOTEST|AUTOTEST |RK-TEST-DONE|rk-init: (raw mode|NO |no RECOVERYKIT|data folder))' "$OUT/$combo.serial.log.txt" 2>/dev/null | sed 's/^/   | /' || true
     echo "   serial log: ${OUT#"$ROOT"/}/$combo.serial.log"
 done
 echo "== verdicts ($(( $(date +%s) - total_start )) s in total)"

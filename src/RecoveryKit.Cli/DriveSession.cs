@@ -1,5 +1,6 @@
 using RecoveryKit.Ata;
 using RecoveryKit.Diagnostics;
+using RecoveryKit.Discovery;
 
 namespace RecoveryKit.Cli;
 
@@ -57,9 +58,14 @@ internal sealed class DriveSession : IDisposable
                 if (drives.Count != 1)
                 {
                     var listing = string.Join("; ", reports.Select(r => $"{(r.Position is { } p ? ((int)p).ToString(System.Globalization.CultureInfo.InvariantCulture) : "-")} {r.Where}: {r.Probe.Model ?? r.Probe.Class.ToString()}"));
-                    throw new RecoveryKitException(drives.Count == 0 ? FailureKind.NoDevice : FailureKind.Usage, "position",
-                        drives.Count == 0 ? $"no optical drive found ({listing})" : $"{drives.Count} optical drives found, so the position must be named ({listing})",
-                        drives.Count == 0 ? "Check cables and power, power-cycle the drive and run 'scan'; a BIOS that hangs at POST with the dead drive: set its channel to None and hot-plug the cable after boot." : PositionSpec.Help);
+                    if (drives.Count == 0)
+                    {
+                        var none = ExplainNoDrive(bench, reports);
+                        throw new RecoveryKitException(FailureKind.NoDevice, "position",
+                            $"no optical drive found: {none.Cause}{(listing.Length > 0 ? $" ({listing})" : "")}", none.Advice);
+                    }
+                    throw new RecoveryKitException(FailureKind.Usage, "position",
+                        $"{drives.Count} optical drives found, so the position must be named ({listing})", PositionSpec.Help);
                 }
                 var pick = drives[0];
                 channel = pick.Channel;
@@ -100,6 +106,13 @@ internal sealed class DriveSession : IDisposable
             bench.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Why <paramref name="reports"/> hold no optical drive to work on, with the advice that fits this bench.</summary>
+    public static NoDriveFinding ExplainNoDrive(IBench bench, IReadOnlyList<PositionReport> reports, int kernelDrives = 0)
+    {
+        var real = bench is TranscriptBench t ? t.Inner : bench;
+        return NoDriveFinding.Explain(reports, real is PortBench { SataWithoutTaskFile: true }, kernelDrives);
     }
 
     public void Dispose()

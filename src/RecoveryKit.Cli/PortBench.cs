@@ -13,13 +13,17 @@ internal sealed class PortBench : IBench
 {
     private readonly List<PortIoRegisters> _open = [];
 
-    private PortBench(string describe, List<BenchChannel> channels, List<string> notes, List<PortIoRegisters> open)
+    private PortBench(string describe, List<BenchChannel> channels, List<string> notes, List<PortIoRegisters> open, bool sataWithoutTaskFile)
     {
         Describe = describe;
         Channels = channels;
         Notes = notes;
         _open = open;
+        SataWithoutTaskFile = sataWithoutTaskFile;
     }
+
+    /// <summary>This PC has a SATA controller in AHCI or RAID mode (no task-file registers).</summary>
+    public bool SataWithoutTaskFile { get; }
 
     public string Describe { get; }
 
@@ -68,7 +72,7 @@ internal sealed class PortBench : IBench
             notes.Add("AHCI: no task-file registers — raw mode needs an IDE/legacy SATA mode or a PATA port; healthy drives are still listed through the kernel (SG_IO).");
         if (channels.Count == 0 && notes.Count == 0)
             notes.Add("no IDE controller with task-file registers was found (sysfs lists no PCI class 0101 device): raw mode needs a PATA port or SATA in IDE/legacy mode.");
-        return new PortBench("this PC's IDE ports", channels, notes, open);
+        return new PortBench("this PC's IDE ports", channels, notes, open, report.Notes.Any(n => n.Kind is not null));
     }
 
     public bool TryPowerCycle(DevicePosition position) => false;

@@ -37,7 +37,7 @@ internal static class DriveCommands
         var command = new Command("identify", "What the drive at a position says it is (IDENTIFY PACKET DEVICE, INQUIRY); --chip adds the flash chip.") { position, chipId, profile };
         command.SetAction(parse => WithSession(parse, options, terminal, "identify", parse.GetValue(position), (session, log, stages) =>
         {
-            var inquiry = Describe(terminal, session);
+            var inquiry = Describe(terminal, session, vendorModeNext: parse.GetValue(chipId));
             if (!parse.GetValue(chipId))
                 return 0;
             var drive = ResolveProfile(parse.GetValue(profile), inquiry);
@@ -209,7 +209,11 @@ internal static class DriveCommands
         return null; // boot code only: it cannot say what it is
     }
 
-    private static InquiryData? Describe(Terminal terminal, DriveSession session)
+    /// <summary>
+    /// Prints what the position says it is. With <paramref name="vendorModeNext"/> (identify --chip) a hard disk ends
+    /// it there as the wrong device class (exit 4), as backup and flash do: no vendor command ever goes to a disk.
+    /// </summary>
+    private static InquiryData? Describe(Terminal terminal, DriveSession session, bool vendorModeNext)
     {
         var id = session.Host.Identify(session.Device, AtaCommand.IdentifyPacketDevice);
         terminal.Output.WriteLine($"{session.Where}:");
@@ -223,6 +227,10 @@ internal static class DriveCommands
                 terminal.Output.WriteLine(ata.Outcome == IdentifyOutcome.Data
                     ? $"  a hard disk: {ata.Data!.Model}, firmware {ata.Data.Revision} (never flashed)"
                     : "  IDENTIFY PACKET DEVICE refused: the drive runs only its boot code (or is not an optical drive)");
+                if (vendorModeNext && ata.Outcome == IdentifyOutcome.Data)
+                    throw new RecoveryKitException(new Failure(FailureKind.WrongDeviceClass, "target",
+                        $"{session.Where} holds a hard disk ({ata.Data!.Model}); RecoveryKit never sends vendor commands to hard disks",
+                        "Pick the optical drive's position instead ('scan' lists every position and what is on it).") { Status = ata.Status });
                 return null;
             default:
                 terminal.Output.WriteLine($"  nothing reacts to IDENTIFY (status {id.Status:X2}h)");

@@ -32,7 +32,7 @@ internal static class ScanCommand
 
     internal static string ClassWords(DeviceClass c) => c switch
     {
-        DeviceClass.Empty => "empty",
+        DeviceClass.Empty => "no device",
         DeviceClass.Atapi => "optical drive (ATAPI)",
         DeviceClass.Ata => "hard disk (ATA)",
         DeviceClass.StuckBusy => "stuck busy",
@@ -88,13 +88,31 @@ internal static class ScanCommand
             output.WriteLine($"note: {note}");
         foreach (var (drive, serial) in kernel)
             output.WriteLine($"kernel: {drive.GenericDevice}{(drive.BlockDevice is null ? "" : $" ({drive.BlockDevice})")}: {drive.Vendor} {drive.Model} {drive.Revision}{(serial is null ? "" : $", serial {serial}")} (healthy drive, reachable through SG_IO)");
+        output.WriteLine(Summary(bench, reports, kernel.Count));
+    }
+
+    /// <summary>
+    /// The last line: optical drives on the IDE positions, and those only the kernel lists (SATA/AHCI, USB, or a
+    /// channel a driver owns), which are found too even though vendor mode cannot reach them there.
+    /// </summary>
+    internal static string Summary(IBench bench, IReadOnlyList<PositionReport> reports, int kernelDrives)
+    {
         var flashable = reports.Count(r => r.Probe.CanBeFlashed);
-        output.WriteLine(flashable switch
+        if (flashable == 0 && kernelDrives == 0)
         {
-            0 => "No optical drive found. Hard disks are listed but are never flashed.",
-            1 => "One optical drive found; hard disks are never flashed.",
-            _ => $"{flashable} optical drives found: name the one to work on by its position (e.g. 3 or secondary-master).",
-        });
+            var none = DriveSession.ExplainNoDrive(bench, reports);
+            return $"No optical drive found: {none.Cause}. {none.Advice} Hard disks are listed but are never flashed.";
+        }
+        if (flashable == 0)
+        {
+            var none = DriveSession.ExplainNoDrive(bench, reports, kernelDrives);
+            var found = kernelDrives == 1 ? "One optical drive found, through the kernel (SG_IO) only" : $"{kernelDrives} optical drives found, through the kernel (SG_IO) only";
+            return $"{found}: none on an IDE position vendor mode can use. {none.Advice}";
+        }
+        var kernelToo = kernelDrives > 0 ? $" The kernel lists {kernelDrives} optical drive{(kernelDrives == 1 ? "" : "s")} through SG_IO (it may be the same drive)." : "";
+        return (flashable == 1
+            ? "One optical drive found; hard disks are never flashed."
+            : $"{flashable} optical drives found: name the one to work on by its position (e.g. 3 or secondary-master).") + kernelToo;
     }
 
     private static void WriteJson(TextWriter output, IBench bench, IReadOnlyList<PositionReport> reports,

@@ -92,15 +92,14 @@ internal static class UnbrickCommand
                 drives = reports.Where(r => r.Probe.CanBeFlashed && r.Position is not null).ToList();
                 if (drives.Count > 0)
                     break;
-                var advice = reports.Any(r => r.Probe.Class == DeviceClass.StuckBusy)
-                    ? "A position is stuck busy: power-cycle that drive and run unbrick again. If the PC hangs at POST with the dead drive attached, set that channel to None in the BIOS and plug the IDE cable in after boot, then run unbrick."
-                    : "Check the IDE cable and the drive's power. If the BIOS hangs at POST with the drive attached, set its channel to None in the BIOS and hot-plug the cable after boot, then run unbrick again.";
+                var none = DriveSession.ExplainNoDrive(bench, reports);
+                var advice = none.Advice;
                 if (!terminal.Interactive)
-                    throw new RecoveryKitException(FailureKind.NoDevice, "unbrick", "no optical drive answers on any position", advice);
-                output.WriteLine($"No optical drive answers. {advice}");
+                    throw new RecoveryKitException(FailureKind.NoDevice, "unbrick", none.Cause, advice);
+                output.WriteLine($"{char.ToUpperInvariant(none.Cause[0])}{none.Cause[1..]}. {advice}");
                 var answer = terminal.Ask("Press R and Enter to rescan (after hot-plugging the cable or power-cycling the drive), or Q to give up:");
                 if (answer is null || !answer.Equals("r", StringComparison.OrdinalIgnoreCase))
-                    throw new RecoveryKitException(FailureKind.NoDevice, "unbrick", "no optical drive answers on any position", advice);
+                    throw new RecoveryKitException(FailureKind.NoDevice, "unbrick", none.Cause, advice);
                 log.Stage("scan", "rescan requested");
             }
 
@@ -152,20 +151,17 @@ internal static class UnbrickCommand
         if (imagePath is not null)
             return FlashCommand.LoadImage(terminal, log, imagePath);
         var candidates = new List<FirmwareImage>();
-        foreach (var folder in ImageFolders())
+        foreach (var file in ImageSearch.Files())
         {
-            foreach (var file in SafeFiles(folder))
+            try
             {
-                try
-                {
-                    var image = FirmwareReader.Load(file);
-                    if (image.Family is not null && (drive.Inquiry is null || image.Family.Match(drive.Inquiry.Vendor, drive.Inquiry.Product)))
-                        candidates.Add(image);
-                }
-                catch (RecoveryKitException)
-                {
-                    // Not a firmware image, or not one we can read: not a candidate.
-                }
+                var image = FirmwareReader.Load(file);
+                if (image.Family is not null && (drive.Inquiry is null || image.Family.Match(drive.Inquiry.Vendor, drive.Inquiry.Product)))
+                    candidates.Add(image);
+            }
+            catch (RecoveryKitException)
+            {
+                // Not a firmware image, or not one we can read: not a candidate.
             }
         }
         if (candidates.Count == 0 && device is not null && device.StartsWith(Backends.SimPrefix, StringComparison.OrdinalIgnoreCase)
@@ -189,7 +185,7 @@ internal static class UnbrickCommand
         }
         if (candidates.Count == 0)
             throw new RecoveryKitException(FailureKind.ImageRejected, "unbrick",
-                $"no firmware image that fits this drive was found in {string.Join(", ", ImageFolders())}",
+                $"no firmware image that fits this drive was found in {string.Join(", ", ImageSearch.Places().Select(p => p.Subfolders ? p.Folder + " (and its subfolders)" : p.Folder))}",
                 "Copy the .bin/.hex for the drive into the stick's recoverykit/ folder, or give it with --image FILE.");
         if (candidates.Count == 1)
             return candidates[0];
@@ -203,30 +199,6 @@ internal static class UnbrickCommand
         return int.TryParse(answer, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= 1 && n <= candidates.Count
             ? candidates[n - 1]
             : throw new RecoveryKitException(FailureKind.Cancelled, "unbrick", $"'{answer}' is not one of the images listed", "Run unbrick again and type a listed number.");
-    }
-
-    private static IEnumerable<string> ImageFolders()
-    {
-        var data = Environment.GetEnvironmentVariable("RECOVERYKIT_DATA");
-        if (!string.IsNullOrWhiteSpace(data))
-            yield return data;
-        yield return Directory.GetCurrentDirectory();
-        yield return AppContext.BaseDirectory;
-    }
-
-    private static IEnumerable<string> SafeFiles(string folder)
-    {
-        try
-        {
-            return Directory.EnumerateFiles(folder)
-                .Where(f => Path.GetExtension(f).ToLowerInvariant() is ".bin" or ".hex" or ".exe")
-                .Where(f => !Path.GetFileName(f).Contains("-backup-", StringComparison.OrdinalIgnoreCase))
-                .ToList();
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return [];
-        }
     }
 
     /// <summary>What state a failure leaves the drive in, in a technician's words.</summary>

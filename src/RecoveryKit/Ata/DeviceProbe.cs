@@ -27,6 +27,14 @@ public sealed record ProbeResult(DeviceSelect Device, DeviceClass Class, Signatu
 /// IDENTIFY to confirm (an absent device 1 is answered for by device 0 and reacts to no command).
 /// Sends no vendor command, ever.
 /// </summary>
+/// <remarks>
+/// An absent device is "no device" whichever position it is. Only device 0 answers for an absent device 1
+/// (ATA/ATAPI-6: device 1 never answers for device 0), so that note appears only on a slave position whose
+/// master is a device. An empty channel need not float: a pull-down on DD7 or a controller (QEMU's PIIX) reads
+/// 00h, and QEMU also shows an absent master next to a present slave with status 50h, signature FFh/FFh and
+/// IDENTIFY aborted. No device has FFh/FFh as its signature (00h/00h ATA, 14h/EBh ATAPI, 3Ch/C3h and 69h/96h
+/// SATA), so that too is no device.
+/// </remarks>
 public static class ChannelProbe
 {
     public static IReadOnlyList<ProbeResult> Probe(AtaHost host)
@@ -45,25 +53,39 @@ public static class ChannelProbe
         {
             return
             [
-                Empty(DeviceSelect.Master, 0xFF, "nothing answers (floating bus)"),
-                Empty(DeviceSelect.Slave, 0xFF, "nothing answers (floating bus)"),
+                Empty(DeviceSelect.Master, 0xFF, FloatingBus),
+                Empty(DeviceSelect.Slave, 0xFF, FloatingBus),
             ];
         }
 
         host.SoftReset(waitForMaster: false);
-        var results = new ProbeResult[2];
-        foreach (var device in (ReadOnlySpan<DeviceSelect>)[DeviceSelect.Master, DeviceSelect.Slave])
-            results[(int)device] = ProbeOne(host, device, present[(int)device]);
-        return results;
+        var master = ProbeOne(host, DeviceSelect.Master, present[0], masterIsDevice: false);
+        var slave = ProbeOne(host, DeviceSelect.Slave, present[1], masterIsDevice: master.Class != DeviceClass.Empty);
+        return [master, slave];
     }
+
+    /// <summary>State (after the class "no device") of a position where nothing drives the bus.</summary>
+    public const string FloatingBus = "floating bus: nothing drives the registers";
+
+    /// <summary>State of an absent device 1 whose device 0 answers in its place (status 00h, device 0's registers).</summary>
+    public const string AnsweredByDevice0 = "device 0 answers for the absent device 1";
+
+    /// <summary>State of an absent device whose registers read something but that reacts to no command.</summary>
+    public const string NothingReacts = "nothing reacts to IDENTIFY";
+
+    /// <summary>State of a position whose signature registers read FFh/FFh and that identifies as nothing.</summary>
+    public const string NoSignature = "no device signature (LBA mid/high read FFh/FFh) and IDENTIFY aborted";
+
+    private static ProbeResult Absent(DeviceSelect device, byte status, bool masterIsDevice) =>
+        Empty(device, status, device == DeviceSelect.Slave && masterIsDevice ? AnsweredByDevice0 : NothingReacts);
 
     private static ProbeResult Empty(DeviceSelect device, byte status, string why) =>
         new(device, DeviceClass.Empty, null, null, null, status, why);
 
-    private static ProbeResult ProbeOne(AtaHost host, DeviceSelect device, bool present)
+    private static ProbeResult ProbeOne(AtaHost host, DeviceSelect device, bool present, bool masterIsDevice)
     {
         if (!present)
-            return Empty(device, 0xFF, "nothing answers (floating bus)");
+            return Empty(device, 0xFF, FloatingBus);
         host.Select(device);
         byte status;
         try
@@ -82,14 +104,17 @@ public static class ChannelProbe
         var signature = host.ReadSignature();
 
         if (signature.IsAtapi)
-            return ProbeAtapi(host, device, signature);
+            return ProbeAtapi(host, device, signature, masterIsDevice);
         if (signature.IsAta)
-            return ProbeAta(host, device, signature);
+            return ProbeAta(host, device, signature, masterIsDevice);
         // Neither signature: whatever answers must still react to a command, or device 0 is answering for an absent device 1.
         try
         {
-            if (host.Identify(device, AtaCommand.IdentifyPacketDevice).Outcome == IdentifyOutcome.NoResponse)
-                return Empty(device, status, "nothing answers (device 0 answers for an absent device 1)");
+            var outcome = host.Identify(device, AtaCommand.IdentifyPacketDevice).Outcome;
+            if (outcome == IdentifyOutcome.NoResponse)
+                return Absent(device, status, masterIsDevice);
+            if (outcome == IdentifyOutcome.Aborted && signature.LbaMid == 0xFF && signature.LbaHigh == 0xFF)
+                return Empty(device, status, NoSignature);
         }
         catch (RecoveryKitException)
         {
@@ -99,7 +124,7 @@ public static class ChannelProbe
             $"unrecognised signature {signature.LbaMid:X2}h/{signature.LbaHigh:X2}h (status {status:X2}h)");
     }
 
-    private static ProbeResult ProbeAtapi(AtaHost host, DeviceSelect device, Signature signature)
+    private static ProbeResult ProbeAtapi(AtaHost host, DeviceSelect device, Signature signature, bool masterIsDevice)
     {
         IdentifyResult identify;
         try
@@ -114,7 +139,7 @@ public static class ChannelProbe
         switch (identify.Outcome)
         {
             case IdentifyOutcome.NoResponse:
-                return Empty(device, identify.Status, "nothing answers (device 0 answers for an absent device 1)");
+                return Absent(device, identify.Status, masterIsDevice);
             case IdentifyOutcome.Aborted:
                 return new ProbeResult(device, DeviceClass.Atapi, signature, null, null, identify.Status,
                     "ATAPI signature, but IDENTIFY PACKET DEVICE is refused (boot code only?)");
@@ -132,7 +157,7 @@ public static class ChannelProbe
         return new ProbeResult(device, DeviceClass.Atapi, signature, identify.Data, inquiry, identify.Status, state);
     }
 
-    private static ProbeResult ProbeAta(AtaHost host, DeviceSelect device, Signature signature)
+    private static ProbeResult ProbeAta(AtaHost host, DeviceSelect device, Signature signature, bool masterIsDevice)
     {
         IdentifyResult identify;
         try
@@ -147,7 +172,7 @@ public static class ChannelProbe
         return identify.Outcome switch
         {
             IdentifyOutcome.Data => new ProbeResult(device, DeviceClass.Ata, signature, identify.Data, null, identify.Status, "hard disk (never flashed)"),
-            IdentifyOutcome.NoResponse => Empty(device, identify.Status, "nothing answers (device 0 answers for an absent device 1)"),
+            IdentifyOutcome.NoResponse => Absent(device, identify.Status, masterIsDevice),
             _ => new ProbeResult(device, DeviceClass.Unknown, signature, null, null, identify.Status,
                 $"ATA signature, but IDENTIFY DEVICE aborted (error {identify.Error:X2}h)"),
         };

@@ -152,7 +152,7 @@ public sealed class ChannelProbeTests
 
         Assert.Equal(DeviceClass.Empty, results[0].Class);
         Assert.Equal(0xFF, results[0].Status);
-        Assert.Equal("nothing answers (floating bus)", results[0].State);
+        Assert.Equal(ChannelProbe.FloatingBus, results[0].State);
         Assert.Equal(DeviceClass.Atapi, results[1].Class);
         Assert.Equal("VS0C", results[1].Revision);
         // No command went to the slave with the master selected, and the slave saw only its own.

@@ -34,9 +34,11 @@ public sealed class ScanCommandTests
         Assert.Contains("hard disk (ATA)", Row(text, 1), StringComparison.Ordinal);
         Assert.Contains("ST340016A", Row(text, 1), StringComparison.Ordinal);
         Assert.Contains("primary master (0x1F0)", Row(text, 1), StringComparison.Ordinal);
-        Assert.Contains("empty", Row(text, 2), StringComparison.Ordinal);
-        Assert.Contains("empty", Row(text, 3), StringComparison.Ordinal);
+        Assert.Contains("no device", Row(text, 2), StringComparison.Ordinal);
+        Assert.Contains("device 0 answers for the absent device 1", Row(text, 2), StringComparison.Ordinal); // the hard disk answers
+        Assert.Contains("no device", Row(text, 3), StringComparison.Ordinal);
         Assert.Contains("floating bus", Row(text, 3), StringComparison.Ordinal); // nothing answers for an absent master
+        Assert.DoesNotContain("device 0 answers", Row(text, 3), StringComparison.Ordinal);
         var drive = Row(text, 4);
         Assert.Contains("optical drive (ATAPI)", drive, StringComparison.Ordinal);
         Assert.Contains("secondary slave (0x170)", drive, StringComparison.Ordinal);
@@ -98,7 +100,7 @@ public sealed class ScanCommandTests
 
         Assert.Equal(0, exit);
         foreach (var position in (int[])[1, 2, 3, 4])
-            Assert.Contains("empty", Row(text, position), StringComparison.Ordinal);
+            Assert.Contains("no device", Row(text, position), StringComparison.Ordinal);
         Assert.Contains("No optical drive found", text, StringComparison.Ordinal);
     }
 
