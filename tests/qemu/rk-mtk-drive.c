@@ -946,7 +946,12 @@ static void reg_write(RkMtkDrive *s, int reg, uint8_t v, bool selected)
         return;
     }
     if (s->power == BOOTING) {
-        return;                                /* BSY: writes are ignored */
+        /* BSY: writes are ignored, except DEVICE RESET, which a packet device takes even when busy; a drive
+         * hung with BSY at power-on (stuck-bsy) takes nothing */
+        if (reg == R_CMD && v == 0x08 && selected && !s->stuck_bsy && !(s->ctrl & CTL_SRST)) {
+            start_boot(s, s->reset_ms);
+        }
+        return;
     }
     switch (reg) {
     case R_ERR:
