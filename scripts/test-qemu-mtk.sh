@@ -128,7 +128,11 @@ run_case() {
     devopts="$devopts,profiles=$ROOT/src/RecoveryKit/Profiles,serial=RKMTK0411,log=$devlog"
     for e in ${extra[@]+"${extra[@]}"}; do devopts="$devopts,$e"; done
     # shellcheck disable=SC2054  # commas inside QEMU option values
-    local args=(-accel tcg -cpu max -smp 1 -m "$MEM" -M pc -nodefaults -display none -vga none -no-reboot
+    # -icount: the guest's clock counts instructions, not host time. RecoveryKit times every flash-chip
+    # poll against the datasheet (a byte program may take 20 us, it gives up after 40 us); under TCG on a
+    # loaded host a few emulated port accesses can take that long in host time, and the chip's busy time
+    # runs on QEMU's virtual clock. With icount both sides see the same, load-independent time.
+    local args=(-accel tcg -icount shift=0,sleep=on -cpu max -smp 1 -m "$MEM" -M pc -nodefaults -display none -vga none -no-reboot
         -L /usr/share/seabios -L /usr/share/qemu -L /usr/lib/ipxe/qemu
         -chardev "socket,id=ser,path=$dir/serial.sock,server=on,wait=on" -serial chardev:ser
         -qmp "unix:$dir/qmp.sock,server=on,wait=off"

@@ -113,6 +113,7 @@ struct RkMtkDrive {
     RkFirmware fw;
     bool vendor_mode;
     uint8_t feat, err, nsect, lbal, lbam, lbah, dev, status, ctrl;
+    uint8_t sel;                     /* the unit the host selected (DEV bit 4 of the last write, even while BSY) */
     bool intrq;                      /* the device asks for an interrupt (shown unless nIEN) */
 
     /* ATAPI transfer */
@@ -994,8 +995,7 @@ static uint32_t port_of(RkMtkDrive *s, bool ctrl, uint32_t addr)
  * other device on the cable, nobody drives it (the lines float high). */
 static bool ours(RkMtkDrive *s)
 {
-    unsigned selected = (s->dev & 0x10) ? 1 : 0;
-    if (selected == s->parent_obj.unit) {
+    if (s->sel == s->parent_obj.unit) {
         return true;
     }
     IDEDevice *other = s->parent_obj.unit ? s->bus->master : s->bus->slave;
@@ -1057,6 +1057,10 @@ static void hook_write(IDERawPortHook *h, IDEBus *bus, bool ctrl, uint32_t addr,
         return;
     }
     log_access(s, true, port, val & 0xFF, false);
+    if (reg == R_DEV) {
+        s->sel = (val >> 4) & 1;               /* selection is the cable's: it happens even while BSY */
+        mine = ours(s);
+    }
     /* Both devices on a cable see every write to the task file; only the selected one runs a command. */
     if (s->power != POWER_OFF) {
         reg_write(s, reg, val, mine);
@@ -1170,6 +1174,7 @@ static void rk_realize(IDEDevice *dev, Error **errp)
     s->hook.write = hook_write;
     bus->raw_hook = &s->hook;
     s->dev = dev->unit ? 0x10 : 0;
+    s->sel = 0;
     s->power = POWER_OFF;
     if (s->power_prop) {
         start_boot(s, 0);
