@@ -95,7 +95,7 @@ struct RkMtkDrive {
     /* properties */
     char *flash_path, *profile_name, *state_name, *serial, *log_path, *profiles_dir;
     bool stuck_bsy;
-    uint32_t boot_ms, reset_ms;
+    uint32_t boot_ms, reset_ms, busy_scale;
     bool power_prop;
 
     IDEBus *bus;
@@ -500,7 +500,8 @@ static uint8_t chip_read(RkMtkDrive *s, uint32_t a)
 
 static void chip_busy(RkMtkDrive *s, int64_t ns, bool erasing, uint8_t data)
 {
-    s->chip_busy_until = now_ns() + ns;
+    ns = ns * s->busy_scale / 100;            /* busy-scale=0: done by the next read */
+    s->chip_busy_until = ns ? now_ns() + ns : 0;
     s->chip_erasing = erasing;
     s->chip_poll_data = data;
 }
@@ -1253,6 +1254,7 @@ static Property rk_properties[] = {
     DEFINE_PROP_BOOL("stuck-bsy", RkMtkDrive, stuck_bsy, false),
     DEFINE_PROP_UINT32("boot-ms", RkMtkDrive, boot_ms, 500),
     DEFINE_PROP_UINT32("reset-ms", RkMtkDrive, reset_ms, 200),
+    DEFINE_PROP_UINT32("busy-scale", RkMtkDrive, busy_scale, 100),
     DEFINE_PROP_END_OF_LIST(),
 };
 
