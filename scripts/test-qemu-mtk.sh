@@ -83,7 +83,8 @@ python3 "$HERE/images.py" valid "$OUT/fw.bin" "$PROFILE" || die "sim-image wrote
 
 # ------------------------------------------------------------------ one case
 # autotest.sh for the stick's test mode (the contract in scripts/test-iso.sh / boot/linux/init): the
-# wizard's scripted form. $1 = extra redirection for the wizard's stdin.
+# wizard's scripted form. $2 = what runs the wizard (hot-plug: `setsid -c` with the serial console as
+# stdin and controlling terminal, so the wizard can ask for R and the harness can answer), $3 = its stdin.
 write_autotest() {
     cat > "$1" <<EOF
 #!/bin/sh
@@ -96,7 +97,7 @@ for d in /dev/sd[a-z]; do
 done
 echo "autotest: transcript disk \${t:-none}"
 [ -n "\$t" ] || exit 90
-recoverykit unbrick --yes --image "\$RECOVERYKIT_DATA/fw.bin" --log "\$RECOVERYKIT_DATA/unbrick.log" --transcript "\$t" $2
+$2 recoverykit unbrick --yes --image "\$RECOVERYKIT_DATA/fw.bin" --log "\$RECOVERYKIT_DATA/unbrick.log" --transcript "\$t" $3
 rc=\$?
 sync
 echo "autotest: unbrick rc=\$rc"
@@ -115,13 +116,13 @@ run_case() {
     truncate -s 1G "$tdisk"
     printf 'RK-TRANSCRIPT-DISK\n' | dd of="$tdisk" conv=notrunc status=none
 
-    local power=on stdin_redirect="</dev/null" extra=() hotplug=()
+    local power=on runner= stdin_redirect="</dev/null" extra=() hotplug=()
     case "$name" in
-        hotplug) power=off; stdin_redirect="</dev/ttyS0"; hotplug=(--hotplug /machine/peripheral/mtk) ;;
+        hotplug) power=off; runner="setsid -c"; stdin_redirect="</dev/ttyS0"; hotplug=(--hotplug /machine/peripheral/mtk) ;;
         post) extra=(stuck-bsy=on) ;;
     esac
     if [ "$name" != post ]; then
-        write_autotest "$dir/autotest.sh" "$stdin_redirect"
+        write_autotest "$dir/autotest.sh" "$runner" "$stdin_redirect"
         mcopy -o -i "$stick@@$OFFSET" "$dir/autotest.sh" "$OUT/fw.bin" ::/recoverykit/
     fi
     local devopts="rk-mtk-drive,id=mtk,bus=ide.1,unit=0,flash=$flash,profile=$PROFILE,power=$power"
