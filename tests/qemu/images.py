@@ -5,6 +5,8 @@
     images.py valid IMAGE FAMILY      exit 0 if IMAGE passes FAMILY's validity rule (read from families.json)
     images.py data-offset STICK       byte offset of the stick's FAT partition labelled RECOVERYKIT
     images.py transcript DISK OUT     the text RecoveryKit wrote at the start of a raw disk (up to the first NUL)
+    images.py contains DEVLOG TRANSCRIPT   the transcript occurs in the device log as one contiguous run of
+                                      whole lines (prints where); exit 1 if not
     images.py check-flash FLASH FW PRE BOOT_START BOOT_LEN
                                       FLASH = FW outside the boot block, = PRE inside it (the plan: untouched)
 """
@@ -99,6 +101,24 @@ def transcript(disk, out):
     open(out, "wb").write(text)
 
 
+def contains(devlog, transcript):
+    import mmap
+    t = open(transcript, "rb").read()
+    with open(devlog, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
+        head = t[:1 << 16]
+        at = m.find(head)
+        while at >= 0:
+            if (at == 0 or m[at - 1] == 0x0A) and m[at:at + len(t)] == t:
+                line = m[:at].count(b"\n") + 1
+                lines = t.count(b"\n")
+                after = m[at + len(t):].count(b"\n")
+                print(f"device log lines {line}-{line + lines - 1} = the transcript's {lines} accesses; "
+                      f"{after} accesses after it (the all-drivers phase)")
+                return
+            at = m.find(head, at + 1)
+    sys.exit("the transcript does not occur in the device log as one contiguous run")
+
+
 def check_flash(flash, fw, pre, boot_start, boot_len):
     f, n, p = (open(x, "rb").read() for x in (flash, fw, pre))
     bs, bl = int(boot_start, 0), int(boot_len, 0)
@@ -127,6 +147,8 @@ def main():
         print(data_offset(args[0]))
     elif cmd == "transcript":
         transcript(*args)
+    elif cmd == "contains":
+        contains(*args)
     elif cmd == "check-flash":
         check_flash(*args)
     else:
