@@ -161,7 +161,11 @@ run_case() {
     fail() { VERDICT=FAIL; REASONS="$REASONS; $*"; }
     [ $rc -eq 124 ] && fail "timed out after ${timeout}s"
     [ $rc -ne 0 ] && [ $rc -ne 124 ] && fail "QEMU/harness exit $rc ($(tail -n 3 "$dir/qemu.log" | tr '\n' ' '))"
-    grep -q '^RK-TEST-DONE' "$dir/serial.txt" || fail "no RK-TEST-DONE on the serial console"
+    # hot-plug: the wizard took the serial console as its terminal (setsid -c); when it ends the console is
+    # hung up and /init's later lines are lost, so that case reads the verdict from autotest.log instead
+    if [ "$name" != hotplug ]; then
+        grep -q '^RK-TEST-DONE' "$dir/serial.txt" || fail "no RK-TEST-DONE on the serial console"
+    fi
 
     if [ "$name" = post ]; then
         post_report "$dir"
@@ -169,9 +173,11 @@ run_case() {
         return
     fi
 
-    local arc
-    arc=$(sed -n 's/^RK-STEP autotest rc=\([0-9]*\)$/\1/p' "$dir/serial.txt" | tail -n 1)
-    [ "$arc" = 0 ] || fail "autotest rc=${arc:-missing}"
+    local arc=
+    if [ "$name" != hotplug ]; then
+        arc=$(sed -n 's/^RK-STEP autotest rc=\([0-9]*\)$/\1/p' "$dir/serial.txt" | tail -n 1)
+        [ "$arc" = 0 ] || fail "autotest rc=${arc:-missing}"
+    fi
     if [ "$name" = hotplug ]; then
         grep -q 'pressing R' "$dir/qemu.log" || fail "the wizard never asked for R (no rescan prompt seen)"
         grep -q 'No optical drive answers' "$dir/serial.txt" || fail "the wizard did not report the powered-off position as empty"
@@ -181,6 +187,10 @@ run_case() {
     mkdir -p "$dir/stick-out"
     mcopy -o -i "$stick@@$OFFSET" ::/recoverykit/unbrick.log "$dir/stick-out/" 2>/dev/null || fail "no unbrick.log on the stick"
     mcopy -o -i "$stick@@$OFFSET" ::/recoverykit/autotest.log "$dir/stick-out/" 2>/dev/null || true
+    if [ "$name" = hotplug ]; then
+        grep -q '^autotest: unbrick rc=0' "$dir/stick-out/autotest.log" 2>/dev/null ||
+            fail "autotest.log on the stick lacks 'autotest: unbrick rc=0'"
+    fi
     local backup
     backup=$(mdir -b -i "$stick@@$OFFSET" ::/recoverykit 2>/dev/null | grep -i 'fw-backup-.*\.bin$' | head -n 1 || true)
     if [ -n "$backup" ]; then
