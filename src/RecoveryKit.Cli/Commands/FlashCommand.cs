@@ -1,3 +1,4 @@
+using RecoveryKit.Discovery;
 using System.CommandLine;
 using RecoveryKit.Ata;
 using RecoveryKit.Diagnostics;

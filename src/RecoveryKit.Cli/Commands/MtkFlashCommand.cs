@@ -1,3 +1,4 @@
+using RecoveryKit.Discovery;
 using System.CommandLine;
 using System.Globalization;
 using RecoveryKit.Ata;

@@ -27,10 +27,9 @@ public sealed record NoDriveFinding(NoDriveReason Reason, string Cause, string A
     /// </summary>
     public static NoDriveFinding Explain(IReadOnlyList<PositionReport> reports, bool sataWithoutTaskFile, int kernelDrives = 0)
     {
-        const string PostHang = "If the BIOS hangs at POST with the drive attached, set its channel to None in the BIOS and hot-plug the cable after boot, then scan again.";
         if (reports.Any(r => r.Probe.Class == DeviceClass.StuckBusy))
             return new(NoDriveReason.StuckBusy, "a position is stuck busy and no optical drive answers",
-                "Power-cycle that drive and try again. If the PC hangs at POST with the dead drive attached, set that channel to None in the BIOS and plug the IDE cable in after boot.");
+                $"Power-cycle that drive ({CableAdvice.PowerCycle}) and try again. {CableAdvice.PostHang}");
         if (sataWithoutTaskFile)
         {
             var seen = kernelDrives switch
@@ -44,8 +43,8 @@ public sealed record NoDriveFinding(NoDriveReason Reason, string Cause, string A
         }
         if (reports.Count == 0)
             return new(NoDriveReason.NoChannel, "no IDE channel to scan on this PC",
-                "Connect the drive to a PATA port or card, or a SATA port in IDE / Legacy mode. " + PostHang);
+                "Connect the drive to a PATA port or card, or a SATA port in IDE / Legacy mode. " + CableAdvice.PostHang);
         return new(NoDriveReason.NothingAnswers, "no optical drive answers on any position",
-            "Check the IDE cable and the drive's power. " + PostHang);
+            CableAdvice.NoDrive);
     }
 }

@@ -115,13 +115,15 @@ public sealed class FlashChip
     /// Waits for the embedded algorithm. Nothing finishes before its datasheet typical time, so the first poll
     /// is timed to sample the part just then (the typical time less the read's own lead-in); after that it
     /// polls every tenth of the typical time. Done when DQ7 equals the data's bit 7 (data# polling); if DQ7
-    /// does not, a second read tells whether DQ6 stopped toggling (the part is idle too). Gives up at twice
-    /// the datasheet maximum.
+    /// does not, a second read tells whether DQ6 stopped toggling (the part is idle too). Gives up at ten times
+    /// the datasheet maximum while the part still shows it is busy.
     /// </summary>
     private void WaitDone(string operation, uint address, byte expected, DatasheetTime time)
     {
         var start = _clock.Now;
-        var limit = time.Maximum + time.Maximum;
+        // A part that is still toggling DQ6 is still working: giving up then leaves the sector half-erased for certain
+        // (the part finishes on its own), so a slow or worn part gets ten times its datasheet maximum, not two.
+        var limit = time.Maximum * 10;
         var step = TimeSpan.FromTicks(Math.Clamp(time.Typical.Ticks / 10, TimeSpan.TicksPerMicrosecond, TimeSpan.TicksPerMillisecond));
         var lead = time.Typical - _mailbox.ReadSampleLatency;
         if (lead > TimeSpan.Zero)

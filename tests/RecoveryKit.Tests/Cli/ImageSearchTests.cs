@@ -42,7 +42,8 @@ public sealed class ImageSearchTests : IDisposable
     {
         var image = Put(Path.Combine("images", "lite-on", "FS0J.BIN"), Ldw411sFs0j());
 
-        var r = _cli.Run("unbrick", "--simulate", "--yes");
+        // Not practice mode (which always takes the practice image): the wizard's real image search, on a virtual bench.
+        var r = _cli.Run("unbrick", "--device", "sim:dead-ldw411s", "--yes");
 
         Assert.True(r.Exit == 0, r.ToString());
         Assert.Contains($"Step 3 of 5 — image: {image}", r.Out, StringComparison.Ordinal);

@@ -39,7 +39,8 @@ public sealed class NoDriveAdviceTests
         var finding = NoDriveFinding.Explain(ScanOf("empty"), sataWithoutTaskFile: false);
 
         Assert.Equal(NoDriveReason.NothingAnswers, finding.Reason);
-        Assert.Contains("IDE cable", finding.Advice, StringComparison.Ordinal);
+        Assert.Contains("IDE data cable", finding.Advice, StringComparison.Ordinal);
+        Assert.Contains("never the data cable while powered", finding.Advice, StringComparison.Ordinal);
         Assert.DoesNotContain("AHCI", finding.Advice, StringComparison.Ordinal);
     }
 

@@ -1,11 +1,11 @@
-namespace RecoveryKit.Cli;
+namespace RecoveryKit.Discovery;
 
 /// <summary>
 /// The one place that says what to do with cables and power (docs/recovery-media.md says the same): the IDE data
 /// cable is only ever connected or disconnected with the PC off; while the PC runs, only the drive's power
 /// connector is unplugged and plugged back.
 /// </summary>
-internal static class CableAdvice
+public static class CableAdvice
 {
     /// <summary>Nothing answered: what to check.</summary>
     public const string CheckConnections =
