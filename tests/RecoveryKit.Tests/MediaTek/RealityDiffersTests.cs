@@ -8,30 +8,18 @@ using RecoveryKit.Tests.TestSupport;
 
 namespace RecoveryKit.Tests.MediaTek;
 
-/// <summary>
-/// A drive whose bank bits are not wired to the flash: the device register latches and echoes what is written (so
-/// the mailbox's read-back sees its bank), but the flash is always addressed in bank 0 — the first way reality may
-/// differ from rule R1 (PROTOCOL.md §4). Built as a wire fault, independent of the emulator's own rules.
-/// </summary>
-internal sealed class UnwiredBankBits(IAtaRegisters inner) : IAtaRegisters
+/// <summary>Passes every access through to <paramref name="inner"/>; a fault overrides the register accesses it changes.</summary>
+internal abstract class WireBetween(IAtaRegisters inner) : IAtaRegisters
 {
-    private byte _latched = 0xA0;
+    protected IAtaRegisters Inner => inner;
 
     public ChannelAddress Address => inner.Address;
 
     public IClock Clock => inner.Clock;
 
-    public byte Read(TaskFileRegister register) => register == TaskFileRegister.Device ? _latched : inner.Read(register);
+    public virtual byte Read(TaskFileRegister register) => inner.Read(register);
 
-    public void Write(TaskFileRegister register, byte value)
-    {
-        if (register == TaskFileRegister.Device)
-        {
-            _latched = value;
-            value &= 0xF0; // the head bits never reach the flash's address lines
-        }
-        inner.Write(register, value);
-    }
+    public virtual void Write(TaskFileRegister register, byte value) => inner.Write(register, value);
 
     public byte ReadAlternateStatus() => inner.ReadAlternateStatus();
 
@@ -46,29 +34,33 @@ internal sealed class UnwiredBankBits(IAtaRegisters inner) : IAtaRegisters
     public void WriteData(ReadOnlySpan<ushort> words) => inner.WriteData(words);
 }
 
-/// <summary>A 2 MiB drive whose A20 line (features bit 0, rule R1b) is not wired: the upper half reads as the lower.</summary>
-internal sealed class UnwiredA20(IAtaRegisters inner) : IAtaRegisters
+/// <summary>
+/// A drive whose bank bits are not wired to the flash: the device register latches and echoes what is written (so
+/// the mailbox's read-back sees its bank), but the flash is always addressed in bank 0 — the first way reality may
+/// differ from rule R1 (PROTOCOL.md §4). Built as a wire fault, independent of the emulator's own rules.
+/// </summary>
+internal sealed class UnwiredBankBits(IAtaRegisters inner) : WireBetween(inner)
 {
-    public ChannelAddress Address => inner.Address;
+    private byte _latched = 0xA0;
 
-    public IClock Clock => inner.Clock;
+    public override byte Read(TaskFileRegister register) => register == TaskFileRegister.Device ? _latched : Inner.Read(register);
 
-    public byte Read(TaskFileRegister register) => inner.Read(register);
+    public override void Write(TaskFileRegister register, byte value)
+    {
+        if (register == TaskFileRegister.Device)
+        {
+            _latched = value;
+            value &= 0xF0; // the head bits never reach the flash's address lines
+        }
+        Inner.Write(register, value);
+    }
+}
 
-    public void Write(TaskFileRegister register, byte value) =>
-        inner.Write(register, register == TaskFileRegister.ErrorFeatures ? (byte)(value & 0xFE) : value);
-
-    public byte ReadAlternateStatus() => inner.ReadAlternateStatus();
-
-    public void WriteDeviceControl(byte value) => inner.WriteDeviceControl(value);
-
-    public ushort ReadData() => inner.ReadData();
-
-    public void WriteData(ushort value) => inner.WriteData(value);
-
-    public void ReadData(Span<ushort> words) => inner.ReadData(words);
-
-    public void WriteData(ReadOnlySpan<ushort> words) => inner.WriteData(words);
+/// <summary>A 2 MiB drive whose A20 line (features bit 0, rule R1b) is not wired: the upper half reads as the lower.</summary>
+internal sealed class UnwiredA20(IAtaRegisters inner) : WireBetween(inner)
+{
+    public override void Write(TaskFileRegister register, byte value) =>
+        Inner.Write(register, register == TaskFileRegister.ErrorFeatures ? (byte)(value & 0xFE) : value);
 }
 
 /// <summary>Issue 11: the flasher stays safe when the drive differs from our reconstruction.</summary>
