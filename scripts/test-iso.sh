@@ -81,7 +81,7 @@ PENDING_STEPS_Q35=""
 # RK-STEP lines), so a serial printed by /init itself cannot satisfy it.
 COMMON_OUTPUT=("version|^[0-9]+\.[0-9]+\.[0-9]+"
     "autotest|^AUTOTEST inspect rc=0$" "autotest|^AUTOTEST flash rc=0$" "autotest|^AUTOTEST transcript rc=0$"
-    "autotest|^AUTOTEST unbrick rc=0$")
+    "autotest|^AUTOTEST unbrick rc=0$" "autotest|^AUTOTEST unbrick-stick rc=0$")
 REQUIRED_OUTPUT_PC=("${COMMON_OUTPUT[@]}" "selftest|$TEST_SERIAL" "selftest|SELFTEST PASS" "scan|$TEST_SERIAL" "scan-all|$TEST_SERIAL")
 REQUIRED_OUTPUT_Q35=("${COMMON_OUTPUT[@]}" "scan|AHCI: no task-file registers" "scan|$TEST_SERIAL" "scan-all|$TEST_SERIAL")
 PENDING_OUTPUT_PC=()
@@ -139,6 +139,9 @@ step flash recoverykit flash --device sim:$SIM_SCENARIO images/$SIM_SCENARIO.bin
 # A register transcript lands on the stick too (a scan's: a whole flash's is ~400 MB per MiB).
 step transcript recoverykit scan --device sim:$SIM_SCENARIO --transcript transcripts/scan.txt
 step unbrick recoverykit unbrick --simulate --yes
+# Practice mode always takes its own practice image; the real wizard's image search (the data folder and its
+# subfolders first) runs on the same virtual bench without --simulate, and must find images/.
+step unbrick-stick recoverykit unbrick --device sim:$SIM_SCENARIO --yes
 echo "AUTOTEST files:"
 find . -type f | sort | while read -r f; do echo "  \$(wc -c < "\$f") \$f"; done
 exit \$fail
@@ -286,7 +289,7 @@ run_combo() {
         found=$((found + 1))
         [ "$(stat -c %s "$b")" = "$FLASH_BYTES" ] || fail "backup $(basename "$b") is $(stat -c %s "$b") bytes, not the flash's $FLASH_BYTES"
     done
-    # flash and unbrick (which picks the same image from images/) each back up first.
+    # flash and the wizard's real image search (which picks the same image from images/) each back up first.
     [ "$found" -ge 2 ] || fail "expected the backups of flash and unbrick beside images/$SIM_SCENARIO.bin, found $found"
     rk_data_get "$data" autotest.log "$OUT/$combo.autotest.log" 2>/dev/null || true
 

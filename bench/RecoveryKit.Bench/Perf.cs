@@ -79,9 +79,9 @@ internal static class Perf
         var (vendor, flash) = rig.Enter();
         var m1 = rig.Now();
         var current = new byte[c.Chip.SizeBytes];
-        flash.ReadConfirmed(0, current); // as FlashSession does for the backup
+        // The backup exactly as FlashSession reads it: the chip once, the sectors that differ from the image twice.
+        var plan = FlashSession.ReadForBackup(flash, current, c.New, c.BootBlock, c.WriteBootCode);
         var m2 = rig.Now();
-        var plan = FlashPlan.Create(c.Chip, current, c.New, c.BootBlock, c.WriteBootCode);
         var meter = new PhaseMeter(rig);
         var report = new Flasher(flash).Execute(plan, current, c.New, meter, CancellationToken.None);
         meter.Close();

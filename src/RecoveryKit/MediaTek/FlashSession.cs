@@ -128,8 +128,7 @@ public static class FlashSession
             // 5. Backup of every byte before anything is erased: the chip is read once, and the sectors the plan will
             // change are read a second time (a bit flipped on the cable must not reach the backup of a sector about to go).
             current = new byte[chip.SizeBytes];
-            flash.Read(0, current);
-            plan = ConfirmPlannedSectors(flash, current, image.Span, bootBlock, request.WriteBootCode);
+            plan = ReadForBackup(flash, current, image.Span, bootBlock, request.WriteBootCode);
             BackupStore.Write(backupPath, current);
         }
         catch
@@ -210,14 +209,16 @@ public static class FlashSession
     }
 
     /// <summary>
-    /// Plans from the first read, then reads a second time every sector whose first read differs from the image: the
+    /// Reads the whole chip once into <paramref name="current"/> (the backup) and plans from it, then reads a second
+    /// time every sector whose first read differs from the image: the
     /// ones the plan will change and the boot-block sectors it leaves alone (whose old content must stay exactly as read).
     /// A sector whose two reads differ is read until two agree, and the plan is made again from what the chip holds.
     /// A sector whose first read equals the image needs no second read: a flipped bit would have made it differ.
     /// </summary>
-    private static FlashPlan ConfirmPlannedSectors(FlashChip flash, byte[] current, ReadOnlySpan<byte> image, FlashRange bootBlock, bool writeBootCode)
+    public static FlashPlan ReadForBackup(FlashChip flash, byte[] current, ReadOnlySpan<byte> image, FlashRange bootBlock, bool writeBootCode)
     {
         var chip = flash.Spec;
+        flash.Read(0, current);
         var again = new byte[chip.Sectors.Max(s => s.Size)];
         for (var round = 0; ; round++)
         {
