@@ -125,8 +125,9 @@ public static class FlashSession
             }
             flash = connected.Chip;
 
-            // 5. Backup of every byte before anything is erased: the chip is read once, and the sectors the plan will
-            // change are read a second time (a bit flipped on the cable must not reach the backup of a sector about to go).
+            // 5. Backup of every byte before anything is erased: the chip is read once, and the sectors that differ from
+            // the image (those the plan changes, and boot-block sectors it keeps) a second time: a bit flipped on the
+            // cable must not reach the backup of a sector about to go, nor the old boot block the read-back compares with.
             current = new byte[chip.SizeBytes];
             plan = ReadForBackup(flash, current, image.Span, bootBlock, request.WriteBootCode);
             BackupStore.Write(backupPath, current);
