@@ -1,3 +1,4 @@
+using RecoveryKit.Tests.TestSupport;
 using RecoveryKit.Cli;
 using RecoveryKit.Emulation;
 
@@ -10,30 +11,15 @@ namespace RecoveryKit.Tests.Cli;
 [Collection(nameof(RecoveryKitDataEnvironment))]
 public sealed class ImageSearchTests : IDisposable
 {
-    private readonly CliHarness _cli = new();
-    private readonly string? _saved = Environment.GetEnvironmentVariable("RECOVERYKIT_DATA");
+    private readonly StickDataFolder _stick = new();
 
-    public ImageSearchTests()
-    {
-        Directory.CreateDirectory(Data);
-        Environment.SetEnvironmentVariable("RECOVERYKIT_DATA", Data);
-    }
+    private CliHarness Cli => _stick.Cli;
 
-    private string Data => _cli.PathOf("stick");
+    private string Data => _stick.Data;
 
-    public void Dispose()
-    {
-        Environment.SetEnvironmentVariable("RECOVERYKIT_DATA", _saved);
-        _cli.Dispose();
-    }
+    public void Dispose() => _stick.Dispose();
 
-    private string Put(string relative, byte[] bytes)
-    {
-        var path = Path.Combine(Data, relative);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllBytes(path, bytes);
-        return path;
-    }
+    private string Put(string relative, byte[] bytes) => _stick.Put(relative, bytes);
 
     private static byte[] Ldw411sFs0j() => SimScenarios.Find("dead-ldw411s")!.RecoveryImage()!;
 
@@ -43,7 +29,7 @@ public sealed class ImageSearchTests : IDisposable
         var image = Put(Path.Combine("images", "lite-on", "FS0J.BIN"), Ldw411sFs0j());
 
         // Not practice mode (which always takes the practice image): the wizard's real image search, on a virtual bench.
-        var r = _cli.Run("unbrick", "--device", "sim:dead-ldw411s", "--yes");
+        var r = Cli.Run("unbrick", "--device", "sim:dead-ldw411s", "--yes");
 
         Assert.True(r.Exit == 0, r.ToString());
         Assert.Contains($"Step 3 of 5 — image: {image}", r.Out, StringComparison.Ordinal);

@@ -1,3 +1,4 @@
+using RecoveryKit.Tests.TestSupport;
 using RecoveryKit.Emulation;
 
 namespace RecoveryKit.Tests.Cli;
@@ -10,29 +11,15 @@ public sealed class RecoveryKitDataEnvironment;
 [Collection(nameof(RecoveryKitDataEnvironment))]
 public sealed class UnbrickImageSearchTests : IDisposable
 {
-    private readonly CliHarness _cli = new();
-    private readonly string? _saved = Environment.GetEnvironmentVariable("RECOVERYKIT_DATA");
+    private readonly StickDataFolder _stick = new();
 
-    public UnbrickImageSearchTests()
-    {
-        Directory.CreateDirectory(Data);
-        Environment.SetEnvironmentVariable("RECOVERYKIT_DATA", Data);
-    }
+    private CliHarness Cli => _stick.Cli;
 
-    private string Data => _cli.PathOf("stick");
+    private string Data => _stick.Data;
 
-    public void Dispose()
-    {
-        Environment.SetEnvironmentVariable("RECOVERYKIT_DATA", _saved);
-        _cli.Dispose();
-    }
+    public void Dispose() => _stick.Dispose();
 
-    private string Put(string name, byte[] image)
-    {
-        var path = Path.Combine(Data, name);
-        File.WriteAllBytes(path, image);
-        return path;
-    }
+    private string Put(string relative, byte[] bytes) => _stick.Put(relative, bytes);
 
     private static byte[] Ldw411sFs0j() => SimScenarios.Find("dead-ldw411s")!.RecoveryImage()!;
 
@@ -43,7 +30,7 @@ public sealed class UnbrickImageSearchTests : IDisposable
     {
         var image = Put("FS0J.BIN", Ldw411sFs0j());
 
-        var r = _cli.Run("unbrick", "--device", "sim:dead-ldw411s", "--yes");
+        var r = Cli.Run("unbrick", "--device", "sim:dead-ldw411s", "--yes");
 
         Assert.True(r.Exit == 0, r.ToString());
         Assert.Contains($"Step 3 of 5 — image: {image}", r.Out, StringComparison.Ordinal);
@@ -59,7 +46,7 @@ public sealed class UnbrickImageSearchTests : IDisposable
         Put("b.bin", Ldw411sFs0j());
         Put("c.bin", Ldw411sFs0j());
 
-        var r = _cli.Run("unbrick", "--simulate", "--yes");
+        var r = Cli.Run("unbrick", "--simulate", "--yes");
 
         Assert.True(r.Exit == 0, r.ToString());
         Assert.Contains("Practice image for sim:dead-ldw411s written to", r.Out, StringComparison.Ordinal);
@@ -73,7 +60,7 @@ public sealed class UnbrickImageSearchTests : IDisposable
         // A working LDW-411S says what it is: an SOHW-832S image is not offered for it.
         Put("a.bin", Sohw832s());
 
-        var r = _cli.Run("unbrick", "--device", "sim:update-ldw411s", "--yes");
+        var r = Cli.Run("unbrick", "--device", "sim:update-ldw411s", "--yes");
 
         Assert.Equal(7, r.Exit);
         Assert.Contains("no firmware image that fits this drive", Assert.Single(r.ErrorLines), StringComparison.Ordinal);
@@ -85,7 +72,7 @@ public sealed class UnbrickImageSearchTests : IDisposable
         var image = Put("FS0J.BIN", Ldw411sFs0j());
         Put("FS0J-backup-20261130-101500.bin", Ldw411sFs0j());
 
-        var r = _cli.Run("unbrick", "--device", "sim:dead-ldw411s", "--yes");
+        var r = Cli.Run("unbrick", "--device", "sim:dead-ldw411s", "--yes");
 
         Assert.True(r.Exit == 0, r.ToString());
         Assert.Contains($"Step 3 of 5 — image: {image}", r.Out, StringComparison.Ordinal);
@@ -97,7 +84,7 @@ public sealed class UnbrickImageSearchTests : IDisposable
         Put("a.bin", Ldw411sFs0j());
         Put("b.bin", Ldw411sFs0j());
 
-        var r = _cli.Run("unbrick", "--device", "sim:dead-ldw411s", "--yes");
+        var r = Cli.Run("unbrick", "--device", "sim:dead-ldw411s", "--yes");
 
         Assert.Equal(2, r.Exit);
         var error = Assert.Single(r.ErrorLines);
@@ -113,11 +100,11 @@ public sealed class UnbrickImageSearchTests : IDisposable
         var b = Put("b.bin", Ldw411sFs0j());
 
         // "9" and "foo" are not listed: asked again, saying what is expected; then b.bin's number, then the model name.
-        var probe = _cli.Interactive("q\n", "unbrick", "--device", "sim:dead-ldw411s");
+        var probe = Cli.Interactive("q\n", "unbrick", "--device", "sim:dead-ldw411s");
         Assert.Equal(10, probe.Exit);
         var number = probe.Out.Split('\n').Single(l => l.Contains("b.bin", StringComparison.Ordinal)).Trim().Split('.')[0];
 
-        var r = _cli.Interactive($"9\nfoo\n{number}\nLDW-411S\n", "unbrick", "--device", "sim:dead-ldw411s");
+        var r = Cli.Interactive($"9\nfoo\n{number}\nLDW-411S\n", "unbrick", "--device", "sim:dead-ldw411s");
 
         Assert.True(r.Exit == 0, r.ToString());
         Assert.Contains("'9' is not a number from 1 to 2", r.Out, StringComparison.Ordinal);
@@ -130,13 +117,13 @@ public sealed class UnbrickImageSearchTests : IDisposable
     public void An_image_named_with_image_is_used_even_when_the_stick_holds_others()
     {
         Put("a.bin", Sohw832s());
-        var chosen = _cli.PathOf("mine.bin");
+        var chosen = Cli.PathOf("mine.bin");
         File.WriteAllBytes(chosen, Ldw411sFs0j());
 
-        var r = _cli.Run("unbrick", "--simulate", "--yes", "--image", chosen);
+        var r = Cli.Run("unbrick", "--simulate", "--yes", "--image", chosen);
 
         Assert.True(r.Exit == 0, r.ToString());
         Assert.Contains($"image: {chosen}", r.Out, StringComparison.Ordinal);
-        Assert.Single(Directory.GetFiles(_cli.Dir, "mine-backup-*.bin"));
+        Assert.Single(Directory.GetFiles(Cli.Dir, "mine-backup-*.bin"));
     }
 }
