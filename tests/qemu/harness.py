@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 
-PROMPT = b"Press R and Enter to rescan"
+PROMPT = b"Press R and Enter to scan again"
 
 
 def note(msg):
