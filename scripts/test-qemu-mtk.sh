@@ -77,6 +77,7 @@ OFFSET=$(python3 "$HERE/images.py" data-offset "$STICK")
 say "stick $STICK: data partition RECOVERYKIT at byte $OFFSET; QEMU $QEMU"
 
 # The new image and the dead drive's flash (an older revision, half re-written: fails the family rule)
+rm -f "$OUT/fw.bin"   # sim-image never overwrites: a file from an earlier run goes first
 rk sim-image dead-ldw411s -o "$OUT/fw.bin" >/dev/null
 python3 "$HERE/images.py" dead "$OUT/fw.bin" "$OUT/dead-flash.bin"
 python3 "$HERE/images.py" valid "$OUT/fw.bin" "$PROFILE" || die "sim-image wrote an image that fails the $PROFILE rule"
