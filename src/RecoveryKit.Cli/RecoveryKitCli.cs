@@ -1,5 +1,6 @@
 using System.CommandLine;
 using RecoveryKit.Diagnostics;
+using RecoveryKit.Discovery;
 
 namespace RecoveryKit.Cli;
 
@@ -62,7 +63,7 @@ public static class RecoveryKitCli
         terminal.Json = parse.GetValue(options.Json);
         try
         {
-            Backends.ConfigureSim(parse.GetValue(options.Variant), parse.GetValue(options.SimDump));
+            Backends.ConfigureSim(SimDumps.Configure(parse.GetValue(options.Variant), parse.GetValue(options.SimDump)));
             return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
         }
         catch (RecoveryKitException ex)

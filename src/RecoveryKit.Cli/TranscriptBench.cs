@@ -1,6 +1,7 @@
 using System.Text;
 using RecoveryKit.Ata;
 using RecoveryKit.Diagnostics;
+using RecoveryKit.Discovery;
 
 namespace RecoveryKit.Cli;
 

@@ -3,6 +3,7 @@ using RecoveryKit.Ata;
 using RecoveryKit.Diagnostics;
 using RecoveryKit.Firmware;
 using RecoveryKit.MediaTek;
+using RecoveryKit.Packet;
 using RecoveryKit.Profiles;
 
 namespace RecoveryKit.Cli.Commands;

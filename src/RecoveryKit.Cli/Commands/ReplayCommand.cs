@@ -1,5 +1,6 @@
 using System.CommandLine;
 using RecoveryKit.Diagnostics;
+using RecoveryKit.Discovery;
 using RecoveryKit.Emulation;
 
 namespace RecoveryKit.Cli.Commands;

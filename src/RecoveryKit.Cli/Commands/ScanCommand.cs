@@ -1,5 +1,6 @@
 using System.CommandLine;
 using RecoveryKit.Ata;
+using RecoveryKit.Discovery;
 
 namespace RecoveryKit.Cli.Commands;
 
@@ -62,7 +63,7 @@ internal static class ScanCommand
             try
             {
                 using var sg = RecoveryKit.Transports.Linux.SgIoTransport.Open(drive.GenericDevice);
-                serial = RecoveryKit.Transports.AtaPassThrough.IdentifyPacketDevice(sg, out _)?.Serial;
+                serial = RecoveryKit.Packet.AtaPassThrough.IdentifyPacketDevice(sg, out _)?.Serial;
             }
             catch (RecoveryKit.Diagnostics.RecoveryKitException)
             {

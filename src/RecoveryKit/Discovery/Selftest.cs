@@ -1,5 +1,6 @@
 using RecoveryKit.Ata;
 using RecoveryKit.Diagnostics;
+using RecoveryKit.Packet;
 
 namespace RecoveryKit.Discovery;
 
@@ -129,7 +130,7 @@ public static class Selftest
         };
         try
         {
-            var id = Transports.AtaPassThrough.IdentifyPacketDevice(transport, out var sense);
+            var id = Packet.AtaPassThrough.IdentifyPacketDevice(transport, out var sense);
             checks.Add(id is null
                 ? new("identify-packet-device", SelftestVerdict.Warn, "the SCSI/ATA layer does not pass ATA commands (USB bridge?)",
                     sense?.ToString() ?? "CHECK CONDITION without sense")

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using RecoveryKit.Ata;
+using RecoveryKit.Packet;
 
 namespace RecoveryKit.Emulation;
 

@@ -1,6 +1,7 @@
 using RecoveryKit.Ata;
 using RecoveryKit.Diagnostics;
 using RecoveryKit.Firmware;
+using RecoveryKit.Packet;
 using RecoveryKit.Profiles;
 
 namespace RecoveryKit.MediaTek;

@@ -1,5 +1,6 @@
 using RecoveryKit.Ata;
 using RecoveryKit.Diagnostics;
+using RecoveryKit.Packet;
 using RecoveryKit.Profiles;
 
 namespace RecoveryKit.MediaTek;

@@ -1,6 +1,7 @@
 using RecoveryKit.Ata;
 using RecoveryKit.Diagnostics;
 using RecoveryKit.Emulation;
+using RecoveryKit.Packet;
 using RecoveryKit.Tests.TestSupport;
 
 namespace RecoveryKit.Tests.Ata;

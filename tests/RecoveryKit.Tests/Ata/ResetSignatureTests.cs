@@ -1,5 +1,6 @@
 using RecoveryKit.Ata;
 using RecoveryKit.Emulation;
+using RecoveryKit.Packet;
 using RecoveryKit.Tests.TestSupport;
 
 namespace RecoveryKit.Tests.Ata;

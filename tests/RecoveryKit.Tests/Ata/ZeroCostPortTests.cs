@@ -1,5 +1,6 @@
 using RecoveryKit.Ata;
 using RecoveryKit.Diagnostics;
+using RecoveryKit.Discovery;
 using RecoveryKit.Emulation;
 using RecoveryKit.Tests.TestSupport;
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using RecoveryKit.Ata;
 using RecoveryKit.Cli;
 using RecoveryKit.Diagnostics;
+using RecoveryKit.Discovery;
 using RecoveryKit.Emulation;
 
 namespace RecoveryKit.Tests.Cli;

@@ -1,6 +1,7 @@
 using RecoveryKit.Ata;
 using RecoveryKit.Cli.Commands;
 using RecoveryKit.Diagnostics;
+using RecoveryKit.Discovery;
 using RecoveryKit.Emulation;
 
 namespace RecoveryKit.Tests.Cli;

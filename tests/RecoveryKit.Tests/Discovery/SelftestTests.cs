@@ -1,6 +1,7 @@
 using RecoveryKit.Ata;
 using RecoveryKit.Discovery;
 using RecoveryKit.Emulation;
+using RecoveryKit.Packet;
 
 namespace RecoveryKit.Tests.Discovery;
 

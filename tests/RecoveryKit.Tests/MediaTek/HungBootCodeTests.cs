@@ -1,4 +1,5 @@
 using RecoveryKit.Ata;
+using RecoveryKit.Discovery;
 using RecoveryKit.Emulation;
 using RecoveryKit.MediaTek;
 

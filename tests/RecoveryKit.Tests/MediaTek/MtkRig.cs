@@ -3,6 +3,7 @@ using RecoveryKit.Diagnostics;
 using RecoveryKit.Emulation;
 using RecoveryKit.Firmware;
 using RecoveryKit.MediaTek;
+using RecoveryKit.Packet;
 using RecoveryKit.Profiles;
 
 namespace RecoveryKit.Tests.MediaTek;

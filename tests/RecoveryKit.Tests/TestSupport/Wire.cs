@@ -1,5 +1,6 @@
 using RecoveryKit.Ata;
 using RecoveryKit.Emulation;
+using RecoveryKit.Packet;
 
 namespace RecoveryKit.Tests.TestSupport;
 

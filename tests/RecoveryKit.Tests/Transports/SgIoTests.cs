@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
-using RecoveryKit.Ata;
 using RecoveryKit.Diagnostics;
+using RecoveryKit.Packet;
 using RecoveryKit.Transports;
 using RecoveryKit.Transports.Linux;
 

@@ -1,5 +1,5 @@
-using RecoveryKit.Ata;
 using RecoveryKit.Diagnostics;
+using RecoveryKit.Packet;
 using RecoveryKit.Transports;
 using RecoveryKit.Transports.Windows;
 

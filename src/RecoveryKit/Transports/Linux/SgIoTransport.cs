@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
-using RecoveryKit.Ata;
 using RecoveryKit.Diagnostics;
+using RecoveryKit.Packet;
 using RecoveryKit.Transports.Native;
 
 namespace RecoveryKit.Transports.Linux;

@@ -1,8 +1,8 @@
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 using Microsoft.Win32.SafeHandles;
-using RecoveryKit.Ata;
 using RecoveryKit.Diagnostics;
+using RecoveryKit.Packet;
 
 namespace RecoveryKit.Transports.Windows;
 

@@ -1,4 +1,4 @@
-namespace RecoveryKit.Ata;
+namespace RecoveryKit.Packet;
 
 /// <summary>Direction of a packet command's data phase.</summary>
 public enum DataDirection

@@ -1,7 +1,8 @@
 using System.Runtime.InteropServices;
+using RecoveryKit.Ata;
 using RecoveryKit.Diagnostics;
 
-namespace RecoveryKit.Ata;
+namespace RecoveryKit.Packet;
 
 /// <summary>
 /// The ATAPI PACKET protocol in PIO over the register seam (PROTOCOL.md §2): the same code drives real

@@ -1,7 +1,8 @@
 using RecoveryKit.Ata;
+using RecoveryKit.Packet;
 using RecoveryKit.Tests.TestSupport;
 
-namespace RecoveryKit.Tests.Ata;
+namespace RecoveryKit.Tests.Packet;
 
 /// <summary>PROTOCOL.md §2: ERR at completion means CHECK CONDITION; REQUEST SENSE gives the rest.</summary>
 public sealed class CheckConditionTests

@@ -1,8 +1,10 @@
 using RecoveryKit.Ata;
+using RecoveryKit.Discovery;
 using RecoveryKit.Emulation;
+using RecoveryKit.Packet;
 using RecoveryKit.Tests.TestSupport;
 
-namespace RecoveryKit.Tests.Ata;
+namespace RecoveryKit.Tests.Discovery;
 
 /// <summary>What ChannelProbe reports for each kind of position, and what it costs on the virtual clock.</summary>
 public sealed class ChannelProbeTests

@@ -1,8 +1,8 @@
 using RecoveryKit.Ata;
 using RecoveryKit.Diagnostics;
-using RecoveryKit.Transports;
+using RecoveryKit.Packet;
 
-namespace RecoveryKit.Tests.Transports;
+namespace RecoveryKit.Tests.Packet;
 
 public class PacketCommandTests
 {

@@ -1,7 +1,6 @@
-using RecoveryKit.Ata;
-using RecoveryKit.Transports;
+using RecoveryKit.Packet;
 
-namespace RecoveryKit.Tests.Transports;
+namespace RecoveryKit.Tests.Packet;
 
 /// <summary>Answers packet commands by opcode from a script and records every CDB, as an OS pass-through would see them.</summary>
 internal sealed class ScriptedPacketTransport : IPacketTransport

@@ -1,4 +1,4 @@
-namespace RecoveryKit.Ata;
+namespace RecoveryKit.Packet;
 
 /// <summary>SCSI/MMC operation codes used over PACKET (PROTOCOL.md §2).</summary>
 public static class ScsiOpcode

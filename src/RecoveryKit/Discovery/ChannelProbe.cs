@@ -1,6 +1,8 @@
+using RecoveryKit.Ata;
 using RecoveryKit.Diagnostics;
+using RecoveryKit.Packet;
 
-namespace RecoveryKit.Ata;
+namespace RecoveryKit.Discovery;
 
 /// <summary>What one position holds, as a scan found it.</summary>
 /// <param name="Device">Master or slave.</param>

@@ -1,7 +1,7 @@
 using RecoveryKit.Ata;
 using RecoveryKit.Diagnostics;
 
-namespace RecoveryKit.Transports;
+namespace RecoveryKit.Packet;
 
 /// <summary>
 /// An ATA command wrapped in SCSI ATA PASS-THROUGH(16) (SAT, opcode 85h), for drives behind SG_IO or SPTI.

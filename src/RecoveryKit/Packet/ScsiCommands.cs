@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using RecoveryKit.Diagnostics;
 
-namespace RecoveryKit.Ata;
+namespace RecoveryKit.Packet;
 
 /// <summary>Standard INQUIRY data: what a drive says it is (PROTOCOL.md §2).</summary>
 public sealed record InquiryData(byte PeripheralType, string Vendor, string Product, string Revision)

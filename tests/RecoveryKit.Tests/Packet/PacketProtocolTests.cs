@@ -1,8 +1,9 @@
 using RecoveryKit.Ata;
 using RecoveryKit.Emulation;
+using RecoveryKit.Packet;
 using RecoveryKit.Tests.TestSupport;
 
-namespace RecoveryKit.Tests.Ata;
+namespace RecoveryKit.Tests.Packet;
 
 /// <summary>PROTOCOL.md §2: the PIO PACKET protocol, its phases, interrupt reasons and byte counts.</summary>
 public sealed class PacketProtocolTests

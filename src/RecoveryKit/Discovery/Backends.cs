@@ -2,10 +2,10 @@ using RecoveryKit.Ata;
 using RecoveryKit.Diagnostics;
 using RecoveryKit.Emulation;
 
-namespace RecoveryKit.Cli;
+namespace RecoveryKit.Discovery;
 
 /// <summary>Turns --device into a bench: a virtual one, or the PC's real IDE ports.</summary>
-internal static class Backends
+public static class Backends
 {
     public const string SimPrefix = "sim:";
 
@@ -38,20 +38,8 @@ internal static class Backends
     [ThreadStatic]
     private static SimOptions? _sim;
 
-    /// <summary>
-    /// Reads --variant and checks --sim-dump once per command, before any bench is opened: a bad variant file
-    /// or a dump folder that already holds files stops the command before it touches anything.
-    /// </summary>
-    public static void ConfigureSim(string? variantPath, string? dumpDirectory)
-    {
-        _sim = null;
-        if (variantPath is null && dumpDirectory is null)
-            return;
-        var variant = variantPath is null ? null : DriveVariant.Load(variantPath);
-        if (dumpDirectory is not null)
-            SimDumps.Prepare(dumpDirectory);
-        _sim = new SimOptions(variant, dumpDirectory);
-    }
+    /// <summary>Set from --variant and --sim-dump (checked by the caller) before any bench is opened.</summary>
+    public static void ConfigureSim(SimOptions? sim) => _sim = sim;
 
     public static IBench Open(string? device)
     {
@@ -64,8 +52,8 @@ internal static class Backends
                 $"Use one of: {string.Join(", ", SimScenarios.All.Select(s => SimPrefix + s.Name))}.");
             var bench = scenario.Create();
             _sim?.Variant?.ApplyTo(bench);
-            if (_sim?.DumpDirectory is { } dump)
-                bench.OnDispose = b => SimDumps.Write(b, dump);
+            if (_sim?.OnDispose is { } dump)
+                bench.OnDispose = dump;
             return bench;
         }
         if (spec.StartsWith(ReplayPrefix, StringComparison.OrdinalIgnoreCase))
@@ -98,40 +86,5 @@ internal static class Backends
     }
 }
 
-/// <summary>What --variant and --sim-dump asked for.</summary>
-internal sealed record SimOptions(DriveVariant? Variant, string? DumpDirectory);
-
-/// <summary>--sim-dump: the folder check and the dump itself.</summary>
-internal static class SimDumps
-{
-    /// <summary>Creates the folder if needed; refuses one that already holds files (a dump is a test artefact: never mix two runs).</summary>
-    public static void Prepare(string directory)
-    {
-        try
-        {
-            if (File.Exists(directory))
-                throw new RecoveryKitException(FailureKind.Usage, "sim-dump", $"{directory} is a file, not a folder", "Give --sim-dump a new or empty folder.");
-            Directory.CreateDirectory(directory);
-            if (Directory.EnumerateFileSystemEntries(directory).Any())
-                throw new RecoveryKitException(FailureKind.Usage, "sim-dump", $"the folder {directory} is not empty",
-                    "Give --sim-dump a new or empty folder: a dump never overwrites or mixes with another run's files.");
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            throw new RecoveryKitException(FailureKind.FileError, "sim-dump", $"cannot use {directory} for flash dumps: {ex.Message}", "Give --sim-dump a writable folder.", ex);
-        }
-    }
-
-    /// <summary>Writes the bench's MediaTek flashes; a dump that cannot be written is reported, never thrown over the command's own result.</summary>
-    public static void Write(SimBench bench, string directory)
-    {
-        try
-        {
-            bench.DumpFlash(directory);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            Console.Error.WriteLine($"warning: --sim-dump: cannot write the flash dump to {directory}: {ex.Message}");
-        }
-    }
-}
+/// <summary>What --variant and --sim-dump asked for: the variant applied to each virtual bench, and what to do with it when it closes (the dump).</summary>
+public sealed record SimOptions(DriveVariant? Variant, Action<SimBench>? OnDispose);

@@ -1,6 +1,6 @@
-using RecoveryKit.Ata;
+using RecoveryKit.Packet;
 
-namespace RecoveryKit.Tests.Ata;
+namespace RecoveryKit.Tests.Packet;
 
 /// <summary>SenseData.Parse: fixed (70h/71h) and descriptor (72h/73h) formats, and what too little data gives.</summary>
 public sealed class SenseDataTests

@@ -1,4 +1,6 @@
-namespace RecoveryKit.Ata;
+using RecoveryKit.Ata;
+
+namespace RecoveryKit.Discovery;
 
 /// <summary>One IDE channel the tool can reach through the register seam.</summary>
 /// <param name="Index">0 for the primary (legacy 0x1F0) channel, 1 for the secondary; higher for extra controllers.</param>

@@ -1,15 +1,14 @@
 using RecoveryKit.Ata;
 using RecoveryKit.Diagnostics;
-using RecoveryKit.Discovery;
 using RecoveryKit.Transports;
 
-namespace RecoveryKit.Cli;
+namespace RecoveryKit.Discovery;
 
 /// <summary>
 /// The bench PC's real IDE channels, found by discovery and opened for raw port I/O. Channels a kernel driver
 /// owns are left out (unless forced) and explained in <see cref="Notes"/>, as are AHCI and RAID controllers.
 /// </summary>
-internal sealed class PortBench : IBench
+public sealed class PortBench : IBench
 {
     private readonly List<PortIoRegisters> _open = [];
 

@@ -1,4 +1,4 @@
-namespace RecoveryKit.Ata;
+namespace RecoveryKit.Packet;
 
 /// <summary>Fixed-format sense data (SPC-3 §4.5.3), decoded to what a technician needs.</summary>
 public sealed record SenseData(byte SenseKey, byte AdditionalSenseCode, byte Qualifier)
