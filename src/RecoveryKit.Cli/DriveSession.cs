@@ -34,11 +34,11 @@ internal sealed class DriveSession : IDisposable
     /// for, is created before the first register access and records the whole bench, the scan included, so that
     /// 'replay' can run the same command against it.
     /// </summary>
-    public static DriveSession Open(string? device, string? position, string? transcriptPath)
+    public static DriveSession Open(string? device, BenchOptions benchOptions, string? position, string? transcriptPath)
     {
         if (transcriptPath is not null)
             OutputFiles.CheckName(transcriptPath, "--transcript");
-        var bench = TranscriptBench.Wrap(Backends.Open(device), transcriptPath);
+        var bench = TranscriptBench.Wrap(Backends.Open(device, benchOptions), transcriptPath);
         try
         {
             BenchChannel channel;

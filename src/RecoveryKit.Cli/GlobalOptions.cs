@@ -1,4 +1,5 @@
 using System.CommandLine;
+using RecoveryKit.Discovery;
 
 namespace RecoveryKit.Cli;
 
@@ -64,6 +65,12 @@ internal sealed class GlobalOptions
         Description = "With --device sim:SCENARIO: at the end, write each virtual MediaTek drive's flash to DIR/POSITION.bin (DIR must be empty or new).",
         Recursive = true,
     };
+
+    /// <summary>
+    /// How this run opens benches, resolved once from --force-kernel-owned, --variant and --sim-dump before the
+    /// command runs (each run builds its own GlobalOptions, so a run inside another keeps its own).
+    /// </summary>
+    public BenchOptions Bench { get; set; } = BenchOptions.Default;
 
     public void AddTo(RootCommand root)
     {

@@ -35,7 +35,7 @@ public static class RecoveryKitCli
         "14 flash addressing unproven (nothing erased), 15 a replay differs from its recording.";
 
     /// <summary>Runs the command line on a terminal (tests build their own, with scripted input and a Ctrl-C of their own).</summary>
-    internal static int Run(string[] args, Terminal terminal)
+    internal static int Run(string[] args, Terminal terminal, Action<RecoveryKit.Emulation.ReplayBench>? replayOpened = null)
     {
         var output = terminal.Output;
         var error = terminal.Error;
@@ -58,12 +58,16 @@ public static class RecoveryKitCli
                 JsonOutput.WriteError(terminal.Stdout, new Failure(FailureKind.Usage, "usage", string.Join(" ", problems), "Run 'recoverykit --help' (or 'recoverykit COMMAND --help') for the commands and options."));
             return (int)FailureKind.Usage;
         }
-        Backends.ForceKernelOwned = parse.GetValue(options.ForceKernelOwned);
         var outer = SessionFiles.Begin(args, parse.GetValue(options.TranscriptRaw));
         terminal.Json = parse.GetValue(options.Json);
         try
         {
-            Backends.ConfigureSim(SimDumps.Configure(parse.GetValue(options.Variant), parse.GetValue(options.SimDump)));
+            options.Bench = new BenchOptions
+            {
+                ForceKernelOwned = parse.GetValue(options.ForceKernelOwned),
+                Sim = SimDumps.Configure(parse.GetValue(options.Variant), parse.GetValue(options.SimDump)),
+                ReplayOpened = replayOpened,
+            };
             return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
         }
         catch (RecoveryKitException ex)
@@ -121,7 +125,7 @@ public static class RecoveryKitCli
         foreach (var command in RecoveryKit.Cli.Commands.DriveCommands.Create(options, terminal))
             yield return command;
         yield return RecoveryKit.Cli.Commands.ReplayCommand.Create(terminal,
-            (args, error) => Run(args, terminal.Output, error, terminal.Input, interactive: false, terminal.LiveProgress));
+            (args, error, replayOpened) => Run(args, new Terminal(terminal.Output, error, terminal.Input, interactive: false, terminal.LiveProgress), replayOpened));
         yield return RecoveryKit.Cli.Commands.MtkFlashCommand.Create(options, terminal,
             args => Run(args, terminal));
         foreach (var command in RecoveryKit.Cli.Commands.FirmwareCommands.Create(terminal.Output))

@@ -180,7 +180,7 @@ internal static class DriveCommands
             if (needsConfirmation && !parse.GetValue(options.Yes) && !terminal.Interactive)
                 throw new RecoveryKitException(FailureKind.Cancelled, "confirm", $"'{name}' needs a confirmation and nobody can answer (no terminal)", "Add --yes to confirm from a script.");
             log.Stage("start", $"RecoveryKit {typeof(DriveCommands).Assembly.GetName().Version} {name} {position ?? "(auto)"} device={parse.GetValue(options.Device) ?? "auto"}");
-            using var session = DriveSession.Open(parse.GetValue(options.Device), position, parse.GetValue(options.Transcript));
+            using var session = DriveSession.Open(parse.GetValue(options.Device), options.Bench, position, parse.GetValue(options.Transcript));
             log.Stage("position", session.Where);
             var stages = new InlineProgress<StageEvent>(e =>
             {

@@ -66,7 +66,7 @@ internal static class FlashCommand
         // Every file this run writes is created before the first register access (the backup: beside the image by default).
         using var reserved = OutputFiles.ReserveBackup(backupPath ?? DefaultBackupPath(image), "--backup");
         settings = settings with { Backup = reserved.Path };
-        using var session = DriveSession.Open(parse.GetValue(options.Device), position, parse.GetValue(options.Transcript));
+        using var session = DriveSession.Open(parse.GetValue(options.Device), options.Bench, position, parse.GetValue(options.Transcript));
         terminal.Output.WriteLine($"Flashing {image.Identity.Display} ({Path.GetFileName(image.SourcePath)}) to {session.Where} as {drive.Name} on {session.Bench.Describe}");
         log.Stage("position", session.Where);
         return Execute(terminal, log, session, image, settings);

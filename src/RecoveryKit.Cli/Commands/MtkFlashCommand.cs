@@ -112,7 +112,7 @@ internal static class MtkFlashCommand
                         c => c.MtkFlashJson);
                 return 0;
             }
-            CheckPosition(parse.GetValue(options.Device), t.Position);
+            CheckPosition(parse.GetValue(options.Device), options.Bench, t.Position);
             // The translated command runs as typed: 'flash' checks everything, shows the plan and asks for YES
             // (unless --yes was given); 'backup' only reads.
             var forwarded = new List<string>(t.ModernArgs);
@@ -146,10 +146,10 @@ internal static class MtkFlashCommand
     /// the optical drive is at 3"), before anything is sent to a drive. A hard disk there is left to the command
     /// itself, which refuses it with the reason.
     /// </summary>
-    private static void CheckPosition(string? device, DevicePosition position)
+    private static void CheckPosition(string? device, BenchOptions benchOptions, DevicePosition position)
     {
         IReadOnlyList<PositionReport> reports;
-        using (var bench = Backends.Open(device))
+        using (var bench = Backends.Open(device, benchOptions))
             reports = BenchScanner.Scan(bench);
         var at = reports.FirstOrDefault(r => r.Position == position);
         if (at is not null && at.Probe.Class is not DeviceClass.Empty)

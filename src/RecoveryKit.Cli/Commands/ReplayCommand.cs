@@ -12,7 +12,7 @@ namespace RecoveryKit.Cli.Commands;
 /// </summary>
 internal static class ReplayCommand
 {
-    public static Command Create(Terminal terminal, Func<string[], TextWriter, int> run)
+    public static Command Create(Terminal terminal, Func<string[], TextWriter, Action<ReplayBench>, int> run)
     {
         var file = new Argument<string>("transcript") { Description = "A transcript written with --transcript (or --transcript-raw), e.g. from a real bench." };
         var command = new Command("replay", "Run the command a transcript recorded against the recorded drive and report the first difference (docs/transcript.md).") { file };
@@ -31,10 +31,9 @@ internal static class ReplayCommand
             var scratch = Directory.CreateTempSubdirectory("recoverykit-replay-").FullName;
             var rewritten = Rewrite(args, path, scratch);
             terminal.Output.WriteLine($"Replaying: recoverykit {TranscriptReader.JoinArguments(rewritten)}");
-            Backends.TakeReplays();
+            var benches = new List<ReplayBench>();
             using var captured = new StringWriter();
-            var rc = run([.. rewritten], captured);
-            var benches = Backends.TakeReplays();
+            var rc = run([.. rewritten], captured, benches.Add);
             foreach (var b in benches)
                 b.Dispose();
             var verdict = benches.Select(b => b.Verdict()).FirstOrDefault(v => v is not null);

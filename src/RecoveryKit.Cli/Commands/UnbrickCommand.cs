@@ -68,7 +68,7 @@ internal static class UnbrickCommand
         // Step 1: what is on each position.
         string position;
         ProbeResult picked;
-        using (var bench = Backends.Open(device))
+        using (var bench = Backends.Open(device, options.Bench))
         {
             IReadOnlyList<PositionReport> reports;
             List<PositionReport> drives;
@@ -133,7 +133,7 @@ internal static class UnbrickCommand
 
         // Steps 4-5: checks, plan, confirmation, backup, write, verify, reset.
         output.WriteLine("Step 4 of 5 — checking, backing up and writing:");
-        using var session = DriveSession.Open(device, position, parse.GetValue(options.Transcript));
+        using var session = DriveSession.Open(device, options.Bench, position, parse.GetValue(options.Transcript));
         var result = FlashCommand.Execute(terminal, log, session, image,
             new FlashSettings(yes, writeBootCode, chip, Backup: null, Profile: null, ForceModel: false, ConfirmByModelName: true, YesBootCode: yesBootCode,
                 IgnoreChecksum: parse.GetValue(gates.IgnoreChecksum), IgnoreFamilySize: parse.GetValue(gates.IgnoreFamilySize)));

@@ -12,36 +12,8 @@ public static class Backends
     /// <summary>--device replay:TRANSCRIPT: a bench that answers as a recorded session did (docs/transcript.md).</summary>
     public const string ReplayPrefix = "replay:";
 
-    /// <summary>Replay benches opened on this thread, for the 'replay' command's verdict.</summary>
-    [ThreadStatic]
-    private static List<ReplayBench>? _replays;
-
-    /// <summary>Takes the replay benches opened on this thread since the last call.</summary>
-    public static IReadOnlyList<ReplayBench> TakeReplays()
-    {
-        var taken = _replays ?? [];
-        _replays = null;
-        return taken;
-    }
-
-    /// <summary>Set from --force-kernel-owned for the command running on this thread.</summary>
-    [ThreadStatic]
-    private static bool _forceKernelOwned;
-
-    public static bool ForceKernelOwned
-    {
-        get => _forceKernelOwned;
-        set => _forceKernelOwned = value;
-    }
-
-    /// <summary>Set from --variant and --sim-dump for the command running on this thread.</summary>
-    [ThreadStatic]
-    private static SimOptions? _sim;
-
-    /// <summary>Set from --variant and --sim-dump (checked by the caller) before any bench is opened.</summary>
-    public static void ConfigureSim(SimOptions? sim) => _sim = sim;
-
-    public static IBench Open(string? device)
+    /// <summary>Opens the bench <paramref name="device"/> names, as <paramref name="options"/> say (--force-kernel-owned, --variant, --sim-dump).</summary>
+    public static IBench Open(string? device, BenchOptions options)
     {
         var spec = (device ?? "auto").Trim();
         if (spec.StartsWith(SimPrefix, StringComparison.OrdinalIgnoreCase))
@@ -51,40 +23,59 @@ public static class Backends
                 $"there is no built-in scenario '{name}'",
                 $"Use one of: {string.Join(", ", SimScenarios.All.Select(s => SimPrefix + s.Name))}.");
             var bench = scenario.Create();
-            _sim?.Variant?.ApplyTo(bench);
-            if (_sim?.OnDispose is { } dump)
+            options.Sim?.Variant?.ApplyTo(bench);
+            if (options.Sim?.OnDispose is { } dump)
                 bench.OnDispose = dump;
             return bench;
         }
         if (spec.StartsWith(ReplayPrefix, StringComparison.OrdinalIgnoreCase))
         {
             var replay = ReplayBench.Open(spec[ReplayPrefix.Length..]);
-            (_replays ??= []).Add(replay);
+            options.ReplayOpened?.Invoke(replay);
             return replay;
         }
-        if (_sim is not null)
+        if (options.Sim is not null)
             throw new RecoveryKitException(FailureKind.Usage, "device", "--variant and --sim-dump change virtual drives only",
                 "Use them with --device sim:SCENARIO.");
         if (spec is "auto" or "ports")
-            return OpenPorts(null);
+            return OpenPorts(options.ForceKernelOwned, null);
         if (spec.StartsWith("port:", StringComparison.OrdinalIgnoreCase))
         {
             var position = PositionSpec.Parse(spec.Split(':').Length == 2 ? spec + ":master" : spec);
-            return OpenPorts(new ChannelAddress(position.PortBase, (ushort)(position.PortBase is 0x1F0 ? 0x3F6 : position.PortBase is 0x170 ? 0x376 : position.PortBase + 0x206)));
+            return OpenPorts(options.ForceKernelOwned, new ChannelAddress(position.PortBase, (ushort)(position.PortBase is 0x1F0 ? 0x3F6 : position.PortBase is 0x170 ? 0x376 : position.PortBase + 0x206)));
         }
         throw new RecoveryKitException(FailureKind.Usage, "device", $"'{spec}' is not a backend",
             "Use --device sim:SCENARIO for a virtual bench, --device ports (or port:BASE) for the PC's IDE ports.");
     }
 
-    private static IBench OpenPorts(ChannelAddress? only)
+    private static IBench OpenPorts(bool forceKernelOwned, ChannelAddress? only)
     {
         if (!OperatingSystem.IsLinux())
             throw new RecoveryKitException(FailureKind.Environment, "device",
                 "raw IDE port access exists only on the Linux recovery media",
                 "Boot the RecoveryKit stick on the bench PC, or practise with --device sim:dead-ldw411s.");
-        return PortBench.Open(ForceKernelOwned, only);
+        return PortBench.Open(forceKernelOwned, only);
     }
 }
 
 /// <summary>What --variant and --sim-dump asked for: the variant applied to each virtual bench, and what to do with it when it closes (the dump).</summary>
 public sealed record SimOptions(DriveVariant? Variant, Action<SimBench>? OnDispose);
+
+/// <summary>
+/// How a command line opens its benches: passed as a value to every <see cref="Backends.Open"/> (never a global),
+/// so two runs in one process (a test, 'replay' and 'mtkflash' running a command inside their own) cannot see each other's.
+/// </summary>
+public sealed record BenchOptions
+{
+    /// <summary>The defaults: kernel-owned channels left alone, virtual drives as their profiles say.</summary>
+    public static BenchOptions Default { get; } = new();
+
+    /// <summary>--force-kernel-owned: open raw ports on a channel a kernel driver owns.</summary>
+    public bool ForceKernelOwned { get; init; }
+
+    /// <summary>--variant and --sim-dump, for virtual benches only.</summary>
+    public SimOptions? Sim { get; init; }
+
+    /// <summary>Told of each replay bench opened ('replay' collects them for its verdict).</summary>
+    public Action<ReplayBench>? ReplayOpened { get; init; }
+}
