@@ -1,6 +1,7 @@
 using System.CommandLine;
 using RecoveryKit.Ata;
 using RecoveryKit.Diagnostics;
+using RecoveryKit.Discovery;
 using RecoveryKit.Firmware;
 using RecoveryKit.MediaTek;
 using RecoveryKit.Packet;
@@ -163,12 +164,27 @@ internal static class DriveCommands
             var target = FlashTarget.Acquire(session.Host, session.Device, drive, session.Where, resetOnly: true);
             var outro = new VendorMode(target).Exit();
             var outroJson = ReportOutro(terminal, outro);
+            if (!outro.CameBack)
+                throw new RecoveryKitException(ResetFailure(session.Where, outro));
             if (parse.GetValue(options.Json))
                 JsonOutput.Write(terminal.Output, new ResetJson(session.Where, outroJson), c => c.ResetJson);
-            return outro.CameBack ? 0 : (int)FailureKind.NoDevice;
+            return 0;
         }, needsConfirmation: false));
         return command;
     }
+
+    /// <summary>
+    /// A reset after which the drive does not run its firmware (exit 3): a drive whose boot code answers has damaged
+    /// firmware, which a flash mends; one that does not come back at all needs a power-cycle first.
+    /// </summary>
+    internal static Failure ResetFailure(string where, OutroResult outro) =>
+        new(FailureKind.NoDevice, "reset", $"after the reset ({outro.Method}) at {where}, {outro.State}",
+            outro.Signature.IsAtapi
+                ? "Its boot code answers but its firmware does not start: the firmware is damaged. Write it again with 'recoverykit unbrick' (or 'recoverykit flash POSITION IMAGE')."
+                : $"Power-cycle the drive ({CableAdvice.PowerCycle}), then run 'recoverykit scan' to see what it answers.")
+        {
+            Detail = $"signature {outro.Signature}, steps sent: {string.Join(", ", outro.Steps)}",
+        };
 
     private delegate int SessionJob(DriveSession session, SessionLog log, IProgress<StageEvent> stages);
 

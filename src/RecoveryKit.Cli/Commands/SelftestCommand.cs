@@ -50,11 +50,17 @@ internal static class SelftestCommand
                         (bench is TranscriptBench t ? t.Inner : bench) is PortBench ports && ports.Notes.Count > 0 ? string.Join(" ", ports.Notes) : "Run 'recoverykit scan' to see the channels.");
                 report = Selftest.Run(channel.Registers, spec.Device);
             }
+            if (report.Failure is { } failure)
+            {
+                // The table still shows every check (on stderr under --json); the failure is the usual error line and JSON error.
+                WriteTable(output, report);
+                throw new RecoveryKitException(failure);
+            }
             if (parse.GetValue(options.Json))
                 WriteJson(output, report);
             else
                 WriteTable(output, report);
-            return report.Passed ? 0 : (int)FailureKind.NoDevice;
+            return 0;
         });
         return command;
     }

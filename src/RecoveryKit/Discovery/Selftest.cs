@@ -29,6 +29,22 @@ public sealed record SelftestReport(string Target, IReadOnlyList<SelftestCheck> 
 {
     /// <summary>No check failed.</summary>
     public bool Passed => Checks.All(c => c.Verdict != SelftestVerdict.Fail);
+
+    /// <summary>
+    /// The first failed check as a typed failure (exit 3, stage "selftest"), with what to do about that check; null
+    /// when every check passed, warned or was skipped.
+    /// </summary>
+    public Failure? Failure => Checks.FirstOrDefault(c => c.Verdict == SelftestVerdict.Fail) is { } failed
+        ? new Failure(FailureKind.NoDevice, "selftest", $"{Target} failed the {failed.Check} check: {failed.Result}", Advice(failed.Check)) { Detail = failed.Detail }
+        : null;
+
+    private static string Advice(string check) => check switch
+    {
+        "bus" => $"Nothing drives the bus at this position. {CableAdvice.CheckConnections} Run 'recoverykit scan' to see what answers where.",
+        "signature" => "The device did not come out of reset as an ATAPI drive: a hard disk, or a dead drive still busy. Run 'recoverykit scan'; a drive that runs only its boot code can still be flashed with 'recoverykit unbrick'.",
+        "identify-packet-device" => "The drive refuses IDENTIFY PACKET DEVICE: it runs only its boot code (damaged firmware). Run 'recoverykit unbrick' to write its firmware again.",
+        _ => "The drive answers but a packet command failed: try another disc (or none), then power-cycle the drive and run selftest again; 'recoverykit identify POSITION' shows what it says it is.",
+    };
 }
 
 /// <summary>

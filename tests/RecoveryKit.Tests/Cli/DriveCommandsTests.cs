@@ -208,5 +208,25 @@ public sealed class DriveCommandsTests : IDisposable
 
         Assert.Equal(3, r.Exit);
         Assert.Contains("only with its boot code", r.Out, StringComparison.Ordinal);
+        // Finding 10: a non-zero exit always comes with the one error line: stage, what was seen, what to do.
+        var line = Assert.Single(r.ErrorLines);
+        Assert.StartsWith("error: reset: ", line, StringComparison.Ordinal);
+        Assert.Contains("only with its boot code", line, StringComparison.Ordinal);
+        Assert.Contains("recoverykit unbrick", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Reset_of_a_drive_that_only_runs_boot_code_is_a_json_error_under_json()
+    {
+        var r = _cli.Run("reset", "3", "--device", "sim:dead-ldw411s", "--json");
+
+        Assert.Equal(3, r.Exit);
+        using var doc = System.Text.Json.JsonDocument.Parse(r.Out);
+        var error = doc.RootElement.GetProperty("error");
+        Assert.Equal("reset", error.GetProperty("stage").GetString());
+        Assert.Equal(3, error.GetProperty("exitCode").GetInt32());
+        Assert.Contains("boot code", error.GetProperty("cause").GetString(), StringComparison.Ordinal);
+        Assert.False(string.IsNullOrWhiteSpace(error.GetProperty("advice").GetString()));
+        Assert.Single(r.ErrorLines);
     }
 }

@@ -49,6 +49,32 @@ public sealed class SelftestCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_failed_selftest_ends_with_one_error_line_naming_the_failed_check()
+    {
+        var r = _cli.Run("selftest", "3", "--device", "sim:lite-on-secondary-slave");
+
+        Assert.Equal(3, r.Exit);
+        var line = Assert.Single(r.ErrorLines);
+        Assert.StartsWith("error: selftest: ", line, StringComparison.Ordinal);
+        Assert.Contains("bus check", line, StringComparison.Ordinal);
+        Assert.Contains("recoverykit scan", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_failed_selftest_under_json_is_the_json_error_with_the_table_on_stderr()
+    {
+        var r = _cli.Run("selftest", "3", "--device", "sim:lite-on-secondary-slave", "--json");
+
+        Assert.Equal(3, r.Exit);
+        using var doc = JsonDocument.Parse(r.Out);
+        var error = doc.RootElement.GetProperty("error");
+        Assert.Equal("selftest", error.GetProperty("stage").GetString());
+        Assert.Equal("no-device", error.GetProperty("kind").GetString());
+        Assert.Contains("bus", error.GetProperty("cause").GetString(), StringComparison.Ordinal);
+        Assert.Contains("SELFTEST FAIL", r.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void No_position_is_a_usage_error()
     {
         var r = _cli.Run("selftest", "--device", "sim:lite-on-secondary-slave");
