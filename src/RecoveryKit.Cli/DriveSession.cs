@@ -25,6 +25,12 @@ internal sealed class DriveSession : IDisposable
     public string Where { get; }
     public AtaHost Host { get; }
 
+    /// <summary>--shared-channel was given: a risky neighbour is let through after the typed confirmation (issue 17).</summary>
+    public bool AllowSharedChannel { get; set; }
+
+    /// <summary>The shared-cable gate this session's vendor-mode work runs through (see <see cref="NeighbourCheck"/>).</summary>
+    public SharedChannelGuard? Neighbour { get; set; }
+
     /// <summary>What a scan saw at the position, when the position was found by scanning.</summary>
     public ProbeResult? Probe { get; }
 

@@ -72,8 +72,15 @@ internal sealed class GlobalOptions
     /// </summary>
     public BenchOptions Bench { get; set; } = BenchOptions.Default;
 
+    public Option<bool> SharedChannel { get; } = new("--shared-channel")
+    {
+        Description = "Enter vendor mode even though another MediaTek-brand drive (or a device that cannot say what it is) shares the cable: asks you to type that drive's model (--yes never does). Two such drives were bad-flashed together in the field.",
+        Recursive = true,
+    };
+
     public void AddTo(RootCommand root)
     {
+        root.Add(SharedChannel);
         root.Add(Variant);
         root.Add(SimDump);
         root.Add(ForceKernelOwned);

@@ -46,8 +46,9 @@ internal static class DriveCommands
             if (parse.GetValue(chipId))
             {
                 var drive = ResolveProfile(parse.GetValue(profile), inquiry);
-                var vendor = VendorSession.Open(session.Host, session.Device, session.Where, drive, null, PowerCycler(terminal, session, drive), stages);
+                var vendor = VendorSession.Open(session.Host, session.Device, session.Where, drive, null, PowerCycler(terminal, session, drive), stages, session.Neighbour);
                 terminal.Output.WriteLine($"Flash chip: {vendor.Chip.Spec} — ID {vendor.Id}, third byte {vendor.Id.Third:X2}h");
+                terminal.Output.WriteLine($"  in MtkFlash's words: {string.Join("  ", MtkFlashCommand.ChipWords(vendor.Id, ProfileCatalog.FindChip(vendor.Id.Manufacturer, vendor.Id.Device)))}");
                 chipJson = new ChipIdJson(vendor.Chip.Spec.Name, vendor.Id.ToString(), $"{vendor.Id.Third:X2}h");
                 outroJson = ReportOutro(terminal, vendor.Vendor.Exit());
             }
@@ -72,7 +73,7 @@ internal static class DriveCommands
             return WithSession(parse, options, terminal, "backup", parse.GetValue(position), (session, log, stages) =>
         {
             var drive = ResolveProfile(parse.GetValue(profile), Inquiry(session));
-            var vendor = VendorSession.Open(session.Host, session.Device, session.Where, drive, FindChip(parse.GetValue(chip)), PowerCycler(terminal, session, drive), stages);
+            var vendor = VendorSession.Open(session.Host, session.Device, session.Where, drive, FindChip(parse.GetValue(chip)), PowerCycler(terminal, session, drive), stages, session.Neighbour);
             var path = FlashOperations.Backup(vendor, reserved.Path, stages);
             var outro = ReportOutro(terminal, vendor.Vendor.Exit());
             terminal.Output.WriteLine($"Backup written: {path}");
@@ -97,7 +98,7 @@ internal static class DriveCommands
             {
                 var image = FlashCommand.LoadImage(terminal, log, imagePath);
                 var (drive, _) = FlashCommand.PickProfile(image, null);
-                var vendor = VendorSession.Open(session.Host, session.Device, session.Where, drive, FindChip(parse.GetValue(chip)), PowerCycler(terminal, session, drive), stages);
+                var vendor = VendorSession.Open(session.Host, session.Device, session.Where, drive, FindChip(parse.GetValue(chip)), PowerCycler(terminal, session, drive), stages, session.Neighbour);
                 var differing = FlashOperations.Verify(vendor, image.Data.Span, stages);
                 var outro = ReportOutro(terminal, vendor.Vendor.Exit());
                 if (parse.GetValue(options.Json))
@@ -141,7 +142,7 @@ internal static class DriveCommands
                     throw new RecoveryKitException(FailureKind.Cancelled, "confirm", "the erase was not confirmed; nothing was erased",
                         includeBoot ? "Run it again and type the word, or add --yes-bootcode." : "Run it again when ready.");
             }
-            var vendor = VendorSession.Open(session.Host, session.Device, session.Where, drive, FindChip(parse.GetValue(chip)), PowerCycler(terminal, session, drive), stages);
+            var vendor = VendorSession.Open(session.Host, session.Device, session.Where, drive, FindChip(parse.GetValue(chip)), PowerCycler(terminal, session, drive), stages, session.Neighbour);
             var saved = FlashOperations.Erase(vendor, new FlashRange((uint)family.BootBlock.Start, (uint)family.BootBlock.Length), includeBoot, reserved.Path, stages);
             terminal.Output.WriteLine($"Erased. The backup of what was there: {saved}");
             if (parse.GetValue(options.Json))
@@ -203,7 +204,9 @@ internal static class DriveCommands
                 terminal.Output.WriteLine($"[{e.Stage}] {e.Message}");
                 log.Stage(e.Stage, e.Message);
             });
-            var rc = job(session, log, stages);
+            session.AllowSharedChannel = parse.GetValue(options.SharedChannel);
+            NeighbourCheck.Guard(terminal, session, stages);
+            var rc = NeighbourCheck.Around(terminal, log, session, () => job(session, log, stages));
             log.Stage("outcome", $"exit {rc}");
             return rc;
         }

@@ -67,6 +67,7 @@ internal static class FlashCommand
         using var reserved = OutputFiles.ReserveBackup(backupPath ?? DefaultBackupPath(image), "--backup");
         settings = settings with { Backup = reserved.Path };
         using var session = DriveSession.Open(parse.GetValue(options.Device), options.Bench, position, parse.GetValue(options.Transcript));
+        session.AllowSharedChannel = parse.GetValue(options.SharedChannel);
         terminal.Output.WriteLine($"Flashing {image.Identity.Display} ({Path.GetFileName(image.SourcePath)}) to {session.Where} as {drive.Name} on {session.Bench.Describe}");
         log.Stage("position", session.Where);
         return Execute(terminal, log, session, image, settings);
@@ -82,8 +83,21 @@ internal static class FlashCommand
         return image;
     }
 
-    /// <summary>Runs a flash session on an open position and renders it; shared by 'flash' and 'unbrick'.</summary>
+    /// <summary>
+    /// Runs a flash session on an open position and renders it; shared by 'flash' and 'unbrick'. The other device on the
+    /// cable is checked before the intro and identified again afterwards, also when the flash fails (issue 17).
+    /// </summary>
     internal static int Execute(Terminal terminal, SessionLog log, DriveSession session, FirmwareImage image, FlashSettings settings)
+    {
+        NeighbourCheck.Guard(terminal, session, new InlineProgress<StageEvent>(e =>
+        {
+            terminal.Output.WriteLine($"[{e.Stage}] {e.Message}");
+            log.Stage(e.Stage, e.Message);
+        }));
+        return NeighbourCheck.Around(terminal, log, session, () => ExecuteCore(terminal, log, session, image, settings));
+    }
+
+    private static int ExecuteCore(Terminal terminal, SessionLog log, DriveSession session, FirmwareImage image, FlashSettings settings)
     {
         var output = terminal.Output;
         var yes = settings.Yes;
@@ -128,6 +142,7 @@ internal static class FlashCommand
                 }),
                 Progress = new BankProgress(terminal),
                 Cancel = work.Token,
+                Neighbour = session.Neighbour,
             };
             var outcome = FlashSession.Run(session.Host, session.Device, session.Where, request);
             output.WriteLine($"Done in {AtaHost.FormatTime(outcome.DeviceTime)} of drive time. Chip {outcome.Chip.Name}, {outcome.Report.Summary()}.");

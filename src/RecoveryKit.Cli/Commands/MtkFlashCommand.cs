@@ -7,14 +7,17 @@ using RecoveryKit.Diagnostics;
 namespace RecoveryKit.Cli.Commands;
 
 /// <summary>
-/// <c>mtkflash N r|w [/b] [/m] FILE</c>: the command lines forum guides give for MtkFlash, explained in
-/// RecoveryKit's terms and translated to the modern command, which runs after confirmation.
+/// <c>mtkflash N r|w [/b] [/m] FILE</c> and <c>mtkflash N c</c>: the command lines forum guides give for MtkFlash,
+/// explained in RecoveryKit's terms and translated to the modern command, which runs after confirmation.
 /// </summary>
 internal static class MtkFlashCommand
 {
     /// <summary>One old command line, understood.</summary>
-    internal sealed record Translation(DevicePosition Position, bool Write, string File, IReadOnlyList<(string Token, string Meaning)> Explained, string[] ModernArgs)
+    internal sealed record Translation(DevicePosition Position, bool Write, string? File, IReadOnlyList<(string Token, string Meaning)> Explained, string[] ModernArgs)
     {
+        /// <summary>MtkFlash's check command (<c>c</c>): name the flash chip, write nothing.</summary>
+        public bool Check { get; init; }
+
         public string Modern => "recoverykit " + string.Join(' ', ModernArgs.Select(a => a.Contains(' ', StringComparison.Ordinal) ? $"\"{a}\"" : a));
     }
 
@@ -23,6 +26,7 @@ internal static class MtkFlashCommand
     {
         DevicePosition? position = null;
         bool? write = null;
+        var check = false;
         string? file = null;
         var explained = new List<(string, string)>();
         foreach (var token in tokens)
@@ -46,10 +50,16 @@ internal static class MtkFlashCommand
                     ? "write the flash: 'recoverykit flash' (backup first, only changed sectors, verified, boot block kept)"
                     : "read the flash to a file: 'recoverykit backup'"));
             }
+            else if (write is null && file is null && lower == "c")
+            {
+                write = false;
+                check = true;
+                explained.Add((t, "check: enter vendor mode and read the flash chip's ID (MtkFlash printed ManuID, dDevId and Flash Type): 'recoverykit identify --chip', which then resets the drive; nothing is written"));
+            }
             else if (write is null && file is null && lower.Length == 1 && char.IsAsciiLetter(lower[0]))
             {
                 throw new RecoveryKitException(FailureKind.Usage, "mtkflash", $"'{t}' is not an MtkFlash operation",
-                    "Use r (read the flash into the file) or w (write the file to the flash), e.g. 'mtkflash 3 w /b /m fw.bin'.");
+                    "Use r (read the flash into the file), w (write the file to the flash) or c (check: name the flash chip), e.g. 'mtkflash 3 w /b /m fw.bin'.");
             }
             else if (lower == "/b")
             {
@@ -64,6 +74,11 @@ internal static class MtkFlashCommand
                 throw new RecoveryKitException(FailureKind.Usage, "mtkflash", $"RecoveryKit does not know what the MtkFlash switch {t} did, so it runs nothing",
                     "Leave the switch out, or use the modern commands ('recoverykit flash --help').");
             }
+            else if (file is null && check)
+            {
+                throw new RecoveryKitException(FailureKind.Usage, "mtkflash", $"unexpected '{t}': the check command c takes no file",
+                    "The check is: mtkflash N c, e.g. 'mtkflash 2 c'.");
+            }
             else if (file is null)
             {
                 file = t;
@@ -74,13 +89,31 @@ internal static class MtkFlashCommand
                 throw new RecoveryKitException(FailureKind.Usage, "mtkflash", $"unexpected '{t}' after the file name {file}", "The old syntax is: mtkflash N r|w [/b] [/m] FILE.");
             }
         }
-        if (position is null || write is null || file is null)
+        if (position is null || write is null || (file is null && !check))
             throw new RecoveryKitException(FailureKind.Usage, "mtkflash",
-                $"the command line lacks {(position is null ? "the position number (1-4)" : write is null ? "r or w" : "the file name")}",
-                "The old syntax is: mtkflash N r|w [/b] [/m] FILE, e.g. 'mtkflash 4 w /b /m fw.bin'.");
+                $"the command line lacks {(position is null ? "the position number (1-4)" : write is null ? "r, w or c" : "the file name")}",
+                "The old syntax is: mtkflash N r|w [/b] [/m] FILE, e.g. 'mtkflash 4 w /b /m fw.bin', or mtkflash N c to name the flash chip.");
         var pos = ((int)position.Value).ToString(CultureInfo.InvariantCulture);
-        string[] modern = write.Value ? ["flash", pos, file] : ["backup", pos, "-o", file];
-        return new Translation(position.Value, write.Value, file, explained, modern);
+        if (check)
+            return new Translation(position.Value, false, null, explained, ["identify", pos, "--chip"]) { Check = true };
+        var name = file!;
+        string[] modern = write.Value ? ["flash", pos, name] : ["backup", pos, "-o", name];
+        return new Translation(position.Value, write.Value, name, explained, modern);
+    }
+
+    /// <summary>
+    /// The chip ID as MtkFlash's check command printed it, so it can be compared with old forum posts: lower-case hex
+    /// without leading zeros ("ManuID : da ... dDevId :46", "Flash Type: WINBOND (W29C040) (+5.0V)" [F myce 53787]).
+    /// MtkFlash also printed a "ManuId1" whose read is not known, so it is left out.
+    /// </summary>
+    internal static IReadOnlyList<string> ChipWords(RecoveryKit.MediaTek.ChipId id, RecoveryKit.Profiles.ChipSpec? known)
+    {
+        var volts = known?.SupplyVolts is { } v ? $" (+{v}V)" : string.Empty;
+        return
+        [
+            $"ManuID : {id.Manufacturer:x} dDevId :{id.Device:x}",
+            known is null ? "Flash Type: not in RecoveryKit's chip table" : $"Flash Type: {known.Manufacturer.ToUpperInvariant()} ({known.Name}){volts}",
+        ];
     }
 
     /// <summary>An MtkFlash switch is a slash and a letter or two (/b, /m); "/mnt/stick/fw.bin" is a file.</summary>
@@ -89,10 +122,10 @@ internal static class MtkFlashCommand
 
     public static Command Create(GlobalOptions options, Terminal terminal, Func<string[], int> run)
     {
-        var tokens = new Argument<string[]>("mtkflash-arguments") { Description = "N r|w [/b] [/m] FILE, as MtkFlash took them.", Arity = ArgumentArity.OneOrMore };
+        var tokens = new Argument<string[]>("mtkflash-arguments") { Description = "N r|w [/b] [/m] FILE, or N c (check: name the flash chip), as MtkFlash took them.", Arity = ArgumentArity.OneOrMore };
         var explain = new Option<bool>("--explain") { Description = "Print the translation and run nothing." };
         var profile = new Option<string?>("--profile") { Description = "Drive profile, passed on (a dead drive cannot say what it is when reading)." };
-        var command = new Command("mtkflash", "Accept an old MtkFlash command line (mtkflash 4 w /b /m fw.bin): explain it, show the modern command, and run it after confirmation.")
+        var command = new Command("mtkflash", "Accept an old MtkFlash command line (mtkflash 4 w /b /m fw.bin, mtkflash 2 c): explain it, show the modern command, and run it after confirmation.")
         {
             tokens, explain, profile,
         };
@@ -132,6 +165,8 @@ internal static class MtkFlashCommand
                 forwarded.Add("--force-kernel-owned");
             if (parse.GetValue(options.Yes))
                 forwarded.Add("--yes");
+            if (parse.GetValue(options.SharedChannel))
+                forwarded.Add("--shared-channel");
             if (parse.GetValue(options.Json))
                 forwarded.Add("--json");
             if (parse.GetValue(profile) is { } name)

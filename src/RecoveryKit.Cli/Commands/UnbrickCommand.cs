@@ -120,9 +120,8 @@ internal static class UnbrickCommand
             else
             {
                 output.WriteLine($"Step 2 of 5 — the drive to recover: position {(int)choice.Position!.Value}, {choice.Where}.");
-                if (drives.Count == 1 && reports.Any(r => r.Channel == choice.Channel && r.Probe.Device != choice.Probe.Device && r.Probe.Class != DeviceClass.Empty))
-                    output.WriteLine("  Note: another device shares this cable. If the flash fails, move the drive to secondary master alone and disconnect the other device on that cable.");
             }
+            ShowNeighbour(output, reports, choice, parse.GetValue(options.SharedChannel));
             position = ((int)choice.Position!.Value).ToString(CultureInfo.InvariantCulture);
             picked = choice.Probe;
         }
@@ -134,6 +133,7 @@ internal static class UnbrickCommand
         // Steps 4-5: checks, plan, confirmation, backup, write, verify, reset.
         output.WriteLine("Step 4 of 5 — checking, backing up and writing:");
         using var session = DriveSession.Open(device, options.Bench, position, parse.GetValue(options.Transcript));
+        session.AllowSharedChannel = parse.GetValue(options.SharedChannel);
         var result = FlashCommand.Execute(terminal, log, session, image,
             new FlashSettings(yes, writeBootCode, chip, Backup: null, Profile: null, ForceModel: false, ConfirmByModelName: true, YesBootCode: yesBootCode,
                 IgnoreChecksum: parse.GetValue(gates.IgnoreChecksum), IgnoreFamilySize: parse.GetValue(gates.IgnoreFamilySize)));
@@ -141,6 +141,29 @@ internal static class UnbrickCommand
             ? "Step 5 of 5 — the drive answers with its new firmware. If the tray or motors stay dead, flash once more with the vendor's own updater now that the drive enumerates."
             : "Step 5 of 5 — the drive did not come back by itself: power-cycle it and run 'recoverykit scan'.");
         return result;
+    }
+
+    /// <summary>
+    /// The drive-choice step's word on the other device on the chosen drive's cable, from what the scan read (issue 17):
+    /// a one-line note for a hard disk or a drive of no MediaTek brand; for a MediaTek-brand drive or a device that cannot
+    /// say what it is, the refusal (exit 16) with the cable advice — or, with --shared-channel, a warning (the typed
+    /// confirmation comes before the intro).
+    /// </summary>
+    private static void ShowNeighbour(TextWriter output, IReadOnlyList<PositionReport> reports, PositionReport choice, bool sharedChannel)
+    {
+        if (reports.FirstOrDefault(r => r.Channel == choice.Channel && r.Probe.Device != choice.Probe.Device) is not { } other)
+            return;
+        var neighbour = SharedChannel.FromProbe(other.Probe, SharedChannel.Where(other));
+        if (!neighbour.IsPresent)
+            return;
+        if (!neighbour.IsRisk)
+        {
+            output.WriteLine($"  Note: {CableAdvice.NeighbourNote(neighbour.Where, neighbour.Name, neighbour.KindWords)}");
+            return;
+        }
+        if (!sharedChannel)
+            throw SharedChannel.Refusal(neighbour, SharedChannel.Where(choice));
+        output.WriteLine($"  Warning: {neighbour.Where} on the same cable holds {neighbour.Name} ({neighbour.KindWords}); --shared-channel: you will be asked to type {neighbour.ConfirmationWord} before the intro.");
     }
 
     /// <summary>A drive that says what it is, and is nothing RecoveryKit has a profile for: never sent a vendor command.</summary>

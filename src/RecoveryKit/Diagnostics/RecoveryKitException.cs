@@ -38,6 +38,11 @@ public enum FailureKind
     AddressingUnproven = 14,
     /// <summary>A replayed recording and the run disagree: the host did something the recorded session did not: 15.</summary>
     ReplayDiverged = 15,
+    /// <summary>
+    /// A drive of a MediaTek brand, or a device that cannot say what it is, shares the cable: vendor mode refused before
+    /// anything was sent (or, after a --shared-channel session, that drive no longer answers as before): 16.
+    /// </summary>
+    SharedChannel = 16,
 }
 
 /// <summary>

@@ -83,11 +83,18 @@ public sealed record DriveVariant
     /// <summary>A key that, sent with opcode 80h, erases the whole flash (PROTOCOL.md §3 DANGER).</summary>
     public byte? EraseTrigger { get; init; }
 
+    /// <summary>
+    /// Whether the drive also takes an intro and mailbox writes meant for the other device on its cable (issue 17,
+    /// [F myce 55998]); null: as the scenario built it.
+    /// </summary>
+    public bool? HearsSharedChannel { get; init; }
+
     /// <summary>The keys a variant file may hold, for the usage message.</summary>
     public static IReadOnlyList<string> Keys { get; } =
     [
         "ignoresBankBits", "ignoresA20", "busyAfterResetMs", "identifyDeviceAbortMs", "chipTimeFactor", "seed", "framing", "introStatus",
         "echoesDevice", "bankRegister", "ignoresOutro", "introDelayMs", "introKeys", "eraseTrigger", "note",
+        "hearsSharedChannel",
     ];
 
     /// <summary>Reads a variant file. A file that cannot be read is a file error; anything wrong inside it is a usage error.</summary>
@@ -163,6 +170,7 @@ public sealed record DriveVariant
             IntroDelay = TimeSpan.FromMilliseconds(doc.IntroDelayMs ?? 0),
             IntroKeys = doc.IntroKeys?.Select(k => Hex(name, "introKeys", k)).ToArray(),
             EraseTrigger = doc.EraseTrigger is { } trigger ? Hex(name, "eraseTrigger", trigger) : null,
+            HearsSharedChannel = doc.HearsSharedChannel,
         };
     }
 
@@ -212,6 +220,7 @@ internal sealed class DriveVariantJson
     public string[]? IntroKeys { get; set; }
     public string? EraseTrigger { get; set; }
     public string? Note { get; set; }
+    public bool? HearsSharedChannel { get; set; }
 }
 
 [JsonSourceGenerationOptions(

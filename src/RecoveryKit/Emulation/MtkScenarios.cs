@@ -106,6 +106,7 @@ public static class MtkScenarios
             ["power-cycle-ldw411s"] = (new MtkDriveSetup("LDW-411S", "SST39VF080", "FS0F", "FS0J", Corruption.HalfWritten, 4111), DevicePosition.SecondaryMaster),
             ["update-ldw411s"] = (new MtkDriveSetup("LDW-411S", "SST39VF080", "FS0F", "FS0J", null, 411), DevicePosition.SecondaryMaster),
             ["worn-ldw411s"] = (new MtkDriveSetup("LDW-411S", "SST39VF080", "FS0F", "FS0J", Corruption.HalfWritten, 411), DevicePosition.SecondaryMaster),
+            ["shared-cable-ldw411s"] = (new MtkDriveSetup("LDW-411S", "SST39VF080", "FS0F", "FS0J", Corruption.HalfWritten, 4112), DevicePosition.SecondaryMaster),
             ["xbox-dg16d2s"] = (new MtkDriveSetup("DG-16D2S", "MX25L2005", "0225", "0272", null, 1619) { SerialFlash = true, KeyBlockAt = 0x1FF00 }, DevicePosition.SecondaryMaster),
         };
 
@@ -129,9 +130,21 @@ public static class MtkScenarios
         yield return new SimScenario("xbox-dg16d2s",
             "a working Xbox 360 Lite-On DG-16D2S (serial flash with the drive's unique key block) on secondary master: RecoveryKit cannot write it and must leave it exactly as it is",
             () => Build("xbox-dg16d2s", null), "xbox-dg16d2s");
+        yield return new SimScenario("shared-cable-ldw411s",
+            "a dead LDW-411S on secondary master with a working Lite-On LTR-52327S CD-RW (W29C040 flash) as slave on the same cable, whose boot code also takes the vendor intro and the mailbox writes meant for the dead drive [F: '2 mediatek drives shared one channel => both bad flashed simultaneously']: refused without --shared-channel",
+            () => Build("shared-cable-ldw411s", null), "shared-cable-ldw411s");
         yield return new SimScenario("update-ldw411s",
             "a working LDW-411S on FS0F to be updated to FS0J (a few banks differ)",
             () => Build("update-ldw411s", null), "update-ldw411s");
+    }
+
+    /// <summary>The working Lite-On CD-RW on the cable of shared-cable-ldw411s: the seed thread's "LiteOn CD burner on that same IDE cable".</summary>
+    public static MtkDriveSetup SharedCableNeighbour { get; } = new("LTR-52327S", "W29C040", "QS0C", "QS0C", null, 48246);
+
+    private static VirtualMtkDrive With(this VirtualMtkDrive drive, Action<VirtualMtkDrive> change)
+    {
+        change(drive);
+        return drive;
     }
 
     /// <summary>Makes the worn drive's flash hang on erasing sector 40 (bank 2), which the recovery must rewrite.</summary>
@@ -149,6 +162,8 @@ public static class MtkScenarios
         var clock = new VirtualClock();
         var drive = setup.Create(clock, faults);
         VirtualDevice? pm = SimScenarios.HardDisk(), ps = null, sm = null, ss = null;
+        if (name == "shared-cable-ldw411s")
+            ss = SharedCableNeighbour.Create(clock).With(d => d.HearsSharedChannel = true);
         if (name == "dead-sohw832s-slave")
             sm = new VirtualAtapiDrive(new DriveIdentityStrings("HL-DT-ST", "DVD-ROM GDR8163B", "0L23", "K2B4A0G3012"));
         switch (position)

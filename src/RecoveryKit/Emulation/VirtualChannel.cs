@@ -126,6 +126,7 @@ public sealed class VirtualChannel : IAtaRegisters
                 return;
             }
             _devices[_selected]?.Command(value);
+            Other(_selected)?.Overheard(value);
             return;
         }
         if (register == TaskFileRegister.Device)

@@ -132,6 +132,14 @@ public abstract class VirtualDevice
         Execute(opcode);
     }
 
+    /// <summary>
+    /// A command written to the command register while the other device on the cable is selected. A standard device
+    /// ignores it (ATA/ATAPI-6: only the selected device executes a command); a drive that does not (issue 17) overrides this.
+    /// </summary>
+    internal virtual void Overheard(byte opcode)
+    {
+    }
+
     /// <summary>Executes a command written to the command register while this device is selected.</summary>
     protected abstract void Execute(byte opcode);
 

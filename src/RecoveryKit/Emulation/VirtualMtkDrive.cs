@@ -129,6 +129,18 @@ public sealed class VirtualMtkDrive : VirtualAtapiDrive
     /// </summary>
     public bool SpiStatusFromBlankness { get; set; }
 
+    /// <summary>
+    /// The drive's boot code also takes the vendor intro sent to the other device on its cable, and in vendor mode
+    /// latches every mailbox write whatever device the DEV bit selects: "2 mediatek drives shared one channel => both
+    /// bad flashed simultaneously" [F myce 55998, PROTOCOL.md §9]. A variant's <c>hearsSharedChannel</c> overrides it.
+    /// </summary>
+    public bool HearsSharedChannel { get; set; }
+
+    /// <summary>Intros this drive took although they were sent to the other device on its cable.</summary>
+    public int IntrosOverheard { get; private set; }
+
+    private bool Shared => Variant.HearsSharedChannel ?? HearsSharedChannel;
+
     /// <summary>Whole-flash erases the drive did on an erase trigger.</summary>
     public int TriggeredErases { get; private set; }
 
@@ -238,6 +250,21 @@ public sealed class VirtualMtkDrive : VirtualAtapiDrive
         base.Execute(opcode);
     }
 
+    /// <summary>An intro meant for the other device: a drive that hears the shared channel enters vendor mode with it.</summary>
+    internal override void Overheard(byte opcode)
+    {
+        if (!Shared || _hung || opcode != AtaCommand.MediaTekVendor)
+            return;
+        Settle();
+        if (Mode == MtkDriveMode.Vendor || (Status & (byte)AtaStatus.Busy) != 0
+            || !(HonouredIntroKeys ?? Variant.IntroKeys ?? Profile.IntroKeys.Value).Contains(LbaLow))
+            return;
+        IntrosOverheard++;
+        EndDataPhase();
+        EnterVendor(Variant.IntroStatus ?? Profile.VendorStatus.Value);
+        InterruptRequested = false;
+    }
+
     private void Intro()
     {
         IntrosReceived++;
@@ -330,7 +357,7 @@ public sealed class VirtualMtkDrive : VirtualAtapiDrive
         switch (register)
         {
             case TaskFileRegister.Device:
-                _selectedMe = ((value >> 4) & 1) == (int)Position;
+                _selectedMe = Shared || ((value >> 4) & 1) == (int)Position;
                 if (_selectedMe)
                 {
                     DeviceRegister = value;

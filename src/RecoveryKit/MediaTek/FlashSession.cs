@@ -56,6 +56,9 @@ public sealed class FlashRequest
 
     public IProgress<StageEvent>? Stages { get; init; }
 
+    /// <summary>The shared-cable gate (null: refuse a risky neighbour); the caller re-identifies the neighbour after the run.</summary>
+    public Discovery.SharedChannelGuard? Neighbour { get; init; }
+
     public IProgress<FlashProgress>? Progress { get; init; }
 
     public CancellationToken Cancel { get; init; }
@@ -107,7 +110,7 @@ public static class FlashSession
         {
             // 2. The position must hold an ATAPI drive a profile covers (never a hard disk); what it says it is, is
             // read at the position itself, whatever way the position was named, and checked before any vendor command.
-            target = FlashTarget.Acquire(host, device, request.Profile, where, allowOtherProfile: true);
+            target = FlashTarget.Acquire(host, device, request.Profile, where, allowOtherProfile: true, neighbour: request.Neighbour);
             if (request.Firmware is { } early && target.Identity is { } said)
                 CheckModelBeforeIntro(early, said, request, stages);
 

@@ -24,9 +24,9 @@ public sealed class VendorSession
     public FlashChip Chip { get; }
 
     public static VendorSession Open(AtaHost host, DeviceSelect device, string where, DriveProfile profile, ChipSpec? chipOverride,
-        Func<IntroResult, int, bool>? powerCycle, IProgress<StageEvent>? stages)
+        Func<IntroResult, int, bool>? powerCycle, IProgress<StageEvent>? stages, Discovery.SharedChannelGuard? neighbour = null)
     {
-        var target = FlashTarget.Acquire(host, device, profile, where);
+        var target = FlashTarget.Acquire(host, device, profile, where, neighbour: neighbour);
         return Open(target, chipOverride, powerCycle, stages);
     }
 

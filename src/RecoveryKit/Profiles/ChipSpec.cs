@@ -23,6 +23,9 @@ public sealed class ChipSpec
 {
     private readonly FlashSector[] _sectors;
 
+    /// <summary>The supply voltage from the datasheet as MtkFlash printed it ("5.0"), when the chip table has it.</summary>
+    public string? SupplyVolts { get; init; }
+
     internal ChipSpec(string name, string manufacturer, byte manufacturerId, byte deviceId, int sizeBytes, FlashSector[] sectors,
         uint unlockFirst, uint unlockSecond, uint unlockMask, ProgramModel program, int pageSize, TimeSpan pageLoadWindow,
         DatasheetTime programTime, DatasheetTime sectorEraseTime, DatasheetTime chipEraseTime, string grade, string source)

@@ -43,6 +43,16 @@ public static class ProfileCatalog
     /// <summary>Every erase trigger any profile names: refused by every intro, whichever profile is in use.</summary>
     public static IReadOnlyList<VendorTrigger> EraseTriggers => LazyDrives.Value.EraseTriggers;
 
+    /// <summary>
+    /// The brands whose optical drives carry MediaTek chipsets (drives.json's mediatekBrands, each graded): a drive of one of
+    /// them on the same cable may take the vendor intro meant for the drive being recovered (PROTOCOL.md §9).
+    /// </summary>
+    public static IReadOnlyList<MediaTekBrand> MediaTekBrands => LazyDrives.Value.Brands;
+
+    /// <summary>The MediaTek brand an INQUIRY vendor or an IDENTIFY model names, or null.</summary>
+    public static MediaTekBrand? MatchMediaTekBrand(string? vendor, string? model) =>
+        MediaTekBrands.FirstOrDefault(b => b.Matches(vendor, model));
+
     /// <summary>The host waits of drives.json's defaults: what applies before a drive's profile is known.</summary>
     public static AtaTimeouts DefaultHostTimeouts => LazyDrives.Value.DefaultHostTimeouts;
 
@@ -114,14 +124,18 @@ public static class ProfileCatalog
                 new DatasheetTime(TimeSpan.FromMicroseconds(c.ProgramUs.Typical), TimeSpan.FromMicroseconds(c.ProgramUs.Maximum)),
                 new DatasheetTime(TimeSpan.FromMilliseconds(c.SectorEraseMs.Typical), TimeSpan.FromMilliseconds(c.SectorEraseMs.Maximum)),
                 new DatasheetTime(TimeSpan.FromMilliseconds(c.ChipEraseMs.Typical), TimeSpan.FromMilliseconds(c.ChipEraseMs.Maximum)),
-                c.Grade, c.Source ?? string.Empty));
+                c.Grade, c.Source ?? string.Empty) { SupplyVolts = c.SupplyVolts });
         }
         return result;
     }
 
     /// <summary>The drive table, with everything it derives: dialects, the union of erase triggers, the default host waits.</summary>
     internal sealed record DriveCatalog(IReadOnlyList<DriveProfile> Drives, IReadOnlyList<IntroDialect> Dialects,
-        IReadOnlyList<VendorTrigger> EraseTriggers, AtaTimeouts DefaultHostTimeouts);
+        IReadOnlyList<VendorTrigger> EraseTriggers, AtaTimeouts DefaultHostTimeouts)
+    {
+        /// <summary>drives.json's mediatekBrands.</summary>
+        public IReadOnlyList<MediaTekBrand> Brands { get; init; } = [];
+    }
 
     internal static IReadOnlyList<DriveProfile> LoadDrives(string json) => ParseDrives(json, "drives.json", embedded: true).Drives;
 
@@ -172,7 +186,23 @@ public static class ProfileCatalog
             }
         }
         var hostDefaults = reader.DefaultHostTimeouts();
-        return new DriveCatalog(drives, dialects, triggers, hostDefaults);
+        return new DriveCatalog(drives, dialects, triggers, hostDefaults) { Brands = Brands(file.MediatekBrands, source, embedded) };
+    }
+
+    /// <summary>mediatekBrands: required, each brand with a name, at least one vendor string and a grade.</summary>
+    private static IReadOnlyList<MediaTekBrand> Brands(MediaTekBrandsJson? json, string source, bool embedded)
+    {
+        if (json is null || json.Brands.Length == 0)
+            throw Bad(source, embedded, "mediatekBrands is missing or empty: the shared-cable check needs the list");
+        var brands = new List<MediaTekBrand>();
+        foreach (var b in json.Brands)
+        {
+            if (string.IsNullOrWhiteSpace(b.Brand) || b.Vendors.Length == 0 || b.Vendors.Any(string.IsNullOrWhiteSpace))
+                throw Bad(source, embedded, "mediatekBrands: every brand needs a name and non-empty vendors");
+            var where = $"mediatekBrands \"{b.Brand}\"";
+            brands.Add(new MediaTekBrand(b.Brand, b.Vendors, CheckGrade(b.Grade, source, embedded, where, "grade"), b.Note));
+        }
+        return brands;
     }
 
     /// <summary>Reads each value from the drive, or else from the defaults; checks grades, enumerations and ranges.</summary>

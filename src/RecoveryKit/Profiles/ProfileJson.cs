@@ -75,6 +75,22 @@ internal sealed class DrivesFileJson
     public DialectJson[] Dialects { get; set; } = [];
     public DriveDefaultsJson? Defaults { get; set; }
     public DriveJson[] Drives { get; set; } = [];
+    public MediaTekBrandsJson? MediatekBrands { get; set; }
+}
+
+/// <summary>drives.json's mediatekBrands: the brands whose drives may take a vendor intro meant for another drive on the cable.</summary>
+internal sealed class MediaTekBrandsJson
+{
+    public string? Note { get; set; }
+    public MediaTekBrandJson[] Brands { get; set; } = [];
+}
+
+internal sealed class MediaTekBrandJson
+{
+    public string? Brand { get; set; }
+    public string[] Vendors { get; set; } = [];
+    public string? Grade { get; set; }
+    public string? Note { get; set; }
 }
 
 internal sealed class SectorRunJson
@@ -113,6 +129,7 @@ internal sealed class ChipJson
     public TimingJson ChipEraseMs { get; set; } = new();
     public string Grade { get; set; } = "D";
     public string? Source { get; set; }
+    public string? SupplyVolts { get; set; }
 }
 
 internal sealed class ChipsFileJson

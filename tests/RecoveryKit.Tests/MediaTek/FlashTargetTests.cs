@@ -9,13 +9,19 @@ public sealed class FlashTargetTests
 {
     private static VirtualHardDisk Disk() => SimScenarios.HardDisk();
 
+    /// <summary>
+    /// These tests pick a position next to the dead drive (which cannot say what it is, so the shared-cable rule of
+    /// issue 17 would refuse first): the cable is accepted so that the target's own checks are what is tested.
+    /// </summary>
+    private static RecoveryKit.Discovery.SharedChannelGuard Accepted() => new(true, _ => true);
+
     [Fact]
     public void A_hard_disk_position_is_refused_and_the_disk_never_sees_the_vendor_opcode()
     {
         var disk = Disk();
         using var rig = MtkRig.Scenario("dead-ldw411s", position: DevicePosition.PrimarySlave, other: disk);
 
-        var failure = Assert.Throws<RecoveryKitException>(() => FlashTarget.Acquire(rig.Host, DeviceSelect.Master, rig.Profile, "position 1")).Failure;
+        var failure = Assert.Throws<RecoveryKitException>(() => FlashTarget.Acquire(rig.Host, DeviceSelect.Master, rig.Profile, "position 1", neighbour: Accepted())).Failure;
 
         Assert.Equal(FailureKind.WrongDeviceClass, failure.Kind);
         Assert.Contains("hard disk", failure.Cause);
@@ -28,13 +34,14 @@ public sealed class FlashTargetTests
     {
         var disk = Disk();
         using var rig = MtkRig.Scenario("dead-ldw411s", position: DevicePosition.PrimarySlave, other: disk);
-        var request = rig.Request();
+        var request = rig.Request(neighbour: Accepted());
 
         var failure = Assert.Throws<RecoveryKitException>(() => FlashSession.Run(rig.Host, DeviceSelect.Master, "position 1", request)).Failure;
 
         Assert.Equal(FailureKind.WrongDeviceClass, failure.Kind);
         Assert.DoesNotContain(AtaCommand.MediaTekVendor, disk.CommandsReceived);
-        Assert.Empty(rig.Drive.CommandsReceived);
+        // The dead drive on the same cable was only identified (issue 17): IDENTIFY PACKET DEVICE refused, IDENTIFY DEVICE aborted.
+        Assert.Equal([AtaCommand.IdentifyPacketDevice, AtaCommand.IdentifyDevice], rig.Drive.CommandsReceived);
         Assert.Equal(0, rig.Drive.IntrosReceived);
     }
 
@@ -43,7 +50,7 @@ public sealed class FlashTargetTests
     {
         using var rig = MtkRig.Scenario("dead-ldw411s", position: DevicePosition.PrimaryMaster);
 
-        var failure = Assert.Throws<RecoveryKitException>(() => FlashTarget.Acquire(rig.Host, DeviceSelect.Slave, rig.Profile, "position 2")).Failure;
+        var failure = Assert.Throws<RecoveryKitException>(() => FlashTarget.Acquire(rig.Host, DeviceSelect.Slave, rig.Profile, "position 2", neighbour: Accepted())).Failure;
 
         Assert.Equal(FailureKind.NoDevice, failure.Kind);
         Assert.Equal(0, rig.Drive.IntrosReceived);
@@ -61,7 +68,7 @@ public sealed class FlashTargetTests
     }
 
     [Fact]
-    public void A_full_flash_of_the_slave_never_sends_a_command_to_the_disk_on_master()
+    public void A_full_flash_of_the_slave_sends_the_disk_on_master_only_the_two_identify_commands()
     {
         var disk = Disk();
         using var rig = MtkRig.Scenario("dead-ldw411s", position: DevicePosition.PrimarySlave, other: disk);
@@ -70,22 +77,24 @@ public sealed class FlashTargetTests
         var outcome = rig.Run();
 
         Assert.True(outcome.Outro.CameBack);
-        Assert.Equal(before, disk.CommandsReceived);
+        // Issue 17: before the intro the disk is identified (A1h aborted, then ECh answered), and nothing else.
+        Assert.Equal([.. before, AtaCommand.IdentifyPacketDevice, AtaCommand.IdentifyDevice], disk.CommandsReceived);
         Assert.Equal(0, rig.Drive.MailboxProtocolErrors);
     }
 
     [Fact]
-    public void A_full_flash_of_the_master_never_sends_a_command_to_the_drive_on_slave()
+    public void A_full_flash_of_the_master_sends_the_drive_on_slave_only_identify_packet_device_and_inquiry()
     {
+        // Issue 17: the neighbour is identified (read-only) before the intro; a Lite-On there needs --shared-channel.
         var neighbour = SimScenarios.HealthyLiteOn();
         using var rig = MtkRig.Scenario("dead-ldw411s", position: DevicePosition.PrimaryMaster, other: neighbour);
         var before = neighbour.CommandsReceived.ToList();
 
-        var outcome = rig.Run();
+        var outcome = rig.Run(rig.Request(neighbour: new RecoveryKit.Discovery.SharedChannelGuard(true, _ => true)));
 
         Assert.True(outcome.Outro.CameBack);
-        Assert.Equal(before, neighbour.CommandsReceived);
-        Assert.Empty(neighbour.PacketOpcodes);
+        Assert.Equal([.. before, AtaCommand.IdentifyPacketDevice, AtaCommand.Packet], neighbour.CommandsReceived);
+        Assert.Equal([(byte)0x12], neighbour.PacketOpcodes);
     }
 
     [Fact]

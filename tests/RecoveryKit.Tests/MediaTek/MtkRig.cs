@@ -106,8 +106,9 @@ internal sealed class MtkRig : IDisposable
     private int _backups;
 
     public FlashRequest Request(byte[]? image = null, bool writeBootCode = false, ChipSpec? chip = null, CancellationToken cancel = default,
-        Func<IntroResult, int, bool>? powerCycle = null, IProgress<FlashProgress>? progress = null) => new()
+        Func<IntroResult, int, bool>? powerCycle = null, IProgress<FlashProgress>? progress = null, RecoveryKit.Discovery.SharedChannelGuard? neighbour = null) => new()
     {
+        Neighbour = neighbour,
         Image = image ?? Image,
         ImageName = "test.bin",
         Profile = Profile,
