@@ -260,7 +260,7 @@ public static class MtkScenarios
             {
                 SpiDialect = SpiDialect.Phat, SpiMaker = SpiDriveMaker.BenQ, SpiDamage = SpiDamage.Blank, BootsKnownImagesOnly = true,
             }, DevicePosition.SecondaryMaster),
-            ["dead-ts-h943a"] = (new MtkDriveSetup("TS-H943A", "SST39SF020A", "MS25", "MS28", Corruption.HalfWritten, 943)
+            ["dead-ts-h943a"] = (new MtkDriveSetup("TS-H943A", "SST39SF020A", "MS25", "MS28", Corruption.BitFlip, 943)
             {
                 Framing = MailboxFraming.CommandRegister, DriveVendorStatus = 0x70, BootsKnownImagesOnly = true,
             }, DevicePosition.SecondaryMaster),
@@ -305,7 +305,7 @@ public static class MtkScenarios
             "an Xbox 360 BenQ VAD6038 with a blank SPI flash (status 73h, counts high byte first, buffer at 0000h)",
             () => Build("blank-vad6038", null), "blank-vad6038");
         yield return new SimScenario("dead-ts-h943a",
-            "an Xbox 360 Samsung TS-H943A (SST39SF020, command-register framing, status 70h) with a half-written flash",
+            "an Xbox 360 Samsung TS-H943A (SST39SF020, command-register framing, status 70h) whose firmware has one bad bit",
             () => Build("dead-ts-h943a", null), "dead-ts-h943a");
         yield return new SimScenario("update-ldw411s",
             "a working LDW-411S on FS0F to be updated to FS0J (a few banks differ)",

@@ -53,7 +53,14 @@ public sealed class SpiFlashChip : IDriveFlash
 
     public int SizeBytes => Part.SizeBytes;
 
-    public ReadOnlySpan<byte> Contents => _cells;
+    public ReadOnlySpan<byte> Contents
+    {
+        get
+        {
+            Settle();
+            return _cells;
+        }
+    }
 
     public TimeSpan WholeEraseTime => Part.ChipErase.Typical;
 

@@ -33,6 +33,19 @@ internal sealed class SpiWire
         Wire = wire;
     }
 
+    private SpiWire(VirtualChannel channel, VirtualClock clock, VirtualMtkDrive drive, WireDialect wire)
+    {
+        Clock = clock;
+        Drive = drive;
+        Chip = (SpiFlashChip?)drive.Spi?.Chip ?? null!;
+        Mailbox = drive.Spi ?? null!;
+        Channel = channel;
+        Wire = wire;
+    }
+
+    /// <summary>A wire onto a drive already on a bench (the drive at master of <paramref name="channel"/>).</summary>
+    public static SpiWire Onto(VirtualChannel channel, VirtualClock clock, VirtualMtkDrive drive, WireDialect wire) => new(channel, clock, drive, wire);
+
     public static SpiWire PhatLiteOn(string part = "MX25L2005", byte[]? flash = null, MtkFaultPlan? faults = null) =>
         new(part, WireDialect.PhatLiteOn, SpiDialect.Phat, SpiDriveMaker.LiteOn, flash, faults);
 
