@@ -29,6 +29,8 @@ internal sealed class FamilyEntry
     public GradedEntry<IdentityEntry>? Identity { get; set; }
     public GradedEntry<RangeEntry>? BootBlock { get; set; }
     public GradedEntry<ValidityEntry>? Validity { get; set; }
+    public GradedEntry<RangeEntry>? KeyBlock { get; set; }
+    public GradedEntry<bool?>? DriveUnique { get; set; }
 }
 
 internal sealed class IdentityEntry

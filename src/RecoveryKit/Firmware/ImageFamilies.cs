@@ -134,8 +134,30 @@ public static class ImageFamilies
             "sum16-total" => new Sum16TotalRule(
                 rule.MainStart is null ? bootBlock.End : Number(rule.MainStart, source, where, "validity.mainStart"),
                 validityEvidence),
-            var other => throw Bad(source, $"{where}: validity kind \"{other}\" is not \"sum16-be\" or \"sum16-total\""),
+            "none" => new NoKnownRule(validityEvidence),
+            var other => throw Bad(source, $"{where}: validity kind \"{other}\" is not \"sum16-be\", \"sum16-total\" or \"none\""),
         };
+
+        KeyBlock? keyBlock = null;
+        if (entry.KeyBlock is not null)
+        {
+            var range = Required(entry.KeyBlock, source, where, "keyBlock");
+            var start = Offset(range.Value!.Start, source, where, "keyBlock.start");
+            var length = Offset(range.Value.Length, source, where, "keyBlock.length");
+            if (length <= 0)
+                throw Bad(source, $"{where}: keyBlock.length must be positive");
+            keyBlock = new KeyBlock(start, length, EvidenceOf(range, source, where, "keyBlock"));
+        }
+        Graded<bool> driveUnique = new(false, "R", "no drive-unique data known");
+        if (entry.DriveUnique is not null)
+        {
+            if (entry.DriveUnique.Value is not bool unique)
+                throw Bad(source, $"{where}: driveUnique is missing its value");
+            var evidence = EvidenceOf(entry.DriveUnique, source, where, "driveUnique");
+            driveUnique = new Graded<bool>(unique, evidence.Tag, evidence.Note);
+        }
+        if (keyBlock is not null && !driveUnique.Value)
+            throw Bad(source, $"{where}: a family with a keyBlock is driveUnique (set driveUnique true)");
 
         return new ImageFamily(
             name.Trim(),
@@ -148,7 +170,9 @@ public static class ImageFamilies
             Graded<IReadOnlyList<int>, List<string>>(sizeValues, sizes, source, where, "flashSizes"),
             location,
             bootBlock,
-            validityRule);
+            validityRule,
+            keyBlock,
+            driveUnique);
     }
 
     private static GradedEntry<T> Required<T>(GradedEntry<T>? entry, string source, string where, string field)
@@ -168,7 +192,7 @@ public static class ImageFamilies
     private static Evidence EvidenceOf<T>(GradedEntry<T> entry, string source, string where, string field)
     {
         if (!Evidence.TryParseTag(entry.Grade, out var grade))
-            throw Bad(source, $"{where}: {field} has grade \"{entry.Grade}\"; every value needs one of V, F, D, R");
+            throw Bad(source, $"{where}: {field} has grade \"{entry.Grade}\"; every value needs one of V, V-dec, F, D, R");
         return new Evidence(grade, entry.Note ?? "");
     }
 

@@ -17,8 +17,12 @@ public sealed class ImageFamily
         Graded<IReadOnlyList<int>> flashSizes,
         IdentityLocation identity,
         BootBlock bootBlock,
-        ValidityRule validity)
+        ValidityRule validity,
+        KeyBlock? keyBlock = null,
+        Graded<bool>? driveUnique = null)
     {
+        KeyBlock = keyBlock;
+        DriveUnique = driveUnique ?? new Graded<bool>(false, "R", "no drive-unique data known");
         Name = name;
         Note = note;
         Vendor = vendor;
@@ -52,6 +56,12 @@ public sealed class ImageFamily
     public BootBlock BootBlock { get; }
 
     public ValidityRule Validity { get; }
+
+    /// <summary>Where the flash keeps the drive's own key block, or null when no fixed place is known.</summary>
+    public KeyBlock? KeyBlock { get; }
+
+    /// <summary>Whether the flash holds data unique to each drive (a lost backup cannot be replaced).</summary>
+    public Graded<bool> DriveUnique { get; }
 
     /// <summary>
     /// Does a drive or image reporting these INQUIRY strings belong to this family? Comparison ignores case and

@@ -157,3 +157,32 @@ public sealed class Sum16TotalRule : ValidityRule
     public override string Describe() =>
         $"16-bit sum of all bytes, sent with the upload, not stored; main firmware from 0x{MainStart:X6} must not be erased";
 }
+
+/// <summary>
+/// No rule is known for what the boot code checks (the Xbox 360 drives): an image counts as startable when it is not
+/// blank. The rule carries its evidence like any other and never gates a flash on its own.
+/// </summary>
+public sealed class NoKnownRule : ValidityRule
+{
+    public NoKnownRule(Evidence evidence) : base(evidence)
+    {
+    }
+
+    public override string Kind => "none";
+
+    public override bool CanFix => false;
+
+    public override ushort Compute(ReadOnlySpan<byte> image) => Sum16(image);
+
+    public override ushort? Stored(ReadOnlySpan<byte> image) => null;
+
+    public override bool IsValid(ReadOnlySpan<byte> image) =>
+        FlashSize.IsValid(image.Length) && image.IndexOfAnyExcept((byte)0xFF) >= 0;
+
+    public override void Fix(Span<byte> image) =>
+        throw new RecoveryKitException(FailureKind.ImageRejected, "fix-checksum",
+            "no checksum rule is known for this family",
+            "Nothing to fix: flash the image as it is.");
+
+    public override string Describe() => "no known rule; the image must not be blank";
+}

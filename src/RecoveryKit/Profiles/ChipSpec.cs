@@ -9,6 +9,18 @@ public enum ProgramModel
     Page,
 }
 
+/// <summary>Which bus a part sits on behind the drive.</summary>
+public enum FlashBusKind
+{
+    /// <summary>Parallel NOR with JEDEC/SST command cycles (PROTOCOL.md §5).</summary>
+    Parallel,
+    /// <summary>SPI NOR behind the drive's byte buffer (PROTOCOL.md §5b).</summary>
+    Spi,
+}
+
+/// <summary>What an SPI part needs beyond the common fields: erase opcodes, EWSR, status-register write time.</summary>
+public sealed record SpiChipCommands(byte SectorEraseOpcode, byte ChipEraseOpcode, bool NeedsEwsr, DatasheetTime StatusWriteTime);
+
 /// <summary>A typical and a maximum duration from a datasheet.</summary>
 public readonly record struct DatasheetTime(TimeSpan Typical, TimeSpan Maximum);
 
@@ -83,6 +95,12 @@ public sealed class ChipSpec
 
     public DatasheetTime ChipEraseTime { get; }
 
+    /// <summary>Parallel (JEDEC) or SPI.</summary>
+    public FlashBusKind Bus { get; init; } = FlashBusKind.Parallel;
+
+    /// <summary>For SPI parts: erase opcodes, EWSR and tW (null on parallel parts).</summary>
+    public SpiChipCommands? Spi { get; init; }
+
     /// <summary>Evidence grade of this row.</summary>
     public string Grade { get; }
 
@@ -106,5 +124,5 @@ public sealed class ChipSpec
         return _sectors[^1];
     }
 
-    public override string ToString() => $"{Manufacturer} {Name} ({ManufacturerId:X2}h/{DeviceId:X2}h, {SizeBytes / 1024} KiB)";
+    public override string ToString() => $"{Manufacturer} {Name} ({ManufacturerId:X2}h/{DeviceId:X2}h, {SizeBytes / 1024} KiB{(Bus == FlashBusKind.Spi ? ", SPI" : "")})";
 }

@@ -52,6 +52,23 @@ public sealed record OutroStep(OutroStepKind Kind, byte Opcode = 0)
     public override string ToString() => Name;
 }
 
+/// <summary>How flash bytes travel through the task file once the drive is in vendor mode (PROTOCOL.md §4, §5b).</summary>
+public enum FlashFraming
+{
+    /// <summary>MtkFlash 1.83c's SC-code mailbox (SC 15h/20h/40h/42h/01h, 08h) [V].</summary>
+    MtkFlashScCodes,
+    /// <summary>CMD 01h write / 00h read, the bank in DEV on every operation, DEV restored after [V-dec].</summary>
+    CommandRegister,
+    /// <summary>The drive's SPI byte buffer: buffer write/read, then execute (per dialect) [V-dec].</summary>
+    SpiBuffer,
+}
+
+/// <summary>
+/// An SPI buffer dialect (PROTOCOL.md §5b): the command-register opcodes of buffer write, buffer read and execute
+/// (with the phat dialect's follow-up, 05h), the byte order of the counts and where the buffer starts.
+/// </summary>
+public sealed record SpiBufferDialect(byte WriteOpcode, byte ReadOpcode, byte ExecuteOpcode, byte? ExecuteFollowUp, bool CountsLowByteFirst, ushort BufferBase);
+
 /// <summary>An address range in the flash.</summary>
 public readonly record struct FlashRange(uint Start, uint Length)
 {
@@ -109,6 +126,15 @@ public sealed record DriveProfile
 
     public required Graded<string> BootValidity { get; init; }
     public required Graded<bool> Spi { get; init; }
+
+    /// <summary>Which framing carries flash bytes (the profile chooses; the engines never know).</summary>
+    public Graded<FlashFraming> Framing { get; init; } = new(FlashFraming.MtkFlashScCodes, "V", "MtkFlash 1.83c SC-code mailbox");
+
+    /// <summary>The SPI buffer dialect, for drives whose framing is <see cref="FlashFraming.SpiBuffer"/>.</summary>
+    public Graded<SpiBufferDialect>? SpiBuffer { get; init; }
+
+    /// <summary>The status a drive shows in vendor mode with its SPI flash locked (52h on the DG-16D2S), or null.</summary>
+    public Graded<byte>? LockedStatus { get; init; }
     public required string Grade { get; init; }
     public string? Note { get; init; }
 

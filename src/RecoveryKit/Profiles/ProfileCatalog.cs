@@ -24,6 +24,15 @@ public static class ProfileCatalog
     /// <summary>The values of bootValidity.</summary>
     public static readonly IReadOnlyList<string> BootValidities = ["family"];
 
+    /// <summary>The values of a chip's bus.</summary>
+    public static readonly IReadOnlyList<string> ChipBuses = ["parallel", "spi"];
+
+    /// <summary>The values of framing (PROTOCOL.md §4, §5b).</summary>
+    public static readonly IReadOnlyList<string> Framings = ["mtkflash-sc", "command-register", "spi-buffer"];
+
+    /// <summary>The values of spiBuffer.countOrder.</summary>
+    public static readonly IReadOnlyList<string> CountOrders = ["low-first", "high-first"];
+
     /// <summary>The values of a chip's program model.</summary>
     public static readonly IReadOnlyList<string> ProgramModels = ["byte", "page"];
 
@@ -59,9 +68,13 @@ public static class ProfileCatalog
     public static ChipSpec? FindChip(string name) =>
         Chips.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase));
 
-    /// <summary>The chip answering with these IDs, or null.</summary>
+    /// <summary>The parallel (JEDEC) part answering with these IDs, or null.</summary>
     public static ChipSpec? FindChip(byte manufacturerId, byte deviceId) =>
-        Chips.FirstOrDefault(c => c.ManufacturerId == manufacturerId && c.DeviceId == deviceId);
+        Chips.FirstOrDefault(c => c.Bus == FlashBusKind.Parallel && c.ManufacturerId == manufacturerId && c.DeviceId == deviceId);
+
+    /// <summary>The part on <paramref name="bus"/> answering with these IDs (JEDEC software ID or SPI REMS), or null.</summary>
+    public static ChipSpec? FindChip(FlashBusKind bus, byte manufacturerId, byte deviceId) =>
+        Chips.FirstOrDefault(c => c.Bus == bus && c.ManufacturerId == manufacturerId && c.DeviceId == deviceId);
 
     public static DriveProfile? FindDrive(string name) =>
         Drives.FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.OrdinalIgnoreCase));
@@ -111,9 +124,34 @@ public static class ProfileCatalog
                 "page" => ProgramModel.Page,
                 _ => throw Bad(source, embedded, $"{where}: program \"{c.Program}\" is not one of {Allowed(ProgramModels)}"),
             };
-            if (program == ProgramModel.Page && (c.PageSize <= 0 || c.PageLoadWindowUs <= 0))
+            var bus = c.Bus switch
+            {
+                "parallel" => FlashBusKind.Parallel,
+                "spi" => FlashBusKind.Spi,
+                _ => throw Bad(source, embedded, $"{where}: bus \"{c.Bus}\" is not one of {Allowed(ChipBuses)}"),
+            };
+            SpiChipCommands? spiCommands = null;
+            if (bus == FlashBusKind.Spi)
+            {
+                if (program != ProgramModel.Page || c.PageSize <= 0 || c.PageSize > 256 || c.PageLoadWindowUs != 0)
+                    throw Bad(source, embedded, $"{where}: an SPI part programs by \"page\" with a pageSize of 1 to 256 bytes and no pageLoadWindowUs");
+                if (c.Spi is null || c.Spi.StatusWriteMs is null)
+                    throw Bad(source, embedded, $"{where}: an SPI part needs spi.sectorErase, spi.chipErase and spi.statusWriteMs");
+                if (sectors.Any(s => s.Size % c.PageSize != 0))
+                    throw Bad(source, embedded, $"{where}: every sector must hold whole pages");
+                if (c.ProgramUs.Maximum <= 0 || c.SectorEraseMs.Maximum <= 0 || c.ChipEraseMs.Maximum <= 0 || c.Spi.StatusWriteMs.Maximum <= 0)
+                    throw Bad(source, embedded, $"{where}: every maximum time must be positive (the WIP deadlines come from them)");
+                spiCommands = new SpiChipCommands(
+                    HexByte(c.Spi.SectorErase, source, embedded, where, "spi.sectorErase"),
+                    HexByte(c.Spi.ChipErase, source, embedded, where, "spi.chipErase"),
+                    c.Spi.Ewsr,
+                    new DatasheetTime(TimeSpan.FromMilliseconds(c.Spi.StatusWriteMs.Typical), TimeSpan.FromMilliseconds(c.Spi.StatusWriteMs.Maximum)));
+            }
+            else if (c.Spi is not null)
+                throw Bad(source, embedded, $"{where}: spi belongs to parts with bus \"spi\" only");
+            if (bus == FlashBusKind.Parallel && program == ProgramModel.Page && (c.PageSize <= 0 || c.PageLoadWindowUs <= 0))
                 throw Bad(source, embedded, $"{where}: a page-write part needs pageSize and pageLoadWindowUs (the datasheet's byte-load window)");
-            if (program == ProgramModel.Byte && (c.PageSize != 0 || c.PageLoadWindowUs != 0))
+            if (bus == FlashBusKind.Parallel && program == ProgramModel.Byte && (c.PageSize != 0 || c.PageLoadWindowUs != 0))
                 throw Bad(source, embedded, $"{where}: pageSize and pageLoadWindowUs belong to page-write parts only");
             if (!Grades.Contains(c.Grade))
                 throw Bad(source, embedded, $"{where}: grade \"{c.Grade}\" is not one of {Allowed(Grades)}");
@@ -124,7 +162,9 @@ public static class ProfileCatalog
                 new DatasheetTime(TimeSpan.FromMicroseconds(c.ProgramUs.Typical), TimeSpan.FromMicroseconds(c.ProgramUs.Maximum)),
                 new DatasheetTime(TimeSpan.FromMilliseconds(c.SectorEraseMs.Typical), TimeSpan.FromMilliseconds(c.SectorEraseMs.Maximum)),
                 new DatasheetTime(TimeSpan.FromMilliseconds(c.ChipEraseMs.Typical), TimeSpan.FromMilliseconds(c.ChipEraseMs.Maximum)),
-                c.Grade, c.Source ?? string.Empty) { SupplyVolts = c.SupplyVolts });
+                c.Grade, c.Source ?? string.Empty) { SupplyVolts = c.SupplyVolts, Bus = bus, Spi = spiCommands });
+            if (result.Take(result.Count - 1).Any(x => x.ManufacturerId == result[^1].ManufacturerId && x.DeviceId == result[^1].DeviceId && x.Bus == bus))
+                throw Bad(source, embedded, $"{where}: another {c.Bus} part answers with the same IDs");
         }
         return result;
     }
@@ -273,6 +313,43 @@ public static class ProfileCatalog
 
             Enum(drive.BootValidity, d.BootValidity, where, "bootValidity", BootValidities, out var validity);
             var spi = Pick(drive.Spi, d.Spi, where, "spi");
+            Enum(drive.Framing, d.Framing, where, "framing", Framings, out var framingEntry);
+            var framing = framingEntry.Value switch
+            {
+                "command-register" => FlashFraming.CommandRegister,
+                "spi-buffer" => FlashFraming.SpiBuffer,
+                _ => FlashFraming.MtkFlashScCodes,
+            };
+            if ((framing == FlashFraming.SpiBuffer) != spi.Value)
+                throw Bad(source, embedded, $"{where}: spi = {(spi.Value ? "true" : "false")} does not fit framing \"{framingEntry.Value}\" (SPI drives speak \"spi-buffer\", parallel ones the other framings)");
+            Graded<SpiBufferDialect>? spiBuffer = null;
+            if (framing == FlashFraming.SpiBuffer)
+            {
+                var b = Pick(drive.SpiBuffer, d.SpiBuffer, where, "spiBuffer");
+                var v = b.Value;
+                if (v.Execute is not { Length: 1 or 2 })
+                    throw Bad(source, embedded, $"{where}: spiBuffer.execute names one or two opcodes (the execute command, then the phat dialect's follow-up)");
+                if (!CountOrders.Contains(v.CountOrder ?? ""))
+                    throw Bad(source, embedded, $"{where}: spiBuffer.countOrder \"{v.CountOrder}\" is not one of {Allowed(CountOrders)}");
+                var bufferBase = Hex(v.Base, source, embedded, where, "spiBuffer.base");
+                if (bufferBase > 0xFFFF)
+                    throw Bad(source, embedded, $"{where}: spiBuffer.base \"{v.Base}\" is not a 16-bit buffer offset");
+                spiBuffer = new Graded<SpiBufferDialect>(new SpiBufferDialect(
+                    HexByte(v.Write, source, embedded, where, "spiBuffer.write"),
+                    HexByte(v.Read, source, embedded, where, "spiBuffer.read"),
+                    HexByte(v.Execute[0], source, embedded, where, "spiBuffer.execute"),
+                    v.Execute.Length == 2 ? HexByte(v.Execute[1], source, embedded, where, "spiBuffer.execute") : null,
+                    v.CountOrder == "low-first",
+                    (ushort)bufferBase), b.Grade!, b.Note);
+            }
+            else if (drive.SpiBuffer is not null)
+                throw Bad(source, embedded, $"{where}: spiBuffer belongs to drives whose framing is \"spi-buffer\"");
+            Graded<byte>? locked = null;
+            if ((drive.LockedStatus ?? d.LockedStatus) is not null)
+            {
+                var l = Pick(drive.LockedStatus, d.LockedStatus, where, "lockedStatus");
+                locked = new Graded<byte>(HexByte(l.Value, source, embedded, where, "lockedStatus"), l.Grade!, l.Note);
+            }
 
             return new DriveProfile
             {
@@ -297,6 +374,9 @@ public static class ProfileCatalog
                 PacketByteCap = new Graded<int>(byteCap.Value, byteCap.Grade!, byteCap.Note),
                 BootValidity = new Graded<string>(validity.Value, validity.Grade!, validity.Note),
                 Spi = new Graded<bool>(spi.Value, spi.Grade!, spi.Note),
+                Framing = new Graded<FlashFraming>(framing, framingEntry.Grade!, framingEntry.Note),
+                SpiBuffer = spiBuffer,
+                LockedStatus = locked,
                 Grade = CheckGrade(drive.Grade, source, embedded, where, "grade"),
                 Note = drive.Note,
             };

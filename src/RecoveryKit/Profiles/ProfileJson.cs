@@ -52,6 +52,19 @@ internal class DriveSettingsJson
     public GradedJson<int>? PacketByteCap { get; set; }
     public GradedJson<string>? BootValidity { get; set; }
     public GradedJson<bool>? Spi { get; set; }
+    public GradedJson<string>? Framing { get; set; }
+    public GradedJson<SpiBufferJson>? SpiBuffer { get; set; }
+    public GradedJson<string>? LockedStatus { get; set; }
+}
+
+/// <summary>An SPI buffer dialect (PROTOCOL.md §5b): buffer write/read opcodes, execute opcodes, count byte order, buffer base.</summary>
+internal sealed class SpiBufferJson
+{
+    public string? Write { get; set; }
+    public string? Read { get; set; }
+    public string[]? Execute { get; set; }
+    public string? CountOrder { get; set; }
+    public string? Base { get; set; }
 }
 
 internal sealed class DriveDefaultsJson : DriveSettingsJson
@@ -130,6 +143,17 @@ internal sealed class ChipJson
     public string Grade { get; set; } = "D";
     public string? Source { get; set; }
     public string? SupplyVolts { get; set; }
+    public string Bus { get; set; } = "parallel";
+    public SpiChipJson? Spi { get; set; }
+}
+
+/// <summary>What an SPI part needs beyond the common fields (chips.json rows with bus "spi").</summary>
+internal sealed class SpiChipJson
+{
+    public string? SectorErase { get; set; }
+    public string? ChipErase { get; set; }
+    public bool Ewsr { get; set; }
+    public TimingJson? StatusWriteMs { get; set; }
 }
 
 internal sealed class ChipsFileJson
