@@ -1,6 +1,7 @@
 using RecoveryKit.Ata;
 using RecoveryKit.Diagnostics;
 using RecoveryKit.MediaTek;
+using RecoveryKit.Packet;
 using RecoveryKit.Profiles;
 
 namespace RecoveryKit.Discovery;
