@@ -119,7 +119,7 @@ public static class RecoveryKitCli
 
     private static IEnumerable<Command> AllCommands(GlobalOptions options, Terminal terminal, RootCommand root)
     {
-        yield return RecoveryKit.Cli.Commands.ScanCommand.Create(options, terminal.Output);
+        yield return RecoveryKit.Cli.Commands.ScanCommand.Create(options, terminal);
         yield return RecoveryKit.Cli.Commands.FlashCommand.Create(options, terminal);
         yield return RecoveryKit.Cli.Commands.SimImageCommand.Create(options, terminal);
         yield return RecoveryKit.Cli.Commands.UnbrickCommand.Create(options, terminal);
