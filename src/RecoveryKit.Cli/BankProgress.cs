@@ -4,7 +4,8 @@ using RecoveryKit.MediaTek;
 namespace RecoveryKit.Cli;
 
 /// <summary>
-/// Renders flash progress: on a terminal, one bar per 64 KiB bank redrawn in place (erase, program, verify of
+/// Renders flash progress: on a terminal, one bar per 64 KiB bank redrawn in place (a Spectre.Console progress bar
+/// on the real terminal) (erase, program, verify of
 /// each sector), cleared before any other line; in a log or pipe, one line per finished bank. Banks with nothing
 /// to write get no line, and the re-check after the last sector (sectors a lost bus cycle could have hit) adds
 /// no second round of bank lines — only a line for a sector it had to write again.
@@ -16,6 +17,7 @@ internal sealed class BankProgress : IProgress<FlashProgress>
     private readonly bool _live;
     private readonly Action<string> _draw;
     private readonly Action _clear;
+    private readonly Terminal? _spectre;
     private int _bank = -1;
     private int _inBank;
     private int _lastDone;
@@ -25,6 +27,7 @@ internal sealed class BankProgress : IProgress<FlashProgress>
     public BankProgress(Terminal terminal)
         : this(terminal.Output, terminal.LiveProgress && !terminal.Json, terminal.Live, terminal.ClearLive)
     {
+        _spectre = terminal.Rich is not null ? terminal : null;
     }
 
     /// <summary>Progress on a plain writer (tests, logs): a live bar is drawn with carriage returns and wiped before each line.</summary>
@@ -64,7 +67,9 @@ internal sealed class BankProgress : IProgress<FlashProgress>
         if (_allDone)
         {
             // The re-check after the last sector: nothing new is finished, so only the live line moves.
-            if (_live)
+            if (_spectre is not null)
+                _spectre.LiveBar("recheck", $"Re-checking sector {p.Sector,4} (bank {p.Bank})", p.SectorsDone, p.SectorsTotal);
+            else if (_live)
                 _draw($"  Re-checking sector {p.Sector,4} (bank {p.Bank}) for damage from a lost bus cycle");
             return;
         }
@@ -79,7 +84,11 @@ internal sealed class BankProgress : IProgress<FlashProgress>
             _inBank += p.SectorsDone - _lastDone;
             _lastDone = p.SectorsDone;
         }
-        if (_live)
+        if (_spectre is not null)
+        {
+            _spectre.LiveBar($"bank {p.Bank}", $"Bank {p.Bank,2}: {p.Stage,-7} sector {p.Sector,4} ({p.SectorsDone}/{p.SectorsTotal})", p.SectorsDone, p.SectorsTotal);
+        }
+        else if (_live)
         {
             var fraction = p.SectorsTotal == 0 ? 1.0 : (double)p.SectorsDone / p.SectorsTotal;
             var filled = (int)Math.Round(fraction * Width);

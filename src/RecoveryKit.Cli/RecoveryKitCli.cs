@@ -9,7 +9,9 @@ public static class RecoveryKitCli
 {
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
-        var terminal = new Terminal(output, error, Console.In, interactive: !Console.IsInputRedirected, liveProgress: !Console.IsOutputRedirected);
+        var live = !Console.IsOutputRedirected;
+        var terminal = new Terminal(output, error, Console.In, interactive: !Console.IsInputRedirected, liveProgress: live,
+            ansi: live && ReferenceEquals(output, Console.Out) ? Terminal.ConsoleAnsi() : null);
         terminal.AttachConsoleCtrlC();
         return Run(args, terminal);
     }
@@ -118,7 +120,7 @@ public static class RecoveryKitCli
 
     private static IEnumerable<Command> AllCommands(GlobalOptions options, Terminal terminal, RootCommand root)
     {
-        yield return RecoveryKit.Cli.Commands.ScanCommand.Create(options, terminal.Output);
+        yield return RecoveryKit.Cli.Commands.ScanCommand.Create(options, terminal);
         yield return RecoveryKit.Cli.Commands.FlashCommand.Create(options, terminal);
         yield return RecoveryKit.Cli.Commands.SimImageCommand.Create(options, terminal);
         yield return RecoveryKit.Cli.Commands.UnbrickCommand.Create(options, terminal);

@@ -1,10 +1,13 @@
 using System.Text;
 using RecoveryKit.Diagnostics;
+using Spectre.Console;
 
 namespace RecoveryKit.Cli;
 
 /// <summary>
-/// Where the CLI writes and what it can ask. Tests pass scripted input; no TTY means no questions.
+/// Where the CLI writes and what it can ask. Tests pass scripted input; no TTY means no questions. On a real
+/// terminal (stdout not redirected) bars, tables and prompts go through Spectre.Console (<see cref="Ansi"/>); in a
+/// pipe, a log or a test the output stays plain lines, no ANSI.
 /// Owns the live progress line (redrawn in place on a TTY, cleared before any other line is written to either
 /// stream), the prompts (a wrong answer is asked again, saying what is expected) and Ctrl-C: at a prompt it
 /// cancels at once; while a write runs it asks the work to stop after the current sector.
@@ -16,13 +19,16 @@ internal sealed class Terminal
     private CancellationTokenSource? _work;
     private ManualResetEventSlim? _promptInterrupt;
     private bool _stopAnnounced;
+    private LiveBars? _bars;
+    private CancellationTokenSource? _promptCancel;
 
-    public Terminal(TextWriter output, TextWriter error, TextReader? input, bool interactive, bool liveProgress = false)
+    public Terminal(TextWriter output, TextWriter error, TextReader? input, bool interactive, bool liveProgress = false, IAnsiConsole? ansi = null)
     {
         LiveProgress = liveProgress;
+        Ansi = liveProgress ? ansi : null;
         _live = new LiveLine(output);
-        Stdout = new LiveAwareWriter(output, _live);
-        Error = new LiveAwareWriter(error, _live);
+        Stdout = new LiveAwareWriter(output, _live, this);
+        Error = new LiveAwareWriter(error, _live, this);
         Output = new SwitchWriter(this);
         Input = input;
         Interactive = interactive;
@@ -40,6 +46,20 @@ internal sealed class Terminal
     /// <summary>Output is a terminal: progress bars are redrawn in place instead of printed line by line.</summary>
     public bool LiveProgress { get; }
 
+    /// <summary>Spectre.Console on the real terminal's stdout; null in pipes, logs and tests (plain lines).</summary>
+    public IAnsiConsole? Ansi { get; }
+
+    /// <summary>The console for rich output (tables), or null when output must stay plain: no terminal, or --json.</summary>
+    public IAnsiConsole? Rich => Json ? null : Ansi;
+
+    /// <summary>Spectre.Console for the process's own terminal (only when stdout is one).</summary>
+    public static IAnsiConsole ConsoleAnsi() => AnsiConsole.Create(new AnsiConsoleSettings
+    {
+        Ansi = AnsiSupport.Detect,
+        ColorSystem = ColorSystemSupport.Detect,
+        Out = new AnsiConsoleOutput(Console.Out),
+    });
+
     /// <summary>Whether a person can answer (a TTY, or scripted input in tests).</summary>
     public bool Interactive { get; }
 
@@ -52,14 +72,48 @@ internal sealed class Terminal
     /// <summary>Draws (or redraws) the live line in place; only meaningful when <see cref="LiveProgress"/> is set.</summary>
     public void Live(string text) => _live.Draw(text);
 
-    /// <summary>Removes the live line, if one is showing.</summary>
-    public void ClearLive() => _live.Clear();
+    /// <summary>Removes the live line or bar, if one is showing.</summary>
+    public void ClearLive()
+    {
+        _live.Clear();
+        LiveBars? bars;
+        lock (_gate)
+        {
+            bars = _bars;
+            _bars = null;
+        }
+        bars?.Dispose();
+    }
+
+    /// <summary>
+    /// Shows (or moves) the Spectre bar of one bank, redrawn in place; a new bank replaces the previous bank's bar.
+    /// Only with <see cref="Ansi"/>. Other output written meanwhile appears above the bar.
+    /// </summary>
+    public void LiveBar(string key, string description, double value, double max)
+    {
+        LiveBars bars;
+        lock (_gate)
+            bars = _bars ??= new LiveBars(Ansi!);
+        bars.Show(key, description, value, max);
+    }
+
+    /// <summary>Whether a Spectre bar is showing (other output then goes through Spectre, above it).</summary>
+    private bool BarsShowing
+    {
+        get
+        {
+            lock (_gate)
+                return _bars is not null;
+        }
+    }
 
     /// <summary>Asks a question; null when nobody can answer or input ended. Throws a Cancelled failure (<see cref="PromptInterrupted"/>) on Ctrl-C.</summary>
     public string? Ask(string question)
     {
         if (!Interactive || Input is null)
             return null;
+        if (Ansi is not null && ReferenceEquals(Input, Console.In))
+            return AskSpectre(question);
         Output.Write(question + " ");
         Output.Flush();
         return ReadLine()?.Trim();
@@ -99,6 +153,11 @@ internal sealed class Terminal
                 prompt.Set();
                 return true;
             }
+            if (_promptCancel is { } spectrePrompt)
+            {
+                spectrePrompt.Cancel();
+                return true;
+            }
             if (_work is { } work)
             {
                 work.Cancel();
@@ -135,6 +194,30 @@ internal sealed class Terminal
                 _work = null;
         }
         work.Dispose();
+    }
+
+    /// <summary>The question as a Spectre prompt on the terminal; Ctrl-C cancels it at once.</summary>
+    private string? AskSpectre(string question)
+    {
+        ClearLive();
+        using var cancel = new CancellationTokenSource();
+        lock (_gate)
+            _promptCancel = cancel;
+        try
+        {
+            var prompt = new TextPrompt<string>(Markup.Escape(question)).AllowEmpty();
+            return prompt.ShowAsync(Ansi!, cancel.Token).GetAwaiter().GetResult()?.Trim();
+        }
+        catch (OperationCanceledException)
+        {
+            Ansi!.WriteLine();
+            throw PromptInterrupted.Create();
+        }
+        finally
+        {
+            lock (_gate)
+                _promptCancel = null;
+        }
     }
 
     private string? ReadLine()
@@ -223,39 +306,125 @@ internal sealed class Terminal
         public override void Flush() => Target.Flush();
     }
 
-    /// <summary>Clears the live line before anything else is written, so a bar never runs into the next line.</summary>
-    private sealed class LiveAwareWriter(TextWriter inner, LiveLine live) : TextWriter
+    /// <summary>
+    /// Spectre's live bars on the terminal: the display runs on a thread of its own from the first bar until
+    /// <see cref="Dispose"/>, so prompts and the work itself stay on the caller's thread (Spectre allows one
+    /// interactive display at a time). Lines written meanwhile through the same console appear above the bar.
+    /// </summary>
+    private sealed class LiveBars : IDisposable
+    {
+        private readonly ManualResetEventSlim _ready = new();
+        private readonly ManualResetEventSlim _done = new();
+        private readonly Thread _thread;
+        private ProgressContext? _context;
+        private ProgressTask? _task;
+        private string? _key;
+
+        public LiveBars(IAnsiConsole ansi)
+        {
+            _thread = new Thread(() =>
+            {
+                try
+                {
+                    new Progress(ansi).AutoClear(true).HideCompleted(true)
+                        .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn())
+                        .Start(context =>
+                        {
+                            _context = context;
+                            _ready.Set();
+                            _done.Wait();
+                        });
+                }
+                finally
+                {
+                    _ready.Set();
+                }
+            }) { IsBackground = true, Name = "progress" };
+            _thread.Start();
+            _ready.Wait();
+        }
+
+        public void Show(string key, string description, double value, double max)
+        {
+            if (_context is not { } context)
+                return;
+            if (_key != key)
+            {
+                if (_task is { } previous)
+                    context.RemoveTask(previous);
+                _task = context.AddTask(Markup.Escape(description), autoStart: true, maxValue: Math.Max(max, 1));
+                _key = key;
+            }
+            _task!.Description = Markup.Escape(description);
+            _task.MaxValue = Math.Max(max, 1);
+            _task.Value = value;
+        }
+
+        public void Dispose()
+        {
+            if (_task is { } task && _context is { } context)
+                context.RemoveTask(task);
+            _done.Set();
+            _thread.Join();
+            _ready.Dispose();
+            _done.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Clears the live line before anything else is written, so a bar never runs into the next line; while a Spectre
+    /// bar shows, text goes through Spectre, which draws it above the bar.
+    /// </summary>
+    private sealed class LiveAwareWriter(TextWriter inner, LiveLine live, Terminal owner) : TextWriter
     {
         public override Encoding Encoding => inner.Encoding;
 
         public override IFormatProvider FormatProvider => inner.FormatProvider;
 
+        private bool ThroughSpectre(string? text)
+        {
+            if (owner.Ansi is not { } ansi || !owner.BarsShowing)
+                return false;
+            ansi.Write(new Text(text ?? string.Empty));
+            return true;
+        }
+
         public override void Write(char value)
         {
+            if (ThroughSpectre(value.ToString()))
+                return;
             live.Clear();
             inner.Write(value);
         }
 
         public override void Write(string? value)
         {
+            if (ThroughSpectre(value))
+                return;
             live.Clear();
             inner.Write(value);
         }
 
         public override void Write(char[] buffer, int index, int count)
         {
+            if (ThroughSpectre(new string(buffer, index, count)))
+                return;
             live.Clear();
             inner.Write(buffer, index, count);
         }
 
         public override void WriteLine()
         {
+            if (ThroughSpectre("\n"))
+                return;
             live.Clear();
             inner.WriteLine();
         }
 
         public override void WriteLine(string? value)
         {
+            if (ThroughSpectre(value + "\n"))
+                return;
             live.Clear();
             inner.WriteLine(value);
         }

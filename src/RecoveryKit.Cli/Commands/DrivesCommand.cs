@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Spectre.Console;
 using RecoveryKit.Profiles;
 
 namespace RecoveryKit.Cli.Commands;
@@ -22,6 +23,8 @@ internal static class DrivesCommand
                 terminal.Output.Write(Markdown());
             else if (parse.GetValue(options.Json))
                 JsonOutput.Write(terminal.Output, Document(), c => c.DrivesJson);
+            else if (terminal.Rich is { } rich)
+                WriteTables(terminal.Output, rich);
             else
                 WriteText(terminal.Output);
             return 0;
@@ -55,6 +58,28 @@ internal static class DrivesCommand
             text.Append($"| {d.Name} ({string.Join(" / ", d.Products)}) | {d.Vendor} | {chips} | [{d.Grade}] | {(Writable(d) ? "yes" : "no: recognised, never written (SPI)")} |\n");
         }
         return text.ToString();
+    }
+
+    /// <summary>The same two lists as Spectre tables, on a terminal.</summary>
+    private static void WriteTables(TextWriter output, IAnsiConsole rich)
+    {
+        output.WriteLine("Drives (grades: V verified, D datasheet/standard, F forum report, R RecoveryKit's reconstruction):");
+        var drives = new Table().Border(TableBorder.Rounded).AddColumns("PROFILE", "VENDOR", "INQUIRY PRODUCT", "FLASH CHIPS", "GRADE", "WRITE");
+        foreach (var d in ProfileCatalog.Drives)
+        {
+            drives.AddRow([.. new[] { d.Name, d.Vendor, string.Join(" / ", d.Products), d.Chips.Count == 0 ? "(SPI flash)" : string.Join(", ", d.Chips),
+                $"[{d.Grade}]", Writable(d) ? "yes" : "no (SPI: recognised, never written)" }.Select(Markup.Escape)]);
+        }
+        rich.Write(drives);
+        output.WriteLine("Flash chips:");
+        var chips = new Table().Border(TableBorder.Rounded).AddColumns("CHIP", "MAKER", "ID", "SIZE", "SECTORS", "PROGRAM", "GRADE");
+        foreach (var c in ProfileCatalog.Chips)
+        {
+            chips.AddRow([.. new[] { c.Name, c.Manufacturer, $"{c.ManufacturerId:X2}h/{c.DeviceId:X2}h", Firmware.FlashSize.Describe(c.SizeBytes), Sectors(c),
+                c.Program == ProgramModel.Page ? $"page {c.PageSize} B" : "byte", $"[{c.Grade}]" }.Select(Markup.Escape)]);
+        }
+        rich.Write(chips);
+        output.WriteLine("Every value of a profile carries its own grade: 'recoverykit drives --json' lists them. A drive not listed gets no vendor command.");
     }
 
     private static void WriteText(TextWriter output)

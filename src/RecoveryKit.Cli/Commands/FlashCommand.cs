@@ -144,7 +144,15 @@ internal static class FlashCommand
                 Cancel = work.Token,
                 Neighbour = session.Neighbour,
             };
-            var outcome = FlashSession.Run(session.Host, session.Device, session.Where, request);
+            FlashOutcome outcome;
+            try
+            {
+                outcome = FlashSession.Run(session.Host, session.Device, session.Where, request);
+            }
+            finally
+            {
+                terminal.ClearLive(); // the live bar never outlives the write, whatever ends it
+            }
             output.WriteLine($"Done in {AtaHost.FormatTime(outcome.DeviceTime)} of drive time. Chip {outcome.Chip.Name}, {outcome.Report.Summary()}.");
             output.WriteLine($"Backup of the old flash: {outcome.BackupPath}");
             log.Stage("outcome", $"{outcome.Report.Summary()}; came back: {outcome.Outro.CameBack}");

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Spectre.Console;
 using RecoveryKit.Ata;
 using RecoveryKit.Discovery;
 
@@ -7,8 +8,9 @@ namespace RecoveryKit.Cli.Commands;
 /// <summary><c>scan</c>: what is on every position, in a technician's words.</summary>
 internal static class ScanCommand
 {
-    public static Command Create(GlobalOptions options, TextWriter output)
+    public static Command Create(GlobalOptions options, Terminal terminal)
     {
+        var output = terminal.Output;
         var command = new Command("scan", "List every IDE/ATAPI position (1-4 as MtkFlash numbered them) and what is on it.");
         command.SetAction(parse =>
         {
@@ -24,7 +26,7 @@ internal static class ScanCommand
             if (parse.GetValue(options.Json))
                 WriteJson(output, bench, reports, notes, kernel);
             else
-                WriteTable(output, bench, reports, notes, kernel);
+                WriteTable(output, terminal.Rich, bench, reports, notes, kernel);
             return 0;
         });
         return command;
@@ -74,15 +76,28 @@ internal static class ScanCommand
         return result;
     }
 
-    private static void WriteTable(TextWriter output, IBench bench, IReadOnlyList<PositionReport> reports,
+    /// <summary>The positions as a table: a Spectre table on the terminal (<paramref name="rich"/>), aligned plain lines otherwise.</summary>
+    private static void WriteTable(TextWriter output, IAnsiConsole? rich, IBench bench, IReadOnlyList<PositionReport> reports,
         IReadOnlyList<string> notes, IReadOnlyList<KernelDrive> kernel)
     {
         output.WriteLine($"Scanned {bench.Describe}:");
-        output.WriteLine($"{"POS",-4} {"WHERE",-26} {"WHAT",-22} {"MODEL",-28} {"REV",-5} STATE");
-        foreach (var r in reports)
+        var rows = reports.Select(r => new[]
         {
-            var pos = r.Position is { } p ? ((int)p).ToString(System.Globalization.CultureInfo.InvariantCulture) : "-";
-            output.WriteLine($"{pos,-4} {r.Where,-26} {ClassWords(r.Probe.Class),-22} {r.Probe.Model ?? "-",-28} {r.Probe.Revision ?? "-",-5} {r.Probe.State}");
+            r.Position is { } p ? ((int)p).ToString(System.Globalization.CultureInfo.InvariantCulture) : "-",
+            r.Where, ClassWords(r.Probe.Class), r.Probe.Model ?? "-", r.Probe.Revision ?? "-", r.Probe.State,
+        }).ToList();
+        if (rich is not null)
+        {
+            var table = new Table().Border(TableBorder.Rounded).AddColumns("POS", "WHERE", "WHAT", "MODEL", "REV", "STATE");
+            foreach (var row in rows)
+                table.AddRow(row.Select(Markup.Escape).ToArray());
+            rich.Write(table);
+        }
+        else
+        {
+            output.WriteLine($"{"POS",-4} {"WHERE",-26} {"WHAT",-22} {"MODEL",-28} {"REV",-5} STATE");
+            foreach (var row in rows)
+                output.WriteLine($"{row[0],-4} {row[1],-26} {row[2],-22} {row[3],-28} {row[4],-5} {row[5]}");
         }
         foreach (var note in notes)
             output.WriteLine($"note: {note}");

@@ -82,7 +82,8 @@ internal static class UnbrickCommand
                     var what = r.Probe.Class switch
                     {
                         DeviceClass.Atapi => $"optical drive {r.Probe.Model ?? "(model unknown: boot code only)"} {r.Probe.Revision}".TrimEnd()
-                            + (Unknown(r.Probe) ? " — no RecoveryKit profile, cannot be picked" : $" — {r.Probe.State}"),
+                            + (Unknown(r.Probe) ? " — no RecoveryKit profile, cannot be picked"
+                                : NotWritable(r.Probe) ? " — recognised, but RecoveryKit cannot write it yet (SPI flash), cannot be picked" : $" — {r.Probe.State}"),
                         DeviceClass.Ata => $"hard disk {r.Probe.Model} — never flashed, cannot be picked",
                         _ => StateWords(r.Probe),
                     };
@@ -91,10 +92,10 @@ internal static class UnbrickCommand
                 }
 
                 // Step 2: which drive. Only drives RecoveryKit may flash are offered, so nothing offered is then refused.
-                drives = reports.Where(r => r.Probe.CanBeFlashed && r.Position is not null && !Unknown(r.Probe)).ToList();
+                drives = reports.Where(r => r.Probe.CanBeFlashed && r.Position is not null && !Unknown(r.Probe) && !NotWritable(r.Probe)).ToList();
                 if (drives.Count > 0)
                     break;
-                var none = DriveSession.ExplainNoDrive(bench, reports);
+                var none = NoPickableDrive(reports) ?? DriveSession.ExplainNoDrive(bench, reports);
                 var advice = none.Advice;
                 if (!terminal.Interactive)
                     throw new RecoveryKitException(FailureKind.NoDevice, "unbrick", none.Cause, advice);
@@ -169,6 +170,22 @@ internal static class UnbrickCommand
     /// <summary>A drive that says what it is, and is nothing RecoveryKit has a profile for: never sent a vendor command.</summary>
     private static bool Unknown(ProbeResult probe) =>
         probe.Inquiry is { } q && ProfileCatalog.MatchDrive(q.Vendor, q.Product) is null;
+
+    /// <summary>Optical drives answer, but none can be picked (no profile, or never written): said as such, not as "no drive".</summary>
+    private static NoDriveFinding? NoPickableDrive(IReadOnlyList<PositionReport> reports)
+    {
+        var seen = reports.Where(r => r.Probe.CanBeFlashed && r.Position is not null).ToList();
+        if (seen.Count == 0)
+            return null;
+        var listed = string.Join("; ", seen.Select(r => $"position {(int)r.Position!.Value}: {r.Probe.Model ?? r.Probe.Inquiry?.Product}"
+            + (Unknown(r.Probe) ? " has no RecoveryKit profile" : " cannot be written by RecoveryKit yet (SPI flash)")));
+        return new NoDriveFinding(NoDriveReason.NoneSupported, $"no optical drive here can be recovered ({listed})",
+            "Connect the drive to recover ('recoverykit drives' lists the drives RecoveryKit can write); the drives above are left untouched.");
+    }
+
+    /// <summary>A drive whose profile RecoveryKit recognises but never writes (SPI flash, 'drives' says "no"): never offered.</summary>
+    private static bool NotWritable(ProbeResult probe) =>
+        probe.Inquiry is { } q && ProfileCatalog.MatchDrive(q.Vendor, q.Product) is { Spi.Value: true };
 
     /// <summary>
     /// Practice mode uses the practice image unless --image names one: stray files in the current folder are never

@@ -13,6 +13,8 @@ public enum NoDriveReason
     NoChannel,
     /// <summary>Channels were scanned and no optical drive answers on any position.</summary>
     NothingAnswers,
+    /// <summary>Optical drives answer, but none is one RecoveryKit can write (no profile, or a profile it never writes).</summary>
+    NoneSupported,
 }
 
 /// <summary>The reason and the advice for "no optical drive found", shared by scan, flash (no position) and unbrick.</summary>

@@ -146,4 +146,47 @@ public sealed class UnbrickCommandTests : IDisposable
         Assert.DoesNotContain(fromIntro.Where(l => l.StartsWith("W 176 ", StringComparison.Ordinal)),
             l => (Convert.ToByte(l.Trim()[6..], 16) & 0x10) == 0);
     }
+
+    [Fact]
+    public void A_drive_recognised_but_never_written_is_listed_as_not_pickable_and_never_offered()
+    {
+        var r = _cli.Run("unbrick", "--device", "sim:xbox-dg16d2s", "--simulate", "--yes");
+
+        // Before: the DG-16D2S was picked at step 2, then refused at step 4 (exit 6, stage profile).
+        Assert.Equal(3, r.Exit);
+        Assert.Contains("DG-16D2S 0225 — recognised, but RecoveryKit cannot write it yet (SPI flash), cannot be picked", r.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("Step 2 of 5", r.Out, StringComparison.Ordinal);
+        Assert.Contains("no optical drive here can be recovered (position 3: PLDS DG-16D2S", Assert.Single(r.ErrorLines), StringComparison.Ordinal);
+    }
+
+    public static TheoryData<string> EveryBench => [.. SimScenarios.All.Select(s => s.Name)];
+
+    /// <summary>
+    /// Issue #14 point 1: nothing offered in a list is then refused. On every practice bench, a drive the wizard picks
+    /// (step 2) is never turned away afterwards for what it is: no wrong-device-class exit, no profile, target or
+    /// position refusal. Benches without a practice image get the recovery image of the dead LDW-411S bench.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(EveryBench))]
+    public void A_drive_the_wizard_offers_is_never_refused_for_what_it_is(string bench)
+    {
+        var args = new List<string> { "unbrick", "--device", "sim:" + bench, "--simulate", "--yes" };
+        if (SimScenarios.Find(bench)!.RecoveryImage() is null)
+        {
+            File.WriteAllBytes(_cli.PathOf("other.bin"), SimScenarios.Find("dead-ldw411s")!.RecoveryImage()!);
+            args.AddRange(["--image", _cli.PathOf("other.bin")]);
+        }
+        var r = _cli.Run([.. args]);
+
+        if (!r.Out.Contains("Step 2 of 5", StringComparison.Ordinal))
+        {
+            // Nothing was offered: the bench has no drive to recover, said as no device before anything is sent.
+            Assert.Equal(3, r.Exit);
+            Assert.Contains("nothing was erased or written", r.Err, StringComparison.Ordinal);
+            return;
+        }
+        Assert.NotEqual(4, r.Exit);
+        Assert.DoesNotContain(r.ErrorLines, l => l.StartsWith("error: profile:", StringComparison.Ordinal)
+            || l.StartsWith("error: target:", StringComparison.Ordinal) || l.StartsWith("error: position:", StringComparison.Ordinal));
+    }
 }
