@@ -226,7 +226,7 @@ public static class SharedChannel
 
     /// <summary>The refusal: a MediaTek-brand drive, or a device that cannot say what it is, shares the cable.</summary>
     public static RecoveryKitException Refusal(Neighbour neighbour, string targetWhere) => new(new Failure(FailureKind.SharedChannel, "neighbour",
-        $"{neighbour.Where}, on the same cable as {targetWhere}, holds {(neighbour.Identity is null ? neighbour.KindWords : $"{neighbour.Name}, {neighbour.KindWords}")}: it may take the vendor intro and be written along with the drive being recovered; nothing was sent to either drive",
+        $"{neighbour.Where}, on the same cable as {targetWhere}, holds {(neighbour.Identity is null ? neighbour.KindWords : $"{neighbour.Name}, {neighbour.KindWords}")}: it may take the vendor intro and be written along with the drive being recovered; no vendor command was sent (both drives were only identified)",
         CableAdvice.SharedChannelRemedy(neighbour.ConfirmationWord)) { Status = neighbour.Status });
 
     /// <summary>The words <see cref="Neighbour.Where"/> uses for a position a scan reported.</summary>
@@ -285,7 +285,7 @@ public sealed class SharedChannelGuard(bool sharedChannel, Func<Neighbour, bool>
             throw SharedChannel.Refusal(neighbour, targetWhere);
         if (confirm is null || !confirm(neighbour))
             throw new RecoveryKitException(new Failure(FailureKind.Cancelled, "neighbour",
-                $"--shared-channel was not confirmed for {neighbour.Name} at {neighbour.Where}; nothing was sent to either drive",
+                $"--shared-channel was not confirmed for {neighbour.Name} at {neighbour.Where}; no vendor command was sent",
                 $"Type {neighbour.ConfirmationWord} at the prompt to go on anyway, or better: {CableAdvice.SharedChannelFix}."));
         Overridden = true;
         Stages?.Report(new StageEvent("warning", $"--shared-channel: vendor mode with {neighbour.Name} ({neighbour.KindWords}) at {neighbour.Where} on the same cable, as confirmed; it is identified again afterwards"));
