@@ -161,6 +161,9 @@ public static class SharedChannel
         if (ata.Outcome == IdentifyOutcome.Data)
             return new Neighbour(other, where, NeighbourKind.HardDisk, new NeighbourIdentity(null, ata.Data!.Model.Trim(), ata.Data.Revision.Trim()), null, ata.Status, "hard disk");
         var signature = host.ReadSignature();
+        // QEMU's PIIX shows an absent device 0 next to a present device 1 this way; no device has FFh/FFh as its signature.
+        if (ata.Outcome == IdentifyOutcome.Aborted && signature.LbaMid == 0xFF && signature.LbaHigh == 0xFF)
+            return new Neighbour(other, where, NeighbourKind.None, null, null, ata.Status, "no device signature (FFh/FFh) and both IDENTIFY commands aborted");
         return new Neighbour(other, where, NeighbourKind.Unidentified, null, null, ata.Status, signature.IsAtapi
             ? "an ATAPI drive that refuses IDENTIFY PACKET DEVICE: boot code only?"
             : $"refuses both IDENTIFY commands (signature {signature.LbaMid:X2}h/{signature.LbaHigh:X2}h)");

@@ -113,6 +113,18 @@ public sealed class SharedChannelTests : IDisposable
         Assert.Equal(NeighbourKind.None, SharedChannel.Inspect(new AtaHost(behindNothing), DeviceSelect.Slave).Kind);
     }
 
+    [Fact]
+    public void Qemu_s_absent_master_next_to_the_drive_is_no_neighbour()
+    {
+        var clock = new VirtualClock();
+        var dead = MtkScenarios.Setups["dead-ldw411s"].Setup.Create(clock);
+        var channel = new VirtualChannel(clock, ChannelAddress.Secondary, new RecoveryKit.Tests.TestSupport.QemuAbsentMaster(), dead);
+
+        var n = SharedChannel.Inspect(new AtaHost(channel), DeviceSelect.Slave);
+
+        Assert.Equal(NeighbourKind.None, n.Kind);
+    }
+
     private FlashRequest Request(MtkDriveSetup setup, SharedChannelGuard? guard) => new()
     {
         Image = setup.RecoveryImage(),
