@@ -78,6 +78,15 @@ for s in "${SCENARIOS[@]}"; do
     "$RK" sim-image "$s" -o "$WORK/s/$s/image.bin" >/dev/null
     "$RK" --device "sim:$s" --sim-dump "$WORK/s/$s/start" --log "$WORK/s/$s/scan.log" scan >"$WORK/s/$s/scan.out" 2>&1 || true
     starts=("$WORK/s/$s/start/"*.bin)
+    if [ "${#starts[@]}" -gt 1 ]; then
+        # Two MediaTek drives on one cable (shared-cable-ldw411s): the drive to recover is the one whose boot bank
+        # the recovery image shares; the other is the neighbour, which a run without --shared-channel never touches.
+        picked=()
+        for f in "${starts[@]}"; do
+            if cmp -s -n 65536 "$f" "$WORK/s/$s/image.bin"; then picked+=("$f"); fi
+        done
+        starts=("${picked[@]}")
+    fi
     if [ "${#starts[@]}" -ne 1 ] || [ ! -f "${starts[0]}" ]; then
         echo "variants.sh: scenario $s: expected one MediaTek flash dump from 'scan --sim-dump', got ${#starts[@]}" >&2
         exit 2

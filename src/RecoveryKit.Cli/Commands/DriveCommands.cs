@@ -45,7 +45,11 @@ internal static class DriveCommands
             OutroJson? outroJson = null;
             if (parse.GetValue(chipId))
             {
-                var drive = ResolveProfile(parse.GetValue(profile), inquiry);
+                var drive = parse.GetValue(profile) is null && inquiry is null && SharedChipIdProfile() is { } shared
+                    ? shared
+                    : ResolveProfile(parse.GetValue(profile), inquiry);
+                if (parse.GetValue(profile) is null && inquiry is null)
+                    stages.Report(new StageEvent("profile", $"the drive cannot say what it is; reading the chip ID needs only what every parallel-flash profile shares (intro, vendor status, mailbox): using {drive.Name}'s (--profile names another)"));
                 var vendor = VendorSession.Open(session.Host, session.Device, session.Where, drive, null, PowerCycler(terminal, session, drive), stages, session.Neighbour);
                 terminal.Output.WriteLine($"Flash chip: {vendor.Chip.Spec} — ID {vendor.Id}, third byte {vendor.Id.Third:X2}h");
                 terminal.Output.WriteLine($"  in MtkFlash's words: {string.Join("  ", MtkFlashCommand.ChipWords(vendor.Id, ProfileCatalog.FindChip(vendor.Id.Manufacturer, vendor.Id.Device)))}");
@@ -307,6 +311,22 @@ internal static class DriveCommands
         throw new RecoveryKitException(FailureKind.Usage, "profile",
             inquiry is null ? "the drive cannot say what it is (only its boot code answers)" : $"no profile matches {inquiry.Vendor} {inquiry.Product}",
             $"Name it with --profile: {string.Join(", ", ProfileCatalog.Drives.Select(d => d.Name))}.");
+    }
+
+    /// <summary>
+    /// For reading the chip ID of a drive that cannot say what it is (MtkFlash's check needed no model): the first
+    /// parallel-flash profile, when every parallel-flash profile agrees on what the ID read uses — intro dialects, erase
+    /// triggers, vendor status and bank addressing. Null when they differ (then --profile is needed).
+    /// </summary>
+    private static DriveProfile? SharedChipIdProfile()
+    {
+        var parallel = ProfileCatalog.Drives.Where(d => !d.Spi.Value).ToList();
+        if (parallel.Count == 0)
+            return null;
+        var first = parallel[0];
+        static string Key(DriveProfile d) =>
+            $"{string.Join(',', d.Intro.Value.Select(i => i.Name))}|{string.Join(',', d.EraseTriggers.Value)}|{d.VendorStatus.Value}|{d.Banking.Value}";
+        return parallel.All(d => Key(d) == Key(first)) ? first : null;
     }
 
     private static ChipSpec? FindChip(string? name) => name is null ? null : ProfileCatalog.FindChip(name)

@@ -162,6 +162,9 @@ public static class SharedChannel
         if (ata.Outcome == IdentifyOutcome.Data)
             return new Neighbour(other, where, NeighbourKind.HardDisk, new NeighbourIdentity(null, ata.Data!.Model.Trim(), ata.Data.Revision.Trim()), null, ata.Status, "hard disk");
         var signature = host.ReadSignature();
+        // QEMU's PIIX shows an absent device 0 next to a present device 1 this way; no device has FFh/FFh as its signature.
+        if (ata.Outcome == IdentifyOutcome.Aborted && signature.LbaMid == 0xFF && signature.LbaHigh == 0xFF)
+            return new Neighbour(other, where, NeighbourKind.None, null, null, ata.Status, "no device signature (FFh/FFh) and both IDENTIFY commands aborted");
         return new Neighbour(other, where, NeighbourKind.Unidentified, null, null, ata.Status, signature.IsAtapi
             ? "an ATAPI drive that refuses IDENTIFY PACKET DEVICE: boot code only?"
             : $"refuses both IDENTIFY commands (signature {signature.LbaMid:X2}h/{signature.LbaHigh:X2}h)");
@@ -227,7 +230,7 @@ public static class SharedChannel
 
     /// <summary>The refusal: a MediaTek-brand drive, or a device that cannot say what it is, shares the cable.</summary>
     public static RecoveryKitException Refusal(Neighbour neighbour, string targetWhere) => new(new Failure(FailureKind.SharedChannel, "neighbour",
-        $"{neighbour.Where}, on the same cable as {targetWhere}, holds {(neighbour.Identity is null ? neighbour.KindWords : $"{neighbour.Name}, {neighbour.KindWords}")}: it may take the vendor intro and be written along with the drive being recovered; nothing was sent to either drive",
+        $"{neighbour.Where}, on the same cable as {targetWhere}, holds {(neighbour.Identity is null ? neighbour.KindWords : $"{neighbour.Name}, {neighbour.KindWords}")}: it may take the vendor intro and be written along with the drive being recovered; no vendor command was sent (both drives were only identified)",
         CableAdvice.SharedChannelRemedy(neighbour.ConfirmationWord)) { Status = neighbour.Status });
 
     /// <summary>The words <see cref="Neighbour.Where"/> uses for a position a scan reported.</summary>
@@ -286,7 +289,7 @@ public sealed class SharedChannelGuard(bool sharedChannel, Func<Neighbour, bool>
             throw SharedChannel.Refusal(neighbour, targetWhere);
         if (confirm is null || !confirm(neighbour))
             throw new RecoveryKitException(new Failure(FailureKind.Cancelled, "neighbour",
-                $"--shared-channel was not confirmed for {neighbour.Name} at {neighbour.Where}; nothing was sent to either drive",
+                $"--shared-channel was not confirmed for {neighbour.Name} at {neighbour.Where}; no vendor command was sent",
                 $"Type {neighbour.ConfirmationWord} at the prompt to go on anyway, or better: {CableAdvice.SharedChannelFix}."));
         Overridden = true;
         Stages?.Report(new StageEvent("warning", $"--shared-channel: vendor mode with {neighbour.Name} ({neighbour.KindWords}) at {neighbour.Where} on the same cable, as confirmed; it is identified again afterwards"));

@@ -46,15 +46,12 @@ public sealed class FlashTarget
     /// </summary>
     /// <param name="resetOnly">The caller sends no vendor command, only the outro's standard resets ('reset'): a drive of
     /// another profile, or of none, is not refused.</param>
-    /// <param name="neighbour">The shared-cable gate (issue 17): run before the first command to the drive, unless
+    /// <param name="neighbour">The shared-cable gate (issue 17): run after the drive's own checks, before any vendor command, unless
     /// <paramref name="resetOnly"/>. Null: <see cref="Discovery.SharedChannelGuard.Strict"/>, which refuses a MediaTek-brand
     /// neighbour or one that cannot say what it is.</param>
     public static FlashTarget Acquire(AtaHost host, DeviceSelect device, DriveProfile profile, string where, bool allowOtherProfile = false, bool resetOnly = false,
         Discovery.SharedChannelGuard? neighbour = null)
     {
-        // The other device on the cable first, with read-only standard commands: a refusal then leaves both drives untouched.
-        if (!resetOnly)
-            (neighbour ?? Discovery.SharedChannelGuard.Strict).Check(host.With(profile.HostTimeouts(host.Timeouts)), device, where);
         // The drive's own waits (post-reset delay, IDENTIFY window, PACKET limits) where its profile overrides the defaults.
         host = host.With(profile.HostTimeouts(host.Timeouts));
         host.Select(device);
@@ -111,6 +108,10 @@ public sealed class FlashTarget
                     $"{where} says it is {inquiry.Vendor.Trim()} {inquiry.Product.Trim()} (profile {covering.Name}), not a {profile.Name}",
                     $"Use the {covering.Name} profile and an image made for it; --force-model only for a deliberate cross-flash."));
         }
+        // Last, the other device on the cable, with read-only standard commands (issue 17): a refusal comes before any
+        // vendor command, and both drives have then been sent nothing but identification.
+        if (!resetOnly)
+            (neighbour ?? Discovery.SharedChannelGuard.Strict).Check(host, device, where);
         return new FlashTarget(host, device, profile, where, inquiry);
     }
 

@@ -26,6 +26,22 @@ public sealed class SharedChannelCommandTests : IDisposable
     private static string[] Commands(string transcript) =>
         [.. Transcripts.Accesses(transcript).Where(l => l.StartsWith("W 177 ", StringComparison.Ordinal)).Select(l => l[6..])];
 
+    /// <summary>The opcode of every CDB sent in a PACKET command (the first data-port word written after the A0h command).</summary>
+    private static byte[] InquiryOnly(string transcript)
+    {
+        var lines = Transcripts.Accesses(transcript);
+        var opcodes = new List<byte>();
+        for (var i = 0; i < lines.Length; i++)
+        {
+            if (lines[i] != "W 177 A0")
+                continue;
+            // The CDB's first word, low byte first ("W 170 0012" for INQUIRY).
+            var word = lines.Skip(i + 1).First(l => l.StartsWith("W 170 ", StringComparison.Ordinal) && l.Length == 10);
+            opcodes.Add(Convert.ToByte(word[^2..], 16));
+        }
+        return [.. opcodes];
+    }
+
     [Fact]
     public void Without_shared_channel_the_bench_is_refused_with_the_cable_advice_and_neither_drive_gets_more_than_identification()
     {
@@ -41,9 +57,10 @@ public sealed class SharedChannelCommandTests : IDisposable
         Assert.Contains("disconnect the other drive's IDE data cable", error, StringComparison.Ordinal);
         Assert.Contains("secondary channel alone", error, StringComparison.Ordinal);
         Assert.Contains("--shared-channel", error, StringComparison.Ordinal);
-        // On the wire: only IDENTIFY PACKET DEVICE (A1h) and the PACKET carrying INQUIRY (A0h), both to the neighbour;
-        // no vendor intro (80h), no command at all to the dead drive.
-        Assert.Equal(["A1", "A0"], Commands(_cli.PathOf("t.txt")));
+        // On the wire only identification: the dead drive is asked IDENTIFY DEVICE (ECh, aborted) and IDENTIFY PACKET
+        // DEVICE (A1h, refused), the CD-RW IDENTIFY PACKET DEVICE and the PACKET carrying INQUIRY (A0h); no vendor intro.
+        Assert.Equal(["EC", "A1", "A1", "A0"], Commands(_cli.PathOf("t.txt")));
+        Assert.Equal([(byte)0x12], InquiryOnly(_cli.PathOf("t.txt")));
         Assert.DoesNotContain(Transcripts.Accesses(_cli.PathOf("t.txt")), l => l == "W 177 80");
         Assert.Equal(MtkScenarios.SharedCableNeighbour.InitialFlash(), File.ReadAllBytes(Path.Combine(dump, "4.bin")));
         Assert.Equal(MtkScenarios.Setups["shared-cable-ldw411s"].Setup.InitialFlash(), File.ReadAllBytes(Path.Combine(dump, "3.bin")));
@@ -58,7 +75,7 @@ public sealed class SharedChannelCommandTests : IDisposable
 
         Assert.Equal(10, r.Exit);
         Assert.Contains("was not confirmed", r.Err, StringComparison.Ordinal);
-        Assert.Equal(["A1", "A0"], Commands(_cli.PathOf("t.txt")));
+        Assert.Equal(["EC", "A1", "A1", "A0"], Commands(_cli.PathOf("t.txt")));
     }
 
     [Fact]
@@ -138,7 +155,8 @@ public sealed class SharedChannelCommandTests : IDisposable
     [InlineData("dead-sohw832s-slave", "4", "Am29F080B")]
     public void Mtkflash_check_names_the_chip_also_in_mtkflash_s_words_on_the_practice_benches(string scenario, string position, string chip)
     {
-        var r = _cli.Run("mtkflash", position, "c", "--device", "sim:" + scenario, "--profile", MtkScenarios.Setups[scenario].Setup.Profile);
+        // No --profile: MtkFlash's check needed none, and the ID read uses only what every parallel-flash profile shares.
+        var r = _cli.Run("mtkflash", position, "c", "--device", "sim:" + scenario);
 
         Assert.True(r.Exit == 0, r.ToString());
         Assert.Contains($"RecoveryKit command: recoverykit identify {position} --chip", r.Out, StringComparison.Ordinal);

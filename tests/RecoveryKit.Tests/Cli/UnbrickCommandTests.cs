@@ -140,11 +140,15 @@ public sealed class UnbrickCommandTests : IDisposable
 
         Assert.True(r.Exit == 0, r.ToString());
         Assert.Contains("GDR8163B 0L23 — no RecoveryKit profile, cannot be picked", r.Out, StringComparison.Ordinal);
-        // From the vendor intro on, every device-register write selects the slave (DEV bit 4 set), never the DVD-ROM on master.
+        // From the vendor intro on, every device-register write selects the slave (DEV bit 4 set) until the session is
+        // over; then the DVD-ROM on master is only identified again (issue 17): IDENTIFY PACKET DEVICE and INQUIRY.
         var fromIntro = Transcripts.Accesses(transcript).SkipWhile(l => l.Trim() != "W 177 80").ToList();
         Assert.NotEmpty(fromIntro);
-        Assert.DoesNotContain(fromIntro.Where(l => l.StartsWith("W 176 ", StringComparison.Ordinal)),
-            l => (Convert.ToByte(l.Trim()[6..], 16) & 0x10) == 0);
+        var recheck = fromIntro.FindIndex(l => l.StartsWith("W 176 ", StringComparison.Ordinal) && (Convert.ToByte(l.Trim()[6..], 16) & 0x10) == 0);
+        Assert.True(recheck > 0, "the DVD-ROM was not identified again after the session");
+        var after = fromIntro[recheck..];
+        Assert.All(after.Where(l => l.StartsWith("W 177 ", StringComparison.Ordinal)), l => Assert.Contains(l.Trim()[6..], new[] { "A1", "A0" }));
+        Assert.Contains("[neighbour] position 3 (secondary master, 0x170): HL-DT-ST DVD-ROM GDR8163B 0L23, unchanged", r.Out, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -113,6 +113,18 @@ public sealed class SharedChannelTests : IDisposable
         Assert.Equal(NeighbourKind.None, SharedChannel.Inspect(new AtaHost(behindNothing), DeviceSelect.Slave).Kind);
     }
 
+    [Fact]
+    public void Qemu_s_absent_master_next_to_the_drive_is_no_neighbour()
+    {
+        var clock = new VirtualClock();
+        var dead = MtkScenarios.Setups["dead-ldw411s"].Setup.Create(clock);
+        var channel = new VirtualChannel(clock, ChannelAddress.Secondary, new RecoveryKit.Tests.TestSupport.QemuAbsentMaster(), dead);
+
+        var n = SharedChannel.Inspect(new AtaHost(channel), DeviceSelect.Slave);
+
+        Assert.Equal(NeighbourKind.None, n.Kind);
+    }
+
     private FlashRequest Request(MtkDriveSetup setup, SharedChannelGuard? guard) => new()
     {
         Image = setup.RecoveryImage(),
@@ -124,7 +136,7 @@ public sealed class SharedChannelTests : IDisposable
     };
 
     [Fact]
-    public void Without_a_guard_a_flash_is_refused_before_any_command_reaches_the_picked_drive()
+    public void Without_a_guard_a_flash_is_refused_and_both_drives_got_only_identification()
     {
         var neighbour = Drive("LITE-ON", "LTR-52327S", "QS0C");
         var (channel, dead) = Cable(neighbour);
@@ -137,7 +149,8 @@ public sealed class SharedChannelTests : IDisposable
         Assert.Equal(16, (int)failure.Kind);
         Assert.Equal("neighbour", failure.Stage);
         Assert.Contains(CableAdvice.SharedChannelFix[1..], failure.Advice, StringComparison.Ordinal);
-        Assert.Empty(dead.CommandsReceived);
+        // The picked drive was only classified (IDENTIFY DEVICE aborted, IDENTIFY PACKET DEVICE refused): no intro.
+        Assert.Equal([AtaCommand.IdentifyDevice, AtaCommand.IdentifyPacketDevice], dead.CommandsReceived);
         Assert.Equal(0, dead.IntrosReceived);
         Assert.Equal([AtaCommand.IdentifyPacketDevice, AtaCommand.Packet], neighbour.CommandsReceived);
         Assert.Equal([(byte)0x12], neighbour.PacketOpcodes);
@@ -145,7 +158,7 @@ public sealed class SharedChannelTests : IDisposable
     }
 
     [Fact]
-    public void Shared_channel_without_the_typed_confirmation_is_cancelled_before_any_command_to_the_picked_drive()
+    public void Shared_channel_without_the_typed_confirmation_is_cancelled_before_the_intro()
     {
         var (channel, dead) = Cable(Drive("LITE-ON", "LTR-52327S", "QS0C"));
         Neighbour? asked = null;
@@ -155,7 +168,8 @@ public sealed class SharedChannelTests : IDisposable
 
         Assert.Equal(FailureKind.Cancelled, failure.Kind);
         Assert.Equal("LTR-52327S", asked!.ConfirmationWord);
-        Assert.Empty(dead.CommandsReceived);
+        Assert.Equal(0, dead.IntrosReceived);
+        Assert.DoesNotContain(AtaCommand.MediaTekVendor, dead.CommandsReceived);
     }
 
     [Fact]

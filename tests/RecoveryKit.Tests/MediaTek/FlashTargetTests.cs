@@ -9,19 +9,13 @@ public sealed class FlashTargetTests
 {
     private static VirtualHardDisk Disk() => SimScenarios.HardDisk();
 
-    /// <summary>
-    /// These tests pick a position next to the dead drive (which cannot say what it is, so the shared-cable rule of
-    /// issue 17 would refuse first): the cable is accepted so that the target's own checks are what is tested.
-    /// </summary>
-    private static RecoveryKit.Discovery.SharedChannelGuard Accepted() => new(true, _ => true);
-
     [Fact]
     public void A_hard_disk_position_is_refused_and_the_disk_never_sees_the_vendor_opcode()
     {
         var disk = Disk();
         using var rig = MtkRig.Scenario("dead-ldw411s", position: DevicePosition.PrimarySlave, other: disk);
 
-        var failure = Assert.Throws<RecoveryKitException>(() => FlashTarget.Acquire(rig.Host, DeviceSelect.Master, rig.Profile, "position 1", neighbour: Accepted())).Failure;
+        var failure = Assert.Throws<RecoveryKitException>(() => FlashTarget.Acquire(rig.Host, DeviceSelect.Master, rig.Profile, "position 1")).Failure;
 
         Assert.Equal(FailureKind.WrongDeviceClass, failure.Kind);
         Assert.Contains("hard disk", failure.Cause);
@@ -34,14 +28,13 @@ public sealed class FlashTargetTests
     {
         var disk = Disk();
         using var rig = MtkRig.Scenario("dead-ldw411s", position: DevicePosition.PrimarySlave, other: disk);
-        var request = rig.Request(neighbour: Accepted());
+        var request = rig.Request();
 
         var failure = Assert.Throws<RecoveryKitException>(() => FlashSession.Run(rig.Host, DeviceSelect.Master, "position 1", request)).Failure;
 
         Assert.Equal(FailureKind.WrongDeviceClass, failure.Kind);
         Assert.DoesNotContain(AtaCommand.MediaTekVendor, disk.CommandsReceived);
-        // The dead drive on the same cable was only identified (issue 17): IDENTIFY PACKET DEVICE refused, IDENTIFY DEVICE aborted.
-        Assert.Equal([AtaCommand.IdentifyPacketDevice, AtaCommand.IdentifyDevice], rig.Drive.CommandsReceived);
+        Assert.Empty(rig.Drive.CommandsReceived);
         Assert.Equal(0, rig.Drive.IntrosReceived);
     }
 
@@ -50,7 +43,7 @@ public sealed class FlashTargetTests
     {
         using var rig = MtkRig.Scenario("dead-ldw411s", position: DevicePosition.PrimaryMaster);
 
-        var failure = Assert.Throws<RecoveryKitException>(() => FlashTarget.Acquire(rig.Host, DeviceSelect.Slave, rig.Profile, "position 2", neighbour: Accepted())).Failure;
+        var failure = Assert.Throws<RecoveryKitException>(() => FlashTarget.Acquire(rig.Host, DeviceSelect.Slave, rig.Profile, "position 2")).Failure;
 
         Assert.Equal(FailureKind.NoDevice, failure.Kind);
         Assert.Equal(0, rig.Drive.IntrosReceived);
