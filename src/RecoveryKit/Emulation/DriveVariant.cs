@@ -190,7 +190,7 @@ public sealed record DriveVariant
     {
         drive.Variant = this;
         if (ChipTimeFactor is { } f)
-            drive.Flash.SetTimeFactor(f.Min, f.Max, Seed);
+            drive.Memory.SetTimeFactor(f.Min, f.Max, Seed);
     }
 }
 

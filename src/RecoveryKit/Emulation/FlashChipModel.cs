@@ -7,7 +7,7 @@ namespace RecoveryKit.Emulation;
 /// bits, erase sets FFh, command cycles out of order are ignored, busy time comes from the chip table on
 /// the virtual clock, and completion shows on DQ7 (data#) and DQ6 (toggle) while busy.
 /// </summary>
-public sealed class FlashChipModel
+public sealed class FlashChipModel : IDriveFlash
 {
     private enum Cycle
     {
@@ -61,6 +61,12 @@ public sealed class FlashChipModel
     }
 
     public ChipSpec Spec { get; }
+
+    string IDriveFlash.PartName => Spec.Name;
+
+    int IDriveFlash.SizeBytes => Spec.SizeBytes;
+
+    TimeSpan IDriveFlash.WholeEraseTime => Spec.ChipEraseTime.Typical;
 
     /// <summary>What the array holds now (what a programmer would read out with the chip on a bench).</summary>
     public ReadOnlySpan<byte> Contents => _cells;

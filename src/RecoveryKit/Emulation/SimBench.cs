@@ -60,7 +60,7 @@ public sealed class SimBench : IBench
         foreach (var (position, drive) in MtkDrives())
         {
             var path = Path.Combine(directory, $"{(int)position}.bin");
-            File.WriteAllBytes(path, drive.Flash.SettledContents());
+            File.WriteAllBytes(path, drive.Memory.SettledContents());
             written.Add(path);
         }
         return written;

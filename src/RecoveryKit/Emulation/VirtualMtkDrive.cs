@@ -1,4 +1,5 @@
 using RecoveryKit.Ata;
+using RecoveryKit.Emulation.Spi;
 using RecoveryKit.Profiles;
 
 namespace RecoveryKit.Emulation;
@@ -61,6 +62,7 @@ public sealed class VirtualMtkDrive : VirtualAtapiDrive
     private byte _addressLow;
     private byte _dataOut;
     private byte _dataIn;
+    private byte _vendorStatus;
     private MailboxPhase _step;
     private int _powerCycles;
     private bool _hung;
@@ -75,12 +77,12 @@ public sealed class VirtualMtkDrive : VirtualAtapiDrive
         Write2,
     }
 
-    public VirtualMtkDrive(DriveProfile profile, FlashChipModel flash, Func<ReadOnlyMemory<byte>, bool> bootValid,
+    public VirtualMtkDrive(DriveProfile profile, IDriveFlash flash, Func<ReadOnlyMemory<byte>, bool> bootValid,
         Func<ReadOnlyMemory<byte>, DriveIdentityStrings?> identityOf, DriveIdentityStrings bootIdentity, MtkFaultPlan? faults = null)
         : base(bootIdentity)
     {
         Profile = profile;
-        Flash = flash;
+        Memory = flash;
         _bootValid = bootValid;
         _identityOf = identityOf;
         _bootIdentity = bootIdentity;
@@ -91,7 +93,35 @@ public sealed class VirtualMtkDrive : VirtualAtapiDrive
 
     public DriveProfile Profile { get; }
 
-    public FlashChipModel Flash { get; }
+    /// <summary>The flash part behind the mailbox, whatever its bus.</summary>
+    public IDriveFlash Memory { get; }
+
+    /// <summary>The parallel part behind the mailbox (a drive with an SPI part has none: see <see cref="Spi"/>).</summary>
+    public FlashChipModel Flash => Memory as FlashChipModel
+        ?? throw new InvalidOperationException($"this drive's flash is the SPI part {Memory.PartName}: use Memory or Spi");
+
+    /// <summary>The drive side of the SPI buffer mailbox, when the drive has an SPI part (null: a parallel part).</summary>
+    public SpiBufferMailbox? Spi { get; private set; }
+
+    /// <summary>
+    /// Makes this drive an SPI drive speaking <paramref name="dialect"/> (PROTOCOL.md §3, §5b): only that dialect's intro
+    /// is honoured, the status comes from the maker (and the flash's blankness on Lite-On), and the mailbox is the SPI
+    /// buffer. The drive's flash must be an <see cref="SpiFlashChip"/>.
+    /// </summary>
+    public SpiBufferMailbox UseSpiMailbox(SpiDialect dialect, SpiDriveMaker maker)
+    {
+        var chip = Memory as SpiFlashChip ?? throw new InvalidOperationException("an SPI mailbox needs an SPI part");
+        Spi = new SpiBufferMailbox(chip, dialect, maker) { Faults = Faults, Random = _random };
+        OwnFraming = MailboxFraming.SpiBuffer;
+        HonouredIntroKeys = [dialect.IntroKey];
+        return Spi;
+    }
+
+    /// <summary>
+    /// An SPI drive leaves vendor mode on DEVICE RESET only after its dialect's outro opcode (81h/F0h/BEh, §6)
+    /// [R: what a drive does with a bare DEVICE RESET is not published]; SRST and power always work.
+    /// </summary>
+    public bool SpiOutroRequired { get; set; } = true;
 
     public MtkFaultPlan Faults { get; }
 
@@ -129,6 +159,9 @@ public sealed class VirtualMtkDrive : VirtualAtapiDrive
     /// </summary>
     public bool SpiStatusFromBlankness { get; set; }
 
+    /// <summary>The status this drive answers a good intro with (null: the profile's vendor status): the drive's own fact.</summary>
+    public byte? OwnVendorStatus { get; set; }
+
     /// <summary>Whole-flash erases the drive did on an erase trigger.</summary>
     public int TriggeredErases { get; private set; }
 
@@ -149,7 +182,7 @@ public sealed class VirtualMtkDrive : VirtualAtapiDrive
 
     private void Decide()
     {
-        var image = Flash.Contents.ToArray();
+        var image = Memory.Contents.ToArray();
         var valid = _bootValid(image);
         Mode = valid ? MtkDriveMode.Firmware : MtkDriveMode.BootCode;
         Identity = valid ? _identityOf(image) ?? _bootIdentity : _bootIdentity;
@@ -160,11 +193,12 @@ public sealed class VirtualMtkDrive : VirtualAtapiDrive
         if (_poweredBefore)
         {
             _powerCycles++;
-            Flash.PowerLoss(_random);
+            Memory.PowerLoss(_random);
         }
         _poweredBefore = true;
         _hung = false;
         _step = MailboxPhase.Idle;
+        Spi?.Reset();
         base.PowerOn();
     }
 
@@ -192,9 +226,14 @@ public sealed class VirtualMtkDrive : VirtualAtapiDrive
     {
         if (_hung)
             return;
-        if (opcode == AtaCommand.MediaTekVendor)
+        if (opcode == AtaCommand.MediaTekVendor || (Spi is not null && opcode == Spi.Dialect.IntroOpcode && Mode != MtkDriveMode.Vendor))
         {
-            Intro();
+            Intro(opcode);
+            return;
+        }
+        if (Mode == MtkDriveMode.Vendor && Spi is not null)
+        {
+            SpiCommand(opcode);
             return;
         }
         if (Mode == MtkDriveMode.Vendor)
@@ -238,7 +277,7 @@ public sealed class VirtualMtkDrive : VirtualAtapiDrive
         base.Execute(opcode);
     }
 
-    private void Intro()
+    private void Intro(byte opcode)
     {
         IntrosReceived++;
         var key = LbaLow;
@@ -248,25 +287,25 @@ public sealed class VirtualMtkDrive : VirtualAtapiDrive
             BusyThen(TimeSpan.MaxValue / 4, () => { });
             return;
         }
-        if (EraseTriggers.Contains(key) || Variant.EraseTrigger == key)
+        if (opcode == AtaCommand.MediaTekVendor && (EraseTriggers.Contains(key) || Variant.EraseTrigger == key))
         {
             // Not an intro: the drive erases its whole flash (key block included), showing F2h (72h with BSY)
             // while it works, then sits in vendor mode with a blank flash and answers 72h.
             EndDataPhase();
-            Flash.EraseAll();
+            Memory.EraseAll();
             TriggeredErases++;
-            BusyThen(Flash.Spec.ChipEraseTime.Typical, () => EnterVendor(0x72));
+            BusyThen(Memory.WholeEraseTime, () => EnterVendor(0x72));
             Status = 0xF2;
             InterruptRequested = false;
             return;
         }
-        if (!(HonouredIntroKeys ?? Variant.IntroKeys ?? Profile.IntroKeys.Value).Contains(key))
+        if (!(HonouredIntroKeys ?? Variant.IntroKeys ?? Profile.IntroKeys.Value).Contains(key) || (Spi is not null && opcode != Spi.Dialect.IntroOpcode))
         {
             Abort();
             return;
         }
         EndDataPhase();
-        var status = Variant.IntroStatus ?? (SpiStatusFromBlankness ? (Flash.Contents[..Math.Min(0x200, Flash.Contents.Length)].IndexOfAnyExcept((byte)0xFF) < 0 ? (byte)0x72 : (byte)0x52) : Profile.VendorStatus.Value);
+        var status = Variant.IntroStatus ?? Spi?.VendorStatus() ?? OwnVendorStatus ?? (SpiStatusFromBlankness ? (Memory.Contents[..Math.Min(0x200, Memory.Contents.Length)].IndexOfAnyExcept((byte)0xFF) < 0 ? (byte)0x72 : (byte)0x52) : Profile.VendorStatus.Value);
         if (Variant.IntroDelay > TimeSpan.Zero)
             BusyThen(Variant.IntroDelay, () => EnterVendor(status));
         else
@@ -281,7 +320,36 @@ public sealed class VirtualMtkDrive : VirtualAtapiDrive
         _bank = 0;
         _a20 = 0;
         _step = MailboxPhase.Idle;
+        _vendorStatus = status;
+        Spi?.Reset();
         Status = status;
+    }
+
+    /// <summary>An opcode to an SPI drive in vendor mode: the outro + DEVICE RESET, or the buffer mailbox.</summary>
+    private void SpiCommand(byte opcode)
+    {
+        var spi = Spi!;
+        if (opcode == AtaCommand.DeviceReset)
+        {
+            if (!Variant.IgnoresOutro && (spi.OutroReceived || !SpiOutroRequired))
+            {
+                Mode = MtkDriveMode.BootCode;
+                BusyThen(RebootTime, ResetCompleted);
+            }
+            return;
+        }
+        var busy = spi.Command(opcode);
+        if (spi.HangRequested)
+        {
+            _hung = true;
+            return;
+        }
+        if (busy > TimeSpan.Zero)
+        {
+            var status = _vendorStatus;
+            BusyThen(busy, () => Status = status);
+            Status = (byte)(status | (byte)AtaStatus.Busy);
+        }
     }
 
     /// <summary>JungleFlasher's framing (PROTOCOL.md §4): A23..A16 in DEV's low bits, A15..A8 in LBA high, A7..A0 in LBA mid.</summary>
@@ -308,6 +376,8 @@ public sealed class VirtualMtkDrive : VirtualAtapiDrive
         if (Mode != MtkDriveMode.Vendor)
             return base.ReadRegister(register, clearInterrupt);
         Settle();
+        if (Spi is not null && register is TaskFileRegister.LbaLow or TaskFileRegister.LbaMid or TaskFileRegister.LbaHigh or TaskFileRegister.SectorCount)
+            return Spi.Read(register);
         return register switch
         {
             TaskFileRegister.StatusCommand => Status,
@@ -327,6 +397,12 @@ public sealed class VirtualMtkDrive : VirtualAtapiDrive
             return;
         }
         Settle();
+        if (Spi is not null && register != TaskFileRegister.Device)
+        {
+            if (_selectedMe && (Status & (byte)AtaStatus.Busy) == 0)
+                Spi.Latch(register, value); // writes while BSY are ignored
+            return;
+        }
         switch (register)
         {
             case TaskFileRegister.Device:

@@ -1,0 +1,34 @@
+namespace RecoveryKit.Emulation;
+
+/// <summary>
+/// What a virtual MediaTek drive needs from the flash part behind its mailbox, whatever the part's bus: the array's
+/// content (to decide whether the firmware boots), the drive's own whole-flash erase (a Lite-On erase trigger),
+/// what a power cut leaves behind, and the settled content a programmer would read out. Implemented by the parallel
+/// JEDEC model (<see cref="FlashChipModel"/>) and the SPI NOR model (<see cref="Spi.SpiFlashChip"/>).
+/// </summary>
+public interface IDriveFlash
+{
+    /// <summary>The part's name (a chip-table or SPI part name).</summary>
+    string PartName { get; }
+
+    /// <summary>Bytes in the array.</summary>
+    int SizeBytes { get; }
+
+    /// <summary>What the array holds now.</summary>
+    ReadOnlySpan<byte> Contents { get; }
+
+    /// <summary>How long the drive's own whole-flash erase keeps it busy (the part's typical chip-erase time).</summary>
+    TimeSpan WholeEraseTime { get; }
+
+    /// <summary>The drive's own whole-flash erase (PROTOCOL.md §3 DANGER): every cell the part lets it erase to FFh.</summary>
+    void EraseAll();
+
+    /// <summary>Power is cut: an operation in progress is left half done.</summary>
+    void PowerLoss(Random random);
+
+    /// <summary>The array once every started operation has run to its end (a copy).</summary>
+    byte[] SettledContents();
+
+    /// <summary>Each program/erase takes its typical time times a seeded factor in [min, max].</summary>
+    void SetTimeFactor(double min, double max, int seed);
+}
