@@ -38,6 +38,11 @@ public enum FailureKind
     AddressingUnproven = 14,
     /// <summary>A replayed recording and the run disagree: the host did something the recorded session did not: 15.</summary>
     ReplayDiverged = 15,
+    /// <summary>
+    /// The SPI flash's status register stays locked (SRWD with WP# held low on the board, PROTOCOL.md §5b): no command
+    /// can clear it, so nothing was erased: 16.
+    /// </summary>
+    FlashProtected = 16,
 }
 
 /// <summary>
