@@ -8,7 +8,7 @@ namespace RecoveryKit.Emulation.Spi;
 /// is answered; the BP bits protect the top of the array; SRWD (BPL on SST) with the WP# pin held low makes WRSR
 /// ignored. Busy times come from the part's table on the virtual clock.
 /// </summary>
-public sealed class SpiFlashChip : IDriveFlash
+public sealed class SpiChipModel : IDriveFlash
 {
     private enum Operation
     {
@@ -37,7 +37,7 @@ public sealed class SpiFlashChip : IDriveFlash
     private double _timeMin = 1;
     private double _timeMax = 1;
 
-    public SpiFlashChip(SpiPart part, VirtualClock clock, ReadOnlySpan<byte> initial = default)
+    public SpiChipModel(SpiPart part, VirtualClock clock, ReadOnlySpan<byte> initial = default)
     {
         Part = part;
         _clock = clock;

@@ -4,7 +4,7 @@ using RecoveryKit.Emulation.Spi;
 namespace RecoveryKit.Tests.Emulation.Spi;
 
 /// <summary>The SPI NOR model through the virtual drive's mailbox (PROTOCOL.md §5b, datasheet behaviour).</summary>
-public sealed class SpiFlashChipTests
+public sealed class SpiChipModelTests
 {
     private static readonly TimeSpan Step = TimeSpan.FromMicroseconds(100);
 

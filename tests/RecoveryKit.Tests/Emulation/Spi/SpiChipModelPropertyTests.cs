@@ -9,7 +9,7 @@ namespace RecoveryKit.Tests.Emulation.Spi;
 /// one 256-byte page, wrapping at the page end with later bytes winning; a sector erase sets 4 KiB to FFh; nothing
 /// happens without WREN; WEL is clear after every completed operation.
 /// </summary>
-public sealed class SpiFlashChipPropertyTests
+public sealed class SpiChipModelPropertyTests
 {
     private const int Size = 0x40000;
 
@@ -21,7 +21,7 @@ public sealed class SpiFlashChipPropertyTests
         {
             var clock = new VirtualClock();
             var part = SpiParts.Find("MX25L2005")!;
-            var chip = new SpiFlashChip(part, clock);
+            var chip = new SpiChipModel(part, clock);
             var reference = new byte[Size];
             reference.AsSpan().Fill(0xFF);
             foreach (var (kind, address, data, wren) in ops)
