@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fault campaign (issues 8 and 11): for each bench case — update-4k (SST39SF040, 512 KiB, 4 KiB sectors),
 # update-64k (Am29F040B, 64 KiB sectors), update-page (W29C020, 128-byte page write), update-2mib (SST39VF016,
-# 2 MiB: A20) and bootcode-4k (an update with new boot code, --write-bootcode) — and each fault kind (power loss
+# 2 MiB: A20), bootcode-4k (an update with new boot code, --write-bootcode) and update-spi (a BenQ VAD6038,
+# MX25L2005 SPI NOR behind the phat SPI buffer mailbox of the emulator's own drive side) — and each fault kind (power loss
 # at a random bus cycle, stuck BSY, bit flip on read, dropped write, erase timeout, intro ignored until power
 # cycle, cable noise on a register), N seeded runs (default 40, fixed seeds 1000..1000+N-1) of a full 'flash'
 # session (FlashSession.Run), then a recovery run. Sector states come from the failure's typed

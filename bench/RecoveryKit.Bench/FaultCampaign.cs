@@ -4,6 +4,7 @@ using System.Text.Json;
 using RecoveryKit.Ata;
 using RecoveryKit.Diagnostics;
 using RecoveryKit.Emulation;
+using RecoveryKit.Emulation.Spi;
 using RecoveryKit.Emulation.Faults;
 using RecoveryKit.Firmware;
 using RecoveryKit.MediaTek;
@@ -44,7 +45,7 @@ internal static class FaultCampaign
         [TaskFileRegister.SectorCount, TaskFileRegister.LbaLow, TaskFileRegister.LbaMid, TaskFileRegister.LbaHigh, TaskFileRegister.Device, TaskFileRegister.StatusCommand];
 
     /// <summary>The bench cases: name, chip, and how the images are made.</summary>
-    public static readonly string[] CaseNames = ["update-4k", "update-64k", "update-page", "update-2mib", "bootcode-4k"];
+    public static readonly string[] CaseNames = ["update-4k", "update-64k", "update-page", "update-2mib", "bootcode-4k", "update-spi"];
 
     private static BenchCase MakeCase(string name) => name switch
     {
@@ -53,6 +54,7 @@ internal static class FaultCampaign
         "update-page" => PageWriteUpdate(Perf.Chip("W29C020"), 52327),
         "update-2mib" => BenchCase.Update(Perf.Chip("SST39VF016"), 52327) with { Kind = "update-2mib" },
         "bootcode-4k" => BootCodeUpdate(Perf.Chip("SST39SF040"), 52327),
+        "update-spi" => SpiUpdate(Perf.Chip("MX25L2005"), 6038),
         _ => throw new ArgumentException($"no bench case {name}; use one of {string.Join(", ", CaseNames)}"),
     };
 
@@ -70,6 +72,24 @@ internal static class FaultCampaign
         if (family.Validity.CanFix)
             family.Validity.Fix(image);
         return new BenchCase("update-page", chip, family, old, image, WriteBootCode: false);
+    }
+
+    /// <summary>
+    /// A 256 KiB update of a BenQ VAD6038 (MX25L2005 SPI NOR behind the phat SPI buffer mailbox, status 73h, counts high byte
+    /// first): bank 1 differs. The virtual drive's SPI side is the emulator's own (Emulation/Spi), not the host's engine.
+    /// </summary>
+    private static BenchCase SpiUpdate(ChipSpec chip, int seed)
+    {
+        var family = ImageFamilies.Get("VAD6038");
+        var old = SyntheticImage.Build(family, chip.SizeBytes, "R100", seed);
+        var other = SyntheticImage.Build(family, chip.SizeBytes, "R101", seed);
+        var image = (byte[])old.Clone();
+        Array.Copy(other, FlashSize.Bank, image, FlashSize.Bank, FlashSize.Bank);
+        return new BenchCase("update-spi", chip, family, old, image, WriteBootCode: false)
+        {
+            ProfileName = "VAD6038",
+            Spi = (SpiDialect.Phat, SpiDriveMaker.BenQ),
+        };
     }
 
     /// <summary>An update that also brings new boot code (two 4 KiB sectors of the boot block differ), written with --write-bootcode.</summary>
@@ -116,7 +136,7 @@ internal static class FaultCampaign
             var caseRuns = new List<FaultRun>();
             foreach (var kind in kinds)
             {
-                if (kind == "erase-timeout" && benchCase.Chip.Program == ProgramModel.Page)
+                if (kind == "erase-timeout" && benchCase.Chip.Program == ProgramModel.Page && benchCase.Spi is null)
                 {
                     Console.Error.WriteLine($"  {caseName} {kind}: not applicable (a page-write part erases each page itself; there is no sector erase to hang)");
                     continue;
@@ -162,6 +182,9 @@ internal static class FaultCampaign
     internal sealed record Calibration(long TotalOps, long WriteStartOps, long Commits, long Reads, IReadOnlyList<int> ErasedSectors,
         IReadOnlyDictionary<TaskFileRegister, long> RegisterAccesses)
     {
+        /// <summary>Mailbox writes a dropped-write fault can hit: the commits on a parallel drive, the buffer writes on an SPI drive.</summary>
+        public long Writes { get; init; } = Commits;
+
         /// <summary>Register operations before the first boot-block sector was erased or programmed (-1: the plan leaves the boot block alone).</summary>
         public long BootStartOps { get; init; } = -1;
     }
@@ -169,7 +192,7 @@ internal static class FaultCampaign
     /// <summary>A clean run: how many bus cycles, commits and reads a run takes, and where the write phase starts.</summary>
     private static Calibration Calibrate(BenchCase c)
     {
-        var rig = Rig.Create(c.Chip, c.Old);
+        var rig = Rig.Create(c, c.Old);
         var counters = NoisyRegisters.Select(r => new CableNoise(r, 0, 0)).ToArray();
         var chain = new ChainedWireFault(counters);
         rig.Channel.WireFault = chain;
@@ -186,12 +209,13 @@ internal static class FaultCampaign
                 if (bootStart < 0 && p.Stage is "erase" or "program" && c.Chip.Sectors[p.Sector].Start < boot.Start + boot.Length)
                     bootStart = rig.Channel.RegisterOperations;
             })));
-            if (!rig.Drive.Flash.Contents.SequenceEqual(c.New))
+            if (!rig.Drive.Memory.Contents.SequenceEqual(c.New))
                 throw new InvalidOperationException("the clean calibration run did not write the image");
-            return new Calibration(rig.Channel.RegisterOperations, writeStart, rig.Drive.MailboxWrites, rig.Drive.MailboxReads,
+            var spi = rig.Drive.Spi;
+            return new Calibration(rig.Channel.RegisterOperations, writeStart, spi?.Executes ?? rig.Drive.MailboxWrites, spi?.BufferReads ?? rig.Drive.MailboxReads,
                 outcome.Plan.Sectors.Where(s => s.Action == SectorAction.EraseAndProgram).Select(s => s.Sector.Index).ToList(),
                 counters.ToDictionary(n => n.Register, n => n.Accesses))
-            { BootStartOps = bootStart };
+            { BootStartOps = bootStart, Writes = spi?.BufferWrites ?? rig.Drive.MailboxWrites };
         }
         finally
         {
@@ -203,7 +227,7 @@ internal static class FaultCampaign
     {
         Image = c.New,
         ImageName = "update.bin",
-        Profile = ProfileCatalog.FindDrive(Rig.DriveProfileName)!,
+        Profile = ProfileCatalog.FindDrive(c.ProfileName)!,
         Family = c.Family,
         BackupPath = Path.Combine(dir, "backup.bin"),
         Progress = progress,
@@ -215,7 +239,7 @@ internal static class FaultCampaign
     {
         var random = new Random(seed);
         var faults = new MtkFaultPlan { Seed = seed };
-        var rig = Rig.Create(c.Chip, c.Old, faults);
+        var rig = Rig.Create(c, c.Old, faults);
         string fault;
         PowerLossAt? power = null;
         CableNoise? noise = null;
@@ -238,13 +262,13 @@ internal static class FaultCampaign
                 fault = $"bit flip on each mailbox read with p={faults.FlipReadProbability:0.###e0} (~4 per run)";
                 break;
             case "dropped-write":
-                faults.DropWriteNumber = random.NextInt64(1, cal.Commits + 1);
-                fault = $"mailbox commit {faults.DropWriteNumber} of {cal.Commits} dropped";
+                faults.DropWriteNumber = random.NextInt64(1, cal.Writes + 1);
+                fault = $"mailbox {(c.Spi is null ? "commit" : "buffer write")} {faults.DropWriteNumber} of {cal.Writes} dropped";
                 break;
             case "erase-timeout":
             {
                 var sector = cal.ErasedSectors[random.Next(cal.ErasedSectors.Count)];
-                rig.Drive.Flash.StuckEraseSectors.Add(sector);
+                rig.StuckEraseSectors.Add(sector);
                 fault = $"sector {sector} never finishes erasing";
                 break;
             }
@@ -276,7 +300,7 @@ internal static class FaultCampaign
             var states = ReportedStates(failure, tracker, c);
             var (known, silent) = Check(rig, c, states);
             var unknown = states.Count(s => s == SectorState.Unknown);
-            var flashNow = rig.Drive.Flash.Contents;
+            var flashNow = rig.Drive.Memory.Contents;
             var bootRange = ((int)c.BootBlock.Start, (int)c.BootBlock.Length);
             var bootNow = flashNow.Slice(bootRange.Item1, bootRange.Item2);
             var bootBroken = !bootNow.SequenceEqual(c.Old.AsSpan(bootRange.Item1, bootRange.Item2)) && !bootNow.SequenceEqual(c.New.AsSpan(bootRange.Item1, bootRange.Item2));
@@ -298,7 +322,7 @@ internal static class FaultCampaign
                     // "Recovered" here: it failed typed, and the drive still answers the intro without a power cycle.
                     var answers = AnswersIntro(rig, out var how);
                     recoveryNote = answers ? "answers the intro; " : $"does NOT answer the intro ({how}); ";
-                    rig.Drive.Flash.StuckEraseSectors.Clear();
+                    rig.StuckEraseSectors.Clear();
                     rig.Channel.PowerCycle();
                     if (!answers)
                         first = first + " / no intro";
@@ -317,7 +341,7 @@ internal static class FaultCampaign
                     break;
             }
             var second = Attempt(rig, c, dir.FullName, new StageTracker(), out var crash2, out _);
-            var recovered = second == "ok" && rig.Drive.Flash.Contents.SequenceEqual(c.New);
+            var recovered = second == "ok" && rig.Drive.Memory.Contents.SequenceEqual(c.New);
             if (kind == "erase-timeout")
                 recovered &= first.StartsWith("WriteFailed", StringComparison.Ordinal) && !first.Contains("no intro", StringComparison.Ordinal);
             return new FaultRun(kind, seed, fault, first, crash is not null || crash2 is not null, crash ?? crash2, known, silent, backupExact, recovered, recoveryNote + second, where)
@@ -420,7 +444,7 @@ internal static class FaultCampaign
     /// <summary>Known state: every sector holds what its state says. Silent loss: neither old nor new, nor erased as reported, nor reported unknown.</summary>
     private static (bool Known, int Silent) Check(Rig rig, BenchCase c, SectorState?[] states)
     {
-        var flash = rig.Drive.Flash.Contents;
+        var flash = rig.Drive.Memory.Contents;
         var known = true;
         var silent = 0;
         foreach (var sector in c.Chip.Sectors)

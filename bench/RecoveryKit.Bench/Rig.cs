@@ -1,5 +1,6 @@
 using RecoveryKit.Ata;
 using RecoveryKit.Emulation;
+using RecoveryKit.Emulation.Spi;
 using RecoveryKit.Firmware;
 using RecoveryKit.MediaTek;
 using RecoveryKit.Profiles;
@@ -26,6 +27,25 @@ internal sealed class Rig
     public VirtualMtkDrive Drive { get; }
     public AtaHost Host { get; }
     public DriveProfile Profile => Drive.Profile;
+
+    /// <summary>The drive of a bench case: the case's profile; an SPI drive (the emulator's own SPI part and mailbox) when the case says so.</summary>
+    public static Rig Create(BenchCase c, ReadOnlySpan<byte> flash, MtkFaultPlan? faults = null)
+    {
+        if (c.Spi is not { } spi)
+            return Create(c.Chip, flash, faults);
+        var profile = ProfileCatalog.FindDrive(c.ProfileName) ?? throw new InvalidOperationException($"no {c.ProfileName} profile");
+        var clock = new VirtualClock();
+        var part = SpiParts.Find(c.Chip.Name) ?? throw new InvalidOperationException($"the emulator has no SPI part {c.Chip.Name}");
+        var model = new SpiChipModel(part, clock, flash);
+        var boot = new DriveIdentityStrings(profile.Vendor, profile.Products[0], "    ", "MTKBOOT0001");
+        var drive = new VirtualMtkDrive(profile, model, _ => false, _ => null, boot, faults);
+        drive.UseSpiMailbox(spi.Dialect, spi.Maker);
+        var channel = new VirtualChannel(clock, ChannelAddress.Secondary, drive, null);
+        return new Rig(c.Chip, clock, channel, drive);
+    }
+
+    /// <summary>The sectors of the drive's part that never finish erasing (parallel or SPI).</summary>
+    public HashSet<int> StuckEraseSectors => Drive.Memory is SpiChipModel spi ? spi.StuckEraseSectors : Drive.Flash.StuckEraseSectors;
 
     public static Rig Create(ChipSpec chip, ReadOnlySpan<byte> flash, MtkFaultPlan? faults = null)
     {
@@ -106,6 +126,12 @@ internal sealed class PhaseMeter : IProgress<FlashProgress>
 /// <summary>The images of one benchmark case.</summary>
 internal sealed record BenchCase(string Kind, ChipSpec Chip, ImageFamily Family, byte[] Old, byte[] New, bool WriteBootCode)
 {
+    /// <summary>The drive profile the session flashes with.</summary>
+    public string ProfileName { get; init; } = Rig.DriveProfileName;
+
+    /// <summary>An SPI drive: the dialect and maker of its virtual drive (null: a parallel drive).</summary>
+    public (SpiDialect Dialect, SpiDriveMaker Maker)? Spi { get; init; }
+
     public static ImageFamily FamilyFor(int size) => size switch
     {
         0x80000 => ImageFamilies.Get("LTR-52327S"),

@@ -43,6 +43,11 @@ public enum FailureKind
     /// anything was sent (or, after a --shared-channel session, that drive no longer answers as before): 16.
     /// </summary>
     SharedChannel = 16,
+    /// <summary>
+    /// The SPI flash's status register stays locked (SRWD with WP# held low on the board, PROTOCOL.md §5b): no command
+    /// can clear it, so nothing was erased: 17.
+    /// </summary>
+    FlashProtected = 17,
 }
 
 /// <summary>

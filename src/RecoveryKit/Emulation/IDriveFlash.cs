@@ -4,7 +4,7 @@ namespace RecoveryKit.Emulation;
 /// What a virtual MediaTek drive needs from the flash part behind its mailbox, whatever the part's bus: the array's
 /// content (to decide whether the firmware boots), the drive's own whole-flash erase (a Lite-On erase trigger),
 /// what a power cut leaves behind, and the settled content a programmer would read out. Implemented by the parallel
-/// JEDEC model (<see cref="FlashChipModel"/>) and the SPI NOR model (<see cref="Spi.SpiFlashChip"/>).
+/// JEDEC model (<see cref="FlashChipModel"/>) and the SPI NOR model (<see cref="Spi.SpiChipModel"/>).
 /// </summary>
 public interface IDriveFlash
 {

@@ -155,9 +155,9 @@ public sealed record MtkDriveSetup(string Profile, string Chip, string OldRevisi
         var family = Family;
         var initial = flash.IsEmpty ? InitialFlash() : flash.ToArray();
         IDriveFlash model = SpiPart is { } part
-            ? new SpiFlashChip(part, clock, initial) { WriteProtectLow = WriteProtectLow }
+            ? new SpiChipModel(part, clock, initial) { WriteProtectLow = WriteProtectLow }
             : new FlashChipModel(ChipSpec, clock, initial);
-        if (model is SpiFlashChip chip && SpiProtection != 0)
+        if (model is SpiChipModel chip && SpiProtection != 0)
             chip.ProtectionBits = SpiProtection;
         var profile = DriveProfile;
         Func<ReadOnlyMemory<byte>, bool> boots = BootsKnownImagesOnly

@@ -106,11 +106,11 @@ public sealed class VirtualMtkDrive : VirtualAtapiDrive
     /// <summary>
     /// Makes this drive an SPI drive speaking <paramref name="dialect"/> (PROTOCOL.md §3, §5b): only that dialect's intro
     /// is honoured, the status comes from the maker (and the flash's blankness on Lite-On), and the mailbox is the SPI
-    /// buffer. The drive's flash must be an <see cref="SpiFlashChip"/>.
+    /// buffer. The drive's flash must be an <see cref="SpiChipModel"/>.
     /// </summary>
     public SpiBufferMailbox UseSpiMailbox(SpiDialect dialect, SpiDriveMaker maker)
     {
-        var chip = Memory as SpiFlashChip ?? throw new InvalidOperationException("an SPI mailbox needs an SPI part");
+        var chip = Memory as SpiChipModel ?? throw new InvalidOperationException("an SPI mailbox needs an SPI part");
         Spi = new SpiBufferMailbox(chip, dialect, maker) { Faults = Faults, Random = _random };
         OwnFraming = MailboxFraming.SpiBuffer;
         HonouredIntroKeys = [dialect.IntroKey];

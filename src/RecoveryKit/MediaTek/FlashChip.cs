@@ -17,12 +17,12 @@ public readonly record struct ChipId(byte Manufacturer, byte Device, byte Third)
 /// The JEDEC/SST command engine over the mailbox (PROTOCOL.md §5): software ID, byte program, page write,
 /// sector and chip erase, completion by DQ7 data# polling with a DQ6 toggle fallback, limits from the chip table.
 /// </summary>
-public sealed class FlashChip
+public sealed class FlashChip : IFlashEngine
 {
-    private readonly Mailbox _mailbox;
+    private readonly IFlashBus _mailbox;
     private readonly IClock _clock;
 
-    public FlashChip(Mailbox mailbox, ChipSpec spec, IClock clock)
+    public FlashChip(IFlashBus mailbox, ChipSpec spec, IClock clock)
     {
         _mailbox = mailbox;
         Spec = spec;
@@ -37,7 +37,7 @@ public sealed class FlashChip
     /// (5555←AA, 2AAA←55, 5555←90), reads at 0, 1 and 3. 5555h/2AAAh also reach 555h/2AAh parts, whose
     /// command decoders ignore the upper bits. The part is left in ID mode: call <see cref="ExitIdMode"/>.
     /// </summary>
-    public static ChipId ReadId(Mailbox mailbox)
+    public static ChipId ReadId(IFlashBus mailbox)
     {
         mailbox.Write(0x5555, 0xAA);
         mailbox.Write(0x2AAA, 0x55);
@@ -52,7 +52,7 @@ public sealed class FlashChip
     }
 
     /// <summary>Leaves software-ID mode (5555←AA, 2AAA←55, 5555←F0).</summary>
-    public static void ExitIdMode(Mailbox mailbox)
+    public static void ExitIdMode(IFlashBus mailbox)
     {
         mailbox.Write(0x5555, 0xAA);
         mailbox.Write(0x2AAA, 0x55);
@@ -69,6 +69,34 @@ public sealed class FlashChip
     {
         _mailbox.Write(Command(Spec.UnlockFirst, near), 0xAA);
         _mailbox.Write(Command(Spec.UnlockSecond, near), 0x55);
+    }
+
+    /// <inheritdoc />
+    public uint? CommandAddressNear(uint near) => UnlockAddressNear(near);
+
+    /// <summary>Parallel parts have no protection register to clear.</summary>
+    public void PrepareWrite()
+    {
+    }
+
+    /// <inheritdoc />
+    public int ProgramSector(FlashSector sector, ReadOnlySpan<byte> want, ReadOnlySpan<byte> have, bool erased)
+    {
+        if (Spec.Program == ProgramModel.Page)
+        {
+            ProgramPage(sector.Start, want);
+            return 1;
+        }
+        var sent = 0;
+        for (var i = 0; i < want.Length; i++)
+        {
+            var target = want[i];
+            if (erased ? target == 0xFF : have[i] == target)
+                continue;
+            ProgramByte(sector.Start + (uint)i, target);
+            sent++;
+        }
+        return sent;
     }
 
     /// <summary>Programs one byte (only clears bits: erase first where a bit must become 1).</summary>

@@ -45,7 +45,7 @@ public sealed class FlashPlan
     /// <summary>Every sector, in execution order: outside the boot block first, boot block last.</summary>
     public IReadOnlyList<SectorPlan> Sectors { get; }
 
-    public int SectorsToErase => Sectors.Count(s => s.Action == SectorAction.EraseAndProgram && Chip.Program == ProgramModel.Byte);
+    public int SectorsToErase => Sectors.Count(s => s.Action == SectorAction.EraseAndProgram && (Chip.Program == ProgramModel.Byte || Chip.Bus == FlashBusKind.Spi));
 
     public int SectorsToWrite => Sectors.Count(s => s.Action != SectorAction.Keep);
 
@@ -141,7 +141,7 @@ public sealed class FlashPlan
             {
                 plan = new SectorPlan(sector, SectorAction.Keep, 0, inBoot, true);
             }
-            else if (chip.Program == ProgramModel.Page)
+            else if (chip.Program == ProgramModel.Page && chip.Bus == FlashBusKind.Parallel)
             {
                 plan = new SectorPlan(sector, SectorAction.EraseAndProgram, sector.Size, inBoot, false);
             }

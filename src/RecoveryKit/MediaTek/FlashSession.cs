@@ -89,10 +89,6 @@ public static class FlashSession
         var gates = CheckImage(request);
         foreach (var gate in gates.Where(g => g.Verdict == GateVerdict.Overridden))
             stages?.Report(new StageEvent("warning", gate.Describe()));
-        if (request.Profile.Spi.Value)
-            throw new RecoveryKitException(FailureKind.ChipUnknown, "profile",
-                $"{request.Profile.Name} drives keep their firmware in SPI flash, whose mailbox framing is not known",
-                "RecoveryKit recognises these drives but cannot write them yet; nothing was written.");
         var backupPath = BackupStore.Reserve(request.BackupPath, image.Length);
         stages?.Report(new StageEvent("check", $"image {request.ImageName}: {FlashSize.Describe(image.Length)}, fits {family.Name}; backup will go to {backupPath}"));
 
@@ -102,7 +98,7 @@ public static class FlashSession
         IntroResult intro;
         ChipId id;
         ChipSpec chip;
-        FlashChip flash;
+        IFlashEngine flash;
         FlashTarget target;
         var bootBlock = new FlashRange((uint)family.BootBlock.Start, (uint)family.BootBlock.Length);
         FlashPlan plan;
@@ -165,6 +161,19 @@ public static class FlashSession
             throw Declined(vendor, "the plan was not confirmed");
         if (plan.RewritesBootBlock && request.ConfirmBootCode is { } confirmBoot && !confirmBoot(plan))
             throw Declined(vendor, "rewriting the boot code was not confirmed");
+        if (!plan.NothingToDo)
+        {
+            // SPI parts: the status register's protection is cleared now, or refused with its cause (WP#) before any erase.
+            try
+            {
+                flash.PrepareWrite();
+            }
+            catch (RecoveryKitException)
+            {
+                vendor.Exit();
+                throw;
+            }
+        }
 
         // 8. Everything outside the boot block: written, verified, rechecked and read back first.
         var report = new FlashReport(chip);
@@ -220,7 +229,7 @@ public static class FlashSession
     /// A sector whose two reads differ is read until two agree, and the plan is made again from what the chip holds.
     /// A sector whose first read equals the image needs no second read: a flipped bit would have made it differ.
     /// </summary>
-    public static FlashPlan ReadForBackup(FlashChip flash, byte[] current, ReadOnlySpan<byte> image, FlashRange bootBlock, bool writeBootCode)
+    public static FlashPlan ReadForBackup(IFlashEngine flash, byte[] current, ReadOnlySpan<byte> image, FlashRange bootBlock, bool writeBootCode)
     {
         var chip = flash.Spec;
         flash.Read(0, current);
@@ -251,7 +260,7 @@ public static class FlashSession
     /// else and still verify; only a full read-back shows the collateral damage. Damage outside a boot block
     /// that must be left alone is written once more; anything still wrong is a typed failure, never success.
     /// </summary>
-    private static void CheckWholeFlash(FlashChip flash, FlashPlan pass, byte[] expected, FlashRequest request, FlashReport report, string backupPath, IProgress<StageEvent>? stages)
+    private static void CheckWholeFlash(IFlashEngine flash, FlashPlan pass, byte[] expected, FlashRequest request, FlashReport report, string backupPath, IProgress<StageEvent>? stages)
     {
         var chip = pass.Chip;
         var now = new byte[chip.SizeBytes];

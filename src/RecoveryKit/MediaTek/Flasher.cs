@@ -83,9 +83,10 @@ public sealed class FlashReport
 /// </summary>
 public sealed class Flasher
 {
-    private readonly FlashChip _chip;
+    private readonly IFlashEngine _chip;
 
-    public Flasher(FlashChip chip)
+    /// <param name="chip">The engine, JEDEC or SPI: the flasher never knows which bus carries it.</param>
+    public Flasher(IFlashEngine chip)
     {
         _chip = chip;
     }
@@ -152,7 +153,9 @@ public sealed class Flasher
         {
             foreach (var near in new[] { step.Sector.Start, step.Sector.End - 1 })
             {
-                var target = spec.SectorAt(_chip.UnlockAddressNear(near));
+                if (_chip.CommandAddressNear(near) is not { } unlock)
+                    continue;
+                var target = spec.SectorAt(unlock);
                 if (target.Index != step.Sector.Index)
                     suspects.Add(target.Index);
             }
@@ -209,11 +212,13 @@ public sealed class Flasher
         for (var attempt = 0; ; attempt++)
         {
             var have = readBack.AsSpan(0, sector.Size);
-            if (_chip.Spec.Program == ProgramModel.Page)
+            var autoErase = _chip.Spec.Bus == FlashBusKind.Parallel && _chip.Spec.Program == ProgramModel.Page;
+            if (autoErase)
             {
+                // Page-write parts (W29C0x0) erase as they write: the whole sector goes as pages.
                 progress?.Report(new FlashProgress("program", bank, sector.Index, done, total));
                 report.Set(sector.Index, SectorState.Unknown);
-                _chip.ProgramPage(sector.Start, want);
+                _chip.ProgramSector(sector, want, have, erased: true);
             }
             else
             {
@@ -230,13 +235,11 @@ public sealed class Flasher
                     current.Slice((int)sector.Start, sector.Size).CopyTo(have);
                 }
                 progress?.Report(new FlashProgress("program", bank, sector.Index, done, total));
-                for (var i = 0; i < want.Length; i++)
+                var needed = erase ? want.IndexOfAnyExcept((byte)0xFF) >= 0 : !have.SequenceEqual(want);
+                if (needed)
                 {
-                    var target = want[i];
-                    if (erase ? target == 0xFF : have[i] == target)
-                        continue;
                     report.Set(sector.Index, SectorState.Unknown);
-                    _chip.ProgramByte(sector.Start + (uint)i, target);
+                    _chip.ProgramSector(sector, want, have, erase);
                 }
             }
             progress?.Report(new FlashProgress("verify", bank, sector.Index, done, total));

@@ -9,7 +9,7 @@ namespace RecoveryKit.MediaTek;
 /// register writes MtkFlash 1.83c makes, in its order. Address bits above A15 travel in the device
 /// register's head bits [R1] (and features bit 0 for A20 [R1b]), written only when the bank changes.
 /// </summary>
-public sealed class Mailbox
+public sealed class Mailbox : IFlashBus
 {
     // Sector-count codes of the mailbox, as the MtkFlash trace writes them (meanings unpublished, §4).
     private const byte CodeAddress = 0x15;

@@ -10,7 +10,7 @@ namespace RecoveryKit.MediaTek;
 /// </summary>
 public sealed class VendorSession
 {
-    private VendorSession(VendorMode vendor, IntroResult intro, ChipId id, FlashChip chip)
+    private VendorSession(VendorMode vendor, IntroResult intro, ChipId id, IFlashEngine chip)
     {
         Vendor = vendor;
         Intro = intro;
@@ -21,7 +21,8 @@ public sealed class VendorSession
     public VendorMode Vendor { get; }
     public IntroResult Intro { get; }
     public ChipId Id { get; }
-    public FlashChip Chip { get; }
+    /// <summary>The flash engine, JEDEC or SPI, over the framing the profile names.</summary>
+    public IFlashEngine Chip { get; }
 
     public static VendorSession Open(AtaHost host, DeviceSelect device, string where, DriveProfile profile, ChipSpec? chipOverride,
         Func<IntroResult, int, bool>? powerCycle, IProgress<StageEvent>? stages, Discovery.SharedChannelGuard? neighbour = null)
@@ -42,17 +43,31 @@ public sealed class VendorSession
         var vendor = new VendorMode(target);
         var intro = vendor.Enter(powerCycle);
         stages?.Report(new StageEvent("vendor-intro", $"vendor mode entered (status {intro.Status:X2}h, key {intro.Key:X2}h)"));
-        var mailbox = new Mailbox(host.Registers, device, profile);
+        if (profile.Framing.Value == FlashFraming.SpiBuffer)
+        {
+            var spi = new SpiBufferMailbox(host.Registers, device, profile);
+            var spiId = SpiFlashChip.ReadId(spi);
+            var spiSpec = ChooseChip(spiId, chipOverride, stages, FlashBusKind.Spi);
+            return new VendorSession(vendor, intro, spiId, new SpiFlashChip(spi, spiSpec, host.Clock));
+        }
+        IFlashBus mailbox = profile.Framing.Value == FlashFraming.CommandRegister
+            ? new CommandRegisterMailbox(host.Registers, device, profile)
+            : new Mailbox(host.Registers, device, profile);
         var id = FlashChip.ReadId(mailbox);
         FlashChip.ExitIdMode(mailbox);
-        var spec = ChooseChip(id, chipOverride, stages);
+        var spec = ChooseChip(id, chipOverride, stages, FlashBusKind.Parallel);
         return new VendorSession(vendor, intro, id, new FlashChip(mailbox, spec, host.Clock));
     }
 
     /// <summary>The chip from the table that answered <paramref name="id"/>, or the override; refuses to guess.</summary>
-    public static ChipSpec ChooseChip(ChipId id, ChipSpec? chosen, IProgress<StageEvent>? stages)
+    public static ChipSpec ChooseChip(ChipId id, ChipSpec? chosen, IProgress<StageEvent>? stages, FlashBusKind bus = FlashBusKind.Parallel)
     {
-        var known = ProfileCatalog.FindChip(id.Manufacturer, id.Device);
+        var known = ProfileCatalog.FindChip(bus, id.Manufacturer, id.Device);
+        var names = string.Join(", ", ProfileCatalog.Chips.Where(c => c.Bus == bus).Select(c => c.Name));
+        if (chosen is not null && chosen.Bus != bus)
+            throw new RecoveryKitException(FailureKind.Usage, "flash-chip",
+                $"--flash-chip {chosen.Name} is a {(chosen.Bus == FlashBusKind.Spi ? "SPI" : "parallel")} part, but this drive's flash is {(bus == FlashBusKind.Spi ? "SPI" : "parallel")}",
+                $"Use one of: {names}.");
         if (chosen is not null)
         {
             stages?.Report(new StageEvent("chip-id", known is not null && known != chosen
@@ -63,11 +78,11 @@ public sealed class VendorSession
         if (id.IsNoAnswer)
             throw new RecoveryKitException(FailureKind.ChipUnknown, "chip-id",
                 $"no flash chip answered the ID sequence (read {id})",
-                $"Read the part number printed on the drive's flash chip and give it with --flash-chip NAME ({string.Join(", ", ProfileCatalog.Chips.Select(c => c.Name))}).");
+                $"Read the part number printed on the drive's flash chip and give it with --flash-chip NAME ({names}).");
         if (known is null)
             throw new RecoveryKitException(FailureKind.ChipUnknown, "chip-id",
                 $"the flash chip answered {id}, which is not in the chip table",
-                $"Check the part number on the chip and give it with --flash-chip NAME if it is one of: {string.Join(", ", ProfileCatalog.Chips.Select(c => c.Name))}.");
+                $"Check the part number on the chip and give it with --flash-chip NAME if it is one of: {names}.");
         stages?.Report(new StageEvent("chip-id", $"{known} (grade {known.Grade})"));
         return known;
     }

@@ -56,7 +56,7 @@ public sealed class SpiBufferMailbox
     private byte _lbaHigh;
     private bool _awaitingEnd;
 
-    public SpiBufferMailbox(SpiFlashChip chip, SpiDialect dialect, SpiDriveMaker maker)
+    public SpiBufferMailbox(SpiChipModel chip, SpiDialect dialect, SpiDriveMaker maker)
     {
         Chip = chip;
         Dialect = dialect;
@@ -64,7 +64,7 @@ public sealed class SpiBufferMailbox
         _buffer.AsSpan().Fill(0xFF);
     }
 
-    public SpiFlashChip Chip { get; }
+    public SpiChipModel Chip { get; }
     public SpiDialect Dialect { get; }
     public SpiDriveMaker Maker { get; }
 

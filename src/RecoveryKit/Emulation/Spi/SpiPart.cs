@@ -18,13 +18,16 @@ namespace RecoveryKit.Emulation.Spi;
 /// <param name="BpUnit">Bytes protected at the top of the array by BP = 1; each step doubles it; all ones = the whole array.</param>
 /// <param name="BpSetAtPowerUp">The BP bits read all ones after power-up (SST25xF0x0 datasheets): the host must unlock every session.</param>
 /// <param name="PageProgram">PAGE PROGRAM 02h, 256-byte page.</param>
-/// <param name="SectorErase">SECTOR ERASE 20h, 4 KiB.</param>
+/// <param name="SectorErase">SECTOR ERASE (<paramref name="SectorEraseOpcode"/>, <paramref name="SectorBytes"/>).</param>
 /// <param name="ChipErase">Chip erase.</param>
 /// <param name="StatusWrite">WRSR cycle time.</param>
 /// <param name="TimesGrade">How the times are known.</param>
+/// <param name="SectorEraseOpcode">The part's smallest erase: 20h (4 KiB, PROTOCOL.md §5b) or D8h on the 64 KiB uniform-sector
+/// Winbond W25P and Eon EN25P parts (their datasheets have no 4 KiB erase; §5b's "20h for all" does not hold for them).</param>
+/// <param name="SectorBytes">Bytes that erase clears.</param>
 public sealed record SpiPart(string Name, byte ManufacturerId, byte DeviceId, int SizeBytes, byte ChipEraseOpcode, bool NeedsEwsr,
     int BpBits, int BpUnit, bool BpSetAtPowerUp, DatasheetTime PageProgram, DatasheetTime SectorErase, DatasheetTime ChipErase,
-    DatasheetTime StatusWrite, string TimesGrade)
+    DatasheetTime StatusWrite, string TimesGrade, byte SectorEraseOpcode = 0x20, int SectorBytes = SpiPart.SectorSize)
 {
     public const int PageSize = 256;
     public const int SectorSize = 0x1000;
@@ -63,6 +66,15 @@ public static class SpiParts
         new(name, manufacturer, device, size, 0xC7, false, 3, 0x10000, false,
             Ms(1.5, 5), Ms(60, 300), Ms(size / 0x40000 * 2000.0, size / 0x40000 * 4000.0), Ms(10, 15), ClassTimes);
 
+    // Winbond W25P and Eon EN25P: uniform 64 KiB sectors erased by D8h, no 4 KiB erase (W25P80/16 and EN25P20/32
+    // datasheets: "sectors of 256 pages (64K bytes)", "Four 64-Kbyte sectors"); sector erase 800 ms typical (EN25P20).
+    private static SpiPart Uniform64K(SpiPart part) =>
+        part with
+        {
+            SectorEraseOpcode = 0xD8, SectorBytes = 0x10000, SectorErase = Ms(800, 2000),
+            TimesGrade = "D (64 KiB uniform sectors, D8h; EN25P20 datasheet: 800 ms typical sector erase, 1.5 ms page) / R (maxima)",
+        };
+
     // SST25LF020/25VF020: byte program (20 us max) has no page mode; a 256-byte PAGE PROGRAM is modelled as 256 byte
     // programs' worth of time. Sector erase 25 ms max, chip erase 100 ms max, BP bits set at power-up, WRSR only after EWSR.
     private static SpiPart Sst(string name) =>
@@ -74,17 +86,17 @@ public static class SpiParts
     [
         Sst("SST25VF020"),
         Sst("SST25LF020"),
-        Small("W25P20", 0xEF, 0x11),
+        Uniform64K(Small("W25P20", 0xEF, 0x11)),
         Small("PM25LV020", 0x9D, 0x7D),
         Small("W25B20", 0xEF, 0x31),
         Small("A25L20P", 0x37, 0x11),
         Small("MX25L2005", 0xC2, 0x11),
         Small("S25FL002D", 0x10, 0x00),
-        Large("EN25P80", 0x1C, 0x13, 0x100000),
-        Large("W25P80", 0xEF, 0x13, 0x100000),
+        Uniform64K(Large("EN25P80", 0x1C, 0x13, 0x100000)),
+        Uniform64K(Large("W25P80", 0xEF, 0x13, 0x100000)),
         Large("MX25L8005", 0xC2, 0x13, 0x100000),
-        Large("EN25P16", 0x1C, 0x14, 0x200000),
-        Large("W25P16", 0xEF, 0x14, 0x200000),
+        Uniform64K(Large("EN25P16", 0x1C, 0x14, 0x200000)),
+        Uniform64K(Large("W25P16", 0xEF, 0x14, 0x200000)),
         Large("MX25L1605D", 0xC2, 0x14, 0x200000),
     ];
 

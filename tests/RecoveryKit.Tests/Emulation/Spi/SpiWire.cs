@@ -25,7 +25,7 @@ internal sealed class SpiWire
     public SpiWire(string part, WireDialect wire, SpiDialect dialect, SpiDriveMaker maker, byte[]? flash = null, MtkFaultPlan? faults = null)
     {
         Clock = new VirtualClock();
-        Chip = new SpiFlashChip(SpiParts.Find(part)!, Clock, flash ?? []);
+        Chip = new SpiChipModel(SpiParts.Find(part)!, Clock, flash ?? []);
         var profile = ProfileCatalog.FindDrive("DG-16D2S")!;
         Drive = new VirtualMtkDrive(profile, Chip, _ => false, _ => null, new DriveIdentityStrings("PLDS", "DG-16D2S", "    ", "SPI0001"), faults);
         Mailbox = Drive.UseSpiMailbox(dialect, maker);
@@ -37,7 +37,7 @@ internal sealed class SpiWire
     {
         Clock = clock;
         Drive = drive;
-        Chip = (SpiFlashChip?)drive.Spi?.Chip ?? null!;
+        Chip = (SpiChipModel?)drive.Spi?.Chip ?? null!;
         Mailbox = drive.Spi ?? null!;
         Channel = channel;
         Wire = wire;
@@ -50,7 +50,7 @@ internal sealed class SpiWire
         new(part, WireDialect.PhatLiteOn, SpiDialect.Phat, SpiDriveMaker.LiteOn, flash, faults);
 
     public VirtualClock Clock { get; }
-    public SpiFlashChip Chip { get; }
+    public SpiChipModel Chip { get; }
     public VirtualMtkDrive Drive { get; }
     public SpiBufferMailbox Mailbox { get; }
     public VirtualChannel Channel { get; }

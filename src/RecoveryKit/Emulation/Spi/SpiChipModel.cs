@@ -8,7 +8,7 @@ namespace RecoveryKit.Emulation.Spi;
 /// is answered; the BP bits protect the top of the array; SRWD (BPL on SST) with the WP# pin held low makes WRSR
 /// ignored. Busy times come from the part's table on the virtual clock.
 /// </summary>
-public sealed class SpiFlashChip : IDriveFlash
+public sealed class SpiChipModel : IDriveFlash
 {
     private enum Operation
     {
@@ -37,7 +37,7 @@ public sealed class SpiFlashChip : IDriveFlash
     private double _timeMin = 1;
     private double _timeMax = 1;
 
-    public SpiFlashChip(SpiPart part, VirtualClock clock, ReadOnlySpan<byte> initial = default)
+    public SpiChipModel(SpiPart part, VirtualClock clock, ReadOnlySpan<byte> initial = default)
     {
         Part = part;
         _clock = clock;
@@ -77,7 +77,7 @@ public sealed class SpiFlashChip : IDriveFlash
     /// <summary>The N-th program/erase/status write (1-based) never finishes: WIP stays set (a stuck part).</summary>
     public long StuckWipAtOperation { get; set; }
 
-    /// <summary>4 KiB sectors whose erase never finishes.</summary>
+    /// <summary>Sectors (of the part's erase size) whose erase never finishes.</summary>
     public HashSet<int> StuckEraseSectors { get; } = [];
 
     public long PagePrograms { get; private set; }
@@ -148,7 +148,7 @@ public sealed class SpiFlashChip : IDriveFlash
                 PagePrograms++;
                 break;
             case Operation.SectorErase:
-                _cells.AsSpan(_busyAddress, SpiPart.SectorSize).Fill(0xFF);
+                _cells.AsSpan(_busyAddress, Part.SectorBytes).Fill(0xFF);
                 SectorErases++;
                 break;
             case Operation.ChipErase:
@@ -233,10 +233,12 @@ public sealed class SpiFlashChip : IDriveFlash
             case 0x02:
                 PageProgram();
                 return;
-            case 0x20:
-                SectorErase();
-                return;
             default:
+                if (opcode == Part.SectorEraseOpcode)
+                {
+                    SectorErase();
+                    return;
+                }
                 if (opcode == Part.ChipEraseOpcode)
                 {
                     ChipErase();
@@ -313,13 +315,13 @@ public sealed class SpiFlashChip : IDriveFlash
             Rejected++;
             return;
         }
-        var sector = (int)Address() & ~(SpiPart.SectorSize - 1);
-        if (sector + SpiPart.SectorSize > Part.ProtectedFrom(Part.BpValue(_status)))
+        var sector = (int)Address() & ~(Part.SectorBytes - 1);
+        if (sector + Part.SectorBytes > Part.ProtectedFrom(Part.BpValue(_status)))
         {
             Rejected++;
             return;
         }
-        var time = StuckEraseSectors.Contains(sector / SpiPart.SectorSize) ? TimeSpan.MaxValue / 2 : Part.SectorErase.Typical;
+        var time = StuckEraseSectors.Contains(sector / Part.SectorBytes) ? TimeSpan.MaxValue / 2 : Part.SectorErase.Typical;
         Start(Operation.SectorErase, time, sector);
     }
 
@@ -388,7 +390,7 @@ public sealed class SpiFlashChip : IDriveFlash
                 }
                 break;
             case Operation.SectorErase:
-                for (var i = 0; i < SpiPart.SectorSize; i++)
+                for (var i = 0; i < Part.SectorBytes; i++)
                     _cells[_busyAddress + i] |= (byte)random.Next(256);
                 break;
             case Operation.ChipErase:

@@ -4,7 +4,7 @@ using RecoveryKit.Emulation.Spi;
 namespace RecoveryKit.Tests.Emulation.Spi;
 
 /// <summary>The SPI NOR model through the virtual drive's mailbox (PROTOCOL.md §5b, datasheet behaviour).</summary>
-public sealed class SpiFlashChipTests
+public sealed class SpiChipModelTests
 {
     private static readonly TimeSpan Step = TimeSpan.FromMicroseconds(100);
 
@@ -263,6 +263,30 @@ public sealed class SpiFlashChipTests
             Assert.Equal((m, d, size), (part.ManufacturerId, part.DeviceId, part.SizeBytes));
             Assert.True(part.PageProgram.Typical <= part.PageProgram.Maximum && part.SectorErase.Typical <= part.SectorErase.Maximum);
         }
+    }
+
+    [Theory]
+    [InlineData("W25P20")]
+    [InlineData("W25P80")]
+    [InlineData("EN25P16")]
+    public void Uniform_64_KiB_sector_parts_ignore_20h_and_erase_64_KiB_on_D8h(string name)
+    {
+        // W25P80/16 datasheet: 64 KiB sectors; EN25P20/32: "Four 64-Kbyte sectors" / "Sixty four 64-Kbyte sectors".
+        var part = SpiParts.Find(name)!;
+        var wire = Ready(name, new byte[part.SizeBytes]);
+
+        wire.Wren();
+        wire.SectorErase(0x10000);
+        wire.Clock.Advance(TimeSpan.FromSeconds(5));
+        Assert.Equal(0x00, wire.Chip.Contents[0x10000]);
+        Assert.Equal(0x02, wire.Rdsr()); // 20h is not a command of the part: WEL stays
+
+        wire.Transaction([0xD8, 0x01, 0x23, 0x45]);
+        Assert.Equal(0x03, wire.Rdsr());
+        wire.WaitReady(TimeSpan.FromMilliseconds(1));
+        Assert.All(wire.Chip.Contents[0x10000..0x20000].ToArray(), b => Assert.Equal(0xFF, b));
+        Assert.Equal(0x00, wire.Chip.Contents[0x0FFFF]);
+        Assert.Equal(0x00, wire.Chip.Contents[0x20000]);
     }
 
     [Fact]
