@@ -124,7 +124,10 @@ internal sealed record PlanJson(int SectorsToWrite, int SectorsInChip, int Secto
 
 /// <summary>flash, unbrick and mtkflash's write: what was written and whether the drive came back.</summary>
 internal sealed record FlashJson(string Where, string Image, string ImageIdentity, string Profile, string Chip, string ChipId, PlanJson Plan,
-    string Sectors, int Retries, string Backup, double DeviceTimeSeconds, OutroJson Outro, string SessionLog);
+    string Sectors, int Retries, string Backup, double DeviceTimeSeconds, OutroJson Outro, string SessionLog, string? SecondBackup = null, KeyBlockJson? KeyBlock = null);
+
+/// <summary>The key block of a drive-unique flash: hashes only, never the bytes.</summary>
+internal sealed record KeyBlockJson(string Range, string DriveHash, string ImageHash, string Decision);
 
 // ---- sim-image, mtkflash, drives ----
 

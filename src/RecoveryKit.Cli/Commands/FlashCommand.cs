@@ -24,10 +24,11 @@ internal static class FlashCommand
         var profile = new Option<string?>("--profile") { Description = "Drive profile to use (default: from the image's identity)." };
         var force = new Option<bool>("--force-model") { Description = "Flash even if the image's model differs from the drive's (logged)." };
         var yesBoot = new Option<bool>("--yes-bootcode") { Description = "Answer the second confirmation for rewriting the boot code (--yes alone never does)." };
+        var keys = new KeyOptions();
         var gates = new GateOptions();
         var command = new Command("flash", "Write a firmware image to a MediaTek drive through vendor mode: backup first, only changed sectors, verified, boot block untouched unless asked.")
         {
-            args, writeBoot, chip, backup, profile, force, yesBoot, gates.IgnoreChecksum, gates.IgnoreFamilySize,
+            args, writeBoot, chip, backup, profile, force, yesBoot, keys.TakeImageKey, keys.YesImageKey, gates.IgnoreChecksum, gates.IgnoreFamilySize,
         };
         command.SetAction(parse =>
         {
@@ -36,7 +37,7 @@ internal static class FlashCommand
             using var log = SessionLog.Open(parse.GetValue(options.Log), "flash");
             try
             {
-                return Run(parse, options, terminal, log, position, imagePath, parse.GetValue(writeBoot), parse.GetValue(chip), parse.GetValue(backup), parse.GetValue(profile), parse.GetValue(force), parse.GetValue(yesBoot), gates);
+                return Run(parse, options, terminal, log, position, imagePath, parse.GetValue(writeBoot), parse.GetValue(chip), parse.GetValue(backup), parse.GetValue(profile), parse.GetValue(force), parse.GetValue(yesBoot), gates, keys);
             }
             catch (RecoveryKitException ex)
             {
@@ -50,7 +51,7 @@ internal static class FlashCommand
     }
 
     private static int Run(ParseResult parse, GlobalOptions options, Terminal terminal, SessionLog log, string? position, string imagePath,
-        bool writeBootCode, string? chipName, string? backupPath, string? profileName, bool forceModel, bool yesBootCode, GateOptions gates)
+        bool writeBootCode, string? chipName, string? backupPath, string? profileName, bool forceModel, bool yesBootCode, GateOptions gates, KeyOptions keys)
     {
         var yes = parse.GetValue(options.Yes);
         log.Stage("start", $"RecoveryKit {typeof(FlashCommand).Assembly.GetName().Version} flash {position ?? "(auto)"} {imagePath} device={parse.GetValue(options.Device) ?? "auto"}");
@@ -58,7 +59,8 @@ internal static class FlashCommand
         // Load and check everything that needs no drive.
         var image = LoadImage(terminal, log, imagePath);
         var settings = new FlashSettings(yes, writeBootCode, chipName, backupPath, profileName, forceModel, ConfirmByModelName: false, YesBootCode: yesBootCode,
-            IgnoreChecksum: parse.GetValue(gates.IgnoreChecksum), IgnoreFamilySize: parse.GetValue(gates.IgnoreFamilySize));
+            IgnoreChecksum: parse.GetValue(gates.IgnoreChecksum), IgnoreFamilySize: parse.GetValue(gates.IgnoreFamilySize),
+            TakeImageKey: parse.GetValue(keys.TakeImageKey), YesImageKey: parse.GetValue(keys.YesImageKey));
         var (drive, _) = PickProfile(image, profileName);
         if (!yes && !terminal.Interactive)
             throw new RecoveryKitException(FailureKind.Cancelled, "confirm", "flashing needs a confirmation and nobody can answer (no terminal)",
@@ -127,6 +129,10 @@ internal static class FlashCommand
                 ChipOverride = chip,
                 WriteBootCode = settings.WriteBootCode,
                 BackupPath = backup,
+                SecondBackupPath = family.DriveUnique.Value ? SecondBackupPath(backup) : null,
+                TakeImageKey = settings.TakeImageKey,
+                ConfirmImageKey = settings.YesImageKey ? null : check => Confirm(terminal,
+                    $"This REPLACES the drive's own key block (hash {check.DriveHash}) with the image's (hash {check.ImageHash}): the drive takes another drive's identity. Type KEY to replace it (or run with --yes-image-key):", "KEY", StringComparison.Ordinal),
                 Confirm = yes ? null : plan =>
                 {
                     output.WriteLine($"Plan: {FlashSession.Describe(plan)}; {EstimateWords(session, plan, start)}.");
@@ -154,7 +160,7 @@ internal static class FlashCommand
                 terminal.ClearLive(); // the live bar never outlives the write, whatever ends it
             }
             output.WriteLine($"Done in {AtaHost.FormatTime(outcome.DeviceTime)} of drive time. Chip {outcome.Chip.Name}, {outcome.Report.Summary()}.");
-            output.WriteLine($"Backup of the old flash: {outcome.BackupPath}");
+            output.WriteLine($"Backup of the old flash: {outcome.BackupPath}{(outcome.SecondBackupPath is { } copy ? $" (copy: {copy})" : "")}");
             log.Stage("outcome", $"{outcome.Report.Summary()}; came back: {outcome.Outro.CameBack}");
             output.WriteLine($"Session log: {log.Path}");
             if (terminal.Json)
@@ -164,7 +170,8 @@ internal static class FlashCommand
                     new PlanJson(plan.SectorsToWrite, plan.Chip.Sectors.Count, plan.SectorsToErase, plan.BytesToProgram, plan.RewritesBootBlock, plan.BootBlockDiffers,
                         Math.Round(plan.Estimate(RegisterAccess).TotalSeconds, 2), FlashSession.Describe(plan)),
                     outcome.Report.Summary(), outcome.Report.Retries, outcome.BackupPath, Math.Round(outcome.DeviceTime.TotalSeconds, 2),
-                    DriveCommands.Outro(outcome.Outro), log.Path), c => c.FlashJson);
+                    DriveCommands.Outro(outcome.Outro), log.Path, outcome.SecondBackupPath,
+                    outcome.KeyBlock is { } k ? new KeyBlockJson(k.Block.ToString(), k.DriveHash, k.ImageHash, k.Decision.ToString()) : null), c => c.FlashJson);
             }
             if (outcome.Outro.CameBack)
             {
@@ -206,6 +213,20 @@ internal static class FlashCommand
             terminal.Error.WriteLine("Ctrl-C at the prompt: stopping now; the drive is reset and nothing is erased.");
             return false;
         }
+    }
+
+    /// <summary>
+    /// The second copy of a drive-unique backup: in the data folder ($RECOVERYKIT_DATA/backups on the recovery stick,
+    /// else ./recoverykit-backups), under the first copy's name.
+    /// </summary>
+    internal static string SecondBackupPath(string first)
+    {
+        var data = Environment.GetEnvironmentVariable("RECOVERYKIT_DATA");
+        var folder = string.IsNullOrWhiteSpace(data) ? Path.GetFullPath("recoverykit-backups") : Path.Combine(data, "backups");
+        var candidate = Path.Combine(folder, Path.GetFileName(first));
+        return string.Equals(Path.GetFullPath(candidate), Path.GetFullPath(first), StringComparison.Ordinal)
+            ? Path.Combine(folder, Path.GetFileNameWithoutExtension(first) + "-copy" + Path.GetExtension(first))
+            : candidate;
     }
 
     /// <summary>Where the backup goes when --backup is not given: beside the image, NAME-backup-DATE.bin.</summary>
@@ -266,7 +287,21 @@ internal static class FlashCommand
 /// <summary>What the technician asked for, beyond the image and position.</summary>
 /// <param name="YesBootCode">--yes-bootcode: the second confirmation, for rewriting boot code, answered in advance; --yes alone never answers it.</param>
 internal sealed record FlashSettings(bool Yes, bool WriteBootCode, string? Chip, string? Backup, string? Profile, bool ForceModel, bool ConfirmByModelName, bool YesBootCode = false,
-    bool IgnoreChecksum = false, bool IgnoreFamilySize = false);
+    bool IgnoreChecksum = false, bool IgnoreFamilySize = false, bool TakeImageKey = false, bool YesImageKey = false);
+
+/// <summary>The drive-unique key block (PROTOCOL.md §7): kept by default; replaced only when asked and confirmed.</summary>
+internal sealed class KeyOptions
+{
+    public Option<bool> TakeImageKey { get; } = new("--take-image-key")
+    {
+        Description = "Write the image's key block instead of keeping the drive's own (Xbox 360 drives); asks to type KEY (--yes never answers it).",
+    };
+
+    public Option<bool> YesImageKey { get; } = new("--yes-image-key")
+    {
+        Description = "Answer the --take-image-key confirmation in advance (for scripts; --yes alone never does).",
+    };
+}
 
 /// <summary>
 /// The overrides of rules graded only [R]/[F] (PROTOCOL.md): each names the one rule it waives, and a run that uses

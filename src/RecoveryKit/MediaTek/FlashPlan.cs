@@ -121,6 +121,14 @@ public sealed class FlashPlan
     public FlashPlan BootBlockOnly() => new(Chip, BootBlock, WriteBootCode,
         Sectors.Select(s => s.InBootBlock ? s : s with { Action = SectorAction.Keep, BytesToProgram = 0 }).ToArray());
 
+    /// <summary>This plan with the sectors overlapping <paramref name="range"/> kept as they are (written in a later pass).</summary>
+    public FlashPlan Without(FlashRange range) => new(Chip, BootBlock, WriteBootCode,
+        Sectors.Select(s => range.Overlaps(s.Sector.Start, (uint)s.Sector.Size) ? s with { Action = SectorAction.Keep, BytesToProgram = 0 } : s).ToArray());
+
+    /// <summary>Only the sectors overlapping <paramref name="range"/>: a pass of their own.</summary>
+    public FlashPlan Within(FlashRange range) => new(Chip, BootBlock, WriteBootCode,
+        Sectors.Select(s => range.Overlaps(s.Sector.Start, (uint)s.Sector.Size) ? s : s with { Action = SectorAction.Keep, BytesToProgram = 0 }).ToArray());
+
     public static FlashPlan Create(ChipSpec chip, ReadOnlySpan<byte> current, ReadOnlySpan<byte> image, FlashRange bootBlock, bool writeBootCode)
     {
         if (current.Length != chip.SizeBytes || image.Length != chip.SizeBytes)

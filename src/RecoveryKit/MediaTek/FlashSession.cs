@@ -42,6 +42,21 @@ public sealed class FlashRequest
     /// <summary>--ignore-family-size: an image of a size the family is not known to ship is written anyway, when that size list is only [R]/[F]. The chip's own size (from its ID) still gates.</summary>
     public bool IgnoreFamilySize { get; init; }
 
+    /// <summary>
+    /// --take-image-key: write the image's key block instead of keeping the drive's own (PROTOCOL.md §7). Still needs
+    /// <see cref="ConfirmImageKey"/> to answer yes: a drive must never lose its identity by accident.
+    /// </summary>
+    public bool TakeImageKey { get; init; }
+
+    /// <summary>The typed confirmation for replacing the drive's key block (null: refused, never assumed).</summary>
+    public Func<KeyBlockCheck, bool>? ConfirmImageKey { get; init; }
+
+    /// <summary>
+    /// A second place for the backup, for drives whose flash is unique to them (families.json driveUnique): written and
+    /// read back before any erase, like the first.
+    /// </summary>
+    public string? SecondBackupPath { get; init; }
+
     /// <summary>Where the backup of the whole flash goes (a new file; never overwrites).</summary>
     public required string BackupPath { get; init; }
 
@@ -68,7 +83,39 @@ public sealed class FlashRequest
 /// <param name="DriveIdentity">What the drive is, as far as it could tell (INQUIRY before vendor mode, or its flash backup).</param>
 /// <param name="Gates">Every evidence-graded rule checked, with what was decided (overrides included).</param>
 public sealed record FlashOutcome(ChipSpec Chip, ChipId Id, IntroResult Intro, FlashPlan Plan, FlashReport Report, string BackupPath, OutroResult Outro, TimeSpan DeviceTime,
-    DriveIdentity? DriveIdentity = null, IReadOnlyList<GateResult>? Gates = null);
+    DriveIdentity? DriveIdentity = null, IReadOnlyList<GateResult>? Gates = null)
+{
+    /// <summary>The key block comparison and what was decided (null: the family has no fixed key block).</summary>
+    public KeyBlockCheck? KeyBlock { get; init; }
+
+    /// <summary>The second copy of the backup (drive-unique flash), or null.</summary>
+    public string? SecondBackupPath { get; init; }
+}
+
+/// <summary>What happened to the drive's own key block in a flash (PROTOCOL.md §7).</summary>
+public enum KeyBlockDecision
+{
+    /// <summary>The image carries the drive's own key block.</summary>
+    Same,
+    /// <summary>The image carries another key block; the drive's own is written instead (the default).</summary>
+    KeptDrive,
+    /// <summary>--take-image-key, confirmed: the image's key block replaces the drive's.</summary>
+    TookImage,
+    /// <summary>The drive's key area is blank (an erased drive): the image's is written; it must be this drive's own backup.</summary>
+    DriveBlank,
+}
+
+/// <summary>The drive's and the image's key block, as hashes only (never the bytes), and the decision.</summary>
+public sealed record KeyBlockCheck(Firmware.KeyBlock Block, string DriveHash, string ImageHash, bool DriveBlank, KeyBlockDecision Decision)
+{
+    public string Describe() => Decision switch
+    {
+        KeyBlockDecision.Same => $"key block {Block}: drive and image agree (hash {DriveHash})",
+        KeyBlockDecision.KeptDrive => $"key block {Block}: the image carries another drive's (hash {ImageHash}); the drive's own (hash {DriveHash}) is kept",
+        KeyBlockDecision.TookImage => $"key block {Block}: the drive's (hash {DriveHash}) is REPLACED by the image's (hash {ImageHash}), as confirmed",
+        _ => $"key block {Block}: the drive's is blank (an erased drive); the image's (hash {ImageHash}) is written — the image must be this drive's own backup, or the drive loses its identity",
+    };
+}
 
 /// <summary>
 /// The session and policy layer: the single place where RecoveryKit's safety rules live. It checks the
@@ -90,6 +137,19 @@ public static class FlashSession
         foreach (var gate in gates.Where(g => g.Verdict == GateVerdict.Overridden))
             stages?.Report(new StageEvent("warning", gate.Describe()));
         var backupPath = BackupStore.Reserve(request.BackupPath, image.Length);
+        string? secondBackup = null;
+        if (request.SecondBackupPath is { } second)
+        {
+            try
+            {
+                secondBackup = BackupStore.Reserve(second, image.Length);
+            }
+            catch
+            {
+                BackupStore.Abandon(backupPath);
+                throw;
+            }
+        }
         stages?.Report(new StageEvent("check", $"image {request.ImageName}: {FlashSize.Describe(image.Length)}, fits {family.Name}; backup will go to {backupPath}"));
 
         // Until the backup is written the reserved file is empty: a run that stops before then leaves no file.
@@ -131,13 +191,42 @@ public static class FlashSession
             current = new byte[chip.SizeBytes];
             plan = ReadForBackup(flash, current, image.Span, bootBlock, request.WriteBootCode);
             BackupStore.Write(backupPath, current);
+            if (secondBackup is not null)
+                BackupStore.Write(secondBackup, current);
         }
         catch
         {
             BackupStore.Abandon(backupPath);
+            if (secondBackup is not null)
+                BackupStore.Abandon(secondBackup);
             throw;
         }
-        stages?.Report(new StageEvent("backup", $"{FlashSize.Describe(current.Length)} saved to {backupPath}"));
+        stages?.Report(new StageEvent("backup", $"{FlashSize.Describe(current.Length)} saved to {backupPath}{(secondBackup is null ? "" : $" and {secondBackup} (this drive's flash is unique to it), both read back")}"));
+
+        // 5b. The drive's own key block (PROTOCOL.md §7): shown as a hash, compared with the image's, kept by default.
+        KeyBlockCheck? keyCheck = null;
+        FlashRange? keyRange = null;
+        if (family.KeyBlock is { } key && key.Fits(current.Length) && key.Fits(image.Length))
+        {
+            keyRange = new FlashRange((uint)key.Start, (uint)key.Length);
+            try
+            {
+                keyCheck = CheckKeyBlock(key, current, image.Span, request);
+            }
+            catch (RecoveryKitException)
+            {
+                vendor.Exit();
+                throw;
+            }
+            stages?.Report(new StageEvent(keyCheck.Decision is KeyBlockDecision.Same or KeyBlockDecision.KeptDrive ? "key-block" : "warning", keyCheck.Describe()));
+            if (keyCheck.Decision == KeyBlockDecision.KeptDrive)
+            {
+                var kept = image.ToArray();
+                key.Of(current).CopyTo(kept.AsSpan(key.Start, key.Length));
+                image = kept;
+                plan = FlashPlan.Create(chip, current, image.Span, bootBlock, request.WriteBootCode);
+            }
+        }
 
         // 6. The addressing rules that could brick the drive if wrong, proven on the drive itself before the first erase.
         AddressingResult addressing;
@@ -178,13 +267,26 @@ public static class FlashSession
         // 8. Everything outside the boot block: written, verified, rechecked and read back first.
         var report = new FlashReport(chip);
         var afterMain = image.ToArray();
-        foreach (var step in plan.Sectors.Where(s => s.InBootBlock))
+        foreach (var step in plan.Sectors.Where(s => s.InBootBlock || (keyRange is { } k && k.Overlaps(s.Sector.Start, (uint)s.Sector.Size))))
             current.AsSpan((int)step.Sector.Start, step.Sector.Size).CopyTo(afterMain.AsSpan((int)step.Sector.Start));
-        var main = plan.OutsideBootBlock();
+        var outside = plan.OutsideBootBlock();
+        var main = keyRange is { } keyOnly ? outside.Without(keyOnly) : outside;
         if (!main.NothingToDo)
         {
             new Flasher(flash).Execute(main, current, image.Span, request.Progress, request.Cancel, report);
             CheckWholeFlash(flash, main, afterMain, request, report, backupPath, stages);
+        }
+
+        // 8b. The key block's sectors, when they change: after everything else verified, before the boot block.
+        if (keyRange is { } keys && outside.Within(keys) is { NothingToDo: false } keyPass)
+        {
+            stages?.Report(new StageEvent("key-block", "everything else outside the boot block is written and verified; now the key block's sector"));
+            var afterKey = afterMain.ToArray();
+            foreach (var step in keyPass.Sectors.Where(s => s.Action != SectorAction.Keep))
+                image.Span.Slice((int)step.Sector.Start, step.Sector.Size).CopyTo(afterKey.AsSpan((int)step.Sector.Start));
+            new Flasher(flash).Execute(keyPass, afterMain, image.Span, request.Progress, request.Cancel, report);
+            CheckWholeFlash(flash, keyPass, afterKey, request, report, backupPath, stages);
+            afterMain = afterKey;
         }
 
         // 9. Only then, and only when the plan rewrites it, the boot block: last and alone, with its own verify and read-back.
@@ -202,7 +304,31 @@ public static class FlashSession
         stages?.Report(new StageEvent("outro", outro.CameBack
             ? $"drive reset ({outro.Method}); it answers as {outro.Inquiry!.Vendor} {outro.Inquiry.Product} {outro.Inquiry.Revision}"
             : $"drive reset ({outro.Method}); {outro.State}"));
-        return new FlashOutcome(chip, id, intro, plan, report, backupPath, outro, host.Clock.Now - start, identity, gates);
+        return new FlashOutcome(chip, id, intro, plan, report, backupPath, outro, host.Clock.Now - start, identity, gates) { KeyBlock = keyCheck, SecondBackupPath = secondBackup };
+    }
+
+    /// <summary>
+    /// The drive's key block against the image's (hashes only). Different, with the drive's not blank: the drive's is
+    /// kept unless --take-image-key was given and its typed confirmation answered yes; a refused confirmation stops the
+    /// run before any erase.
+    /// </summary>
+    public static KeyBlockCheck CheckKeyBlock(Firmware.KeyBlock key, ReadOnlySpan<byte> drive, ReadOnlySpan<byte> image, FlashRequest request)
+    {
+        var driveHash = key.Hash(drive);
+        var imageHash = key.Hash(image);
+        var blank = key.IsBlank(drive);
+        if (key.Of(drive).SequenceEqual(key.Of(image)))
+            return new KeyBlockCheck(key, driveHash, imageHash, blank, KeyBlockDecision.Same);
+        if (blank)
+            return new KeyBlockCheck(key, driveHash, imageHash, true, KeyBlockDecision.DriveBlank);
+        if (!request.TakeImageKey)
+            return new KeyBlockCheck(key, driveHash, imageHash, false, KeyBlockDecision.KeptDrive);
+        var check = new KeyBlockCheck(key, driveHash, imageHash, false, KeyBlockDecision.TookImage);
+        if (request.ConfirmImageKey is not { } confirm || !confirm(check))
+            throw new RecoveryKitException(FailureKind.Cancelled, "key-block",
+                $"replacing the drive's key block (hash {driveHash}) with the image's (hash {imageHash}) was not confirmed; nothing was erased or written",
+                "Without --take-image-key the drive keeps its own key block. Run again without it, or confirm the replacement when asked.");
+        return check;
     }
 
     /// <summary>The family's size and validity rules, each through the evidence gate; throws on a refusal.</summary>
