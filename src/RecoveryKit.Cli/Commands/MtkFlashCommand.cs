@@ -153,6 +153,8 @@ internal static class MtkFlashCommand
                 forwarded.AddRange(["--device", device]);
             if (parse.GetValue(options.Transcript) is { } transcript)
                 forwarded.AddRange(["--transcript", transcript]);
+            if (parse.GetValue(options.TranscriptRaw))
+                forwarded.Add("--transcript-raw");
             if (parse.GetValue(options.Log) is { } log)
                 forwarded.AddRange(["--log", log]);
             if (parse.GetValue(options.Verbose))

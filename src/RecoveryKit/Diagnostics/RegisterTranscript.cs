@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using RecoveryKit.Ata;
 
 namespace RecoveryKit.Diagnostics;
@@ -43,64 +44,80 @@ public sealed class RegisterTranscript : IAtaRegisters, IDisposable
         _writer = writer;
         _memory = writer is null ? [] : null;
         Address = inner.Address;
+        Clock = inner.Clock;
         _command = Address.CommandBase;
         _control = Address.ControlBase;
+        _readCommand = TranscriptWriter.Pack(false, _command, 0, false);
+        _writeCommand = TranscriptWriter.Pack(true, _command, 0, false);
     }
 
     private readonly int _command;
     private readonly int _control;
+    // Packed accesses (TranscriptWriter.Pack) to the command block's first register, without a value: a task-file
+    // register's access is this plus the register's offset in the port bits and the value in the value bits.
+    private readonly ulong _readCommand;
+    private readonly ulong _writeCommand;
 
     /// <summary>What was recorded, when recording to memory.</summary>
     public IReadOnlyList<RegisterAccess> Accesses => _memory ?? [];
 
     public ChannelAddress Address { get; }
 
-    public IClock Clock => _inner.Clock;
+    /// <summary>The channel's clock (taken once: a channel keeps its clock).</summary>
+    public IClock Clock { get; }
 
-    private void Log(bool write, int port, ushort value, bool word)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Log(ulong packed)
     {
-        if (_memory is not null)
-            _memory.Add(new RegisterAccess(write, port, value, word));
+        if (_writer is { } writer)
+            writer.Record(packed);
         else
-            _writer!.Access(write, port, value, word);
+            LogToMemory(packed);
     }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void LogToMemory(ulong packed) =>
+        _memory!.Add(new RegisterAccess((packed & 1) != 0, (int)((packed >> 8) & 0xFFFFFF), (ushort)(packed >> 32), (packed & 2) != 0));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Offset(TaskFileRegister register, byte value) => ((ulong)(uint)register << 8) | ((ulong)value << 32);
 
     public byte Read(TaskFileRegister register)
     {
         var value = _inner.Read(register);
-        Log(false, _command + (int)register, value, false);
+        Log(_readCommand + Offset(register, value));
         return value;
     }
 
     public void Write(TaskFileRegister register, byte value)
     {
-        Log(true, _command + (int)register, value, false);
+        Log(_writeCommand + Offset(register, value));
         _inner.Write(register, value);
     }
 
     public byte ReadAlternateStatus()
     {
         var value = _inner.ReadAlternateStatus();
-        Log(false, _control, value, false);
+        Log(TranscriptWriter.Pack(false, _control, value, false));
         return value;
     }
 
     public void WriteDeviceControl(byte value)
     {
-        Log(true, _control, value, false);
+        Log(TranscriptWriter.Pack(true, _control, value, false));
         _inner.WriteDeviceControl(value);
     }
 
     public ushort ReadData()
     {
         var value = _inner.ReadData();
-        Log(false, _command, value, true);
+        Log(TranscriptWriter.Pack(false, _command, value, true));
         return value;
     }
 
     public void WriteData(ushort value)
     {
-        Log(true, _command, value, true);
+        Log(TranscriptWriter.Pack(true, _command, value, true));
         _inner.WriteData(value);
     }
 
@@ -108,13 +125,13 @@ public sealed class RegisterTranscript : IAtaRegisters, IDisposable
     {
         _inner.ReadData(words);
         foreach (var w in words)
-            Log(false, _command, w, true);
+            Log(TranscriptWriter.Pack(false, _command, w, true));
     }
 
     public void WriteData(ReadOnlySpan<ushort> words)
     {
         foreach (var w in words)
-            Log(true, _command, w, true);
+            Log(TranscriptWriter.Pack(true, _command, w, true));
         _inner.WriteData(words);
     }
 

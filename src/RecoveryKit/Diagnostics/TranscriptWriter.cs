@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace RecoveryKit.Diagnostics;
 
 /// <summary>How a transcript is written: folded (the default) or one register access per line.</summary>
@@ -67,8 +70,12 @@ public sealed class TranscriptWriter : IDisposable
 
     public TranscriptFormat Format { get; }
 
+    /// <summary>Whether accesses are matched against the predicted next cycle first (true; tests compare with false).</summary>
+    internal bool Predicting { get; init; } = true;
+
     /// <summary>Register accesses recorded (including any not written after an error).</summary>
     public long Accesses { get; private set; }
+
 
     /// <summary>Accesses recorded when the first write error happened, or -1.</summary>
     public long FailedAtAccess { get; private set; } = -1;
@@ -79,6 +86,7 @@ public sealed class TranscriptWriter : IDisposable
     /// <summary>A header line ("# command: …"); written as given after "# ".</summary>
     public void Header(string text)
     {
+        Unarm();
         FlushAll();
         WriteLine("# " + Escape(text));
     }
@@ -86,22 +94,204 @@ public sealed class TranscriptWriter : IDisposable
     /// <summary>An event the replay device must see at this point, e.g. "power-cycle 3 yes".</summary>
     public void Event(string text)
     {
+        Unarm();
         FlushAll();
         WriteLine(text);
     }
 
-    public void Access(bool write, int port, ushort value, bool word)
+    /// <summary>Records one register access (a byte, or a word on the data port).</summary>
+    public void Access(bool write, int port, ushort value, bool word) => Record(Pack(write, port, value, word));
+
+    /// <summary>
+    /// Records one packed access (<see cref="Pack"/>). The common case — the next access of the mailbox cycle that
+    /// continues the current run of reads or programs — is one masked compare against the predicted access (see
+    /// <see cref="Arm"/>); everything else goes through the folding stages below, which the prediction only
+    /// short-cuts: the text written is the same either way.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void Record(ulong packed)
     {
         Accesses++;
+        var i = _expectPosition;
+        if (i < _expectLength)
+        {
+            // i < _expectLength ≤ _expect.Length (Arm sets at most ProgramLength, the array's length).
+            ref var slot = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_expect), i);
+            if ((packed & slot.Mask) == slot.Value)
+            {
+                slot.Seen = packed;
+                _expectPosition = ++i;
+                if (i == _expectLength)
+                    Predicted();
+                return;
+            }
+        }
+        AccessSlow(packed);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void AccessSlow(ulong packed)
+    {
         if (_stopped)
             return;
-        var access = new Raw(write, port, value, word);
         if (Format == TranscriptFormat.Raw)
         {
-            EmitRawLine(access, 1);
+            EmitRawLine(Unpack(packed), 1);
             return;
         }
-        Feed(access);
+        Unarm();
+        Feed(Unpack(packed));
+        Arm();
+    }
+
+    // ---- The prediction: the accesses that would continue the current run, compared as packed integers ----
+    //
+    // Packed access: bit 0 write, bit 1 word, bits 8-23 port, bits 32-47 value. A slot's mask clears the value
+    // bits where any value continues the run (the byte a read answers, the byte a program writes).
+
+    private const ulong FullMask = ulong.MaxValue;
+    private const ulong AnyValue = ~(0xFFFFUL << 32);
+
+    /// <summary>bit 0 write, bit 1 word, bits 8-23 port, bits 32-47 value.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static ulong Pack(bool write, int port, ushort value, bool word) =>
+        (write ? 1UL : 0UL) | (word ? 2UL : 0UL) | ((ulong)(uint)port << 8) | ((ulong)value << 32);
+
+    private static Raw Unpack(ulong packed) =>
+        new((packed & 1) != 0, (int)((packed >> 8) & 0xFFFFFF), (ushort)(packed >> 32), (packed & 2) != 0);
+
+    private struct Slot
+    {
+        public ulong Value;
+        public ulong Mask;
+        public ulong Seen;
+    }
+
+    // A byte program: four write cycles (9 accesses each) and the poll's read cycle (7).
+    private const int ProgramLength = (4 * 9) + 7;
+    private const int ProgramDataSlot = (3 * 9) + 4;
+    private const int ProgramPollSlot = ProgramLength - 1;
+    private readonly Slot[] _expect = new Slot[ProgramLength];
+    private int _expectLength;
+    private int _expectPosition;
+
+    /// <summary>
+    /// Predicts the next mailbox cycle when the stages are between cycles and a run of reads or programs is open:
+    /// the read (or byte program) at the run's next address, on the same channel with the same ready status — the
+    /// only continuation the stages would append to the run unchanged.
+    /// </summary>
+    private void Arm()
+    {
+        _expectPosition = 0;
+        _expectLength = 0;
+        if (!Predicting || _stopped || _cycleLength != 0 || _opCount != 0 || _runNext > 0xFFFF)
+            return;
+        if (_run == RunKind.Read && _runShadow is not null && ReferenceEquals(_shadow.Bank(_runBase), _runShadow))
+        {
+            ExpectCycle(0, false, _runNext, 0);
+            _expect[6].Mask = AnyValue;
+            _expectLength = 7;
+        }
+        else if (_run == RunKind.Program)
+        {
+            ExpectCycle(0, true, _runUnlock1, 0xAA);
+            ExpectCycle(9, true, _runUnlock2, 0x55);
+            ExpectCycle(18, true, _runUnlock1, 0xA0);
+            ExpectCycle(27, true, _runNext, 0);
+            ExpectCycle(36, false, _runNext, 0);
+            _expect[ProgramDataSlot].Mask = AnyValue;
+            _expect[ProgramPollSlot].Mask = AnyValue;
+            _expectLength = ProgramLength;
+        }
+    }
+
+    /// <summary>The accesses of one mailbox cycle (docs/transcript.md, "mw" and "rd") into the slots from <paramref name="at"/>.</summary>
+    private void ExpectCycle(int at, bool write, int address, byte data)
+    {
+        var b = _runBase;
+        var e = _expect;
+        Set(ref e[at], true, b + 2, 0x15);
+        Set(ref e[at + 1], true, b + 5, (byte)(address >> 8));
+        Set(ref e[at + 2], true, b + 4, (byte)address);
+        Set(ref e[at + 3], false, b + 7, (byte)_runReady);
+        if (write)
+        {
+            Set(ref e[at + 4], true, b + 3, data);
+            Set(ref e[at + 5], true, b + 2, 0x20);
+            Set(ref e[at + 6], true, b + 2, 0x40);
+            Set(ref e[at + 7], true, b + 2, 0x42);
+            Set(ref e[at + 8], true, b + 2, 0x01);
+        }
+        else
+        {
+            Set(ref e[at + 4], true, b + 2, 0x20);
+            Set(ref e[at + 5], true, b + 2, 0x08);
+            Set(ref e[at + 6], false, b + 3, 0);
+        }
+
+        static void Set(ref Slot slot, bool write, int port, byte value)
+        {
+            slot.Value = Pack(write, port, value, false);
+            slot.Mask = FullMask;
+        }
+    }
+
+    /// <summary>Gives the accesses matched so far to the stages, as if no prediction had been made.</summary>
+    private void Unarm()
+    {
+        var n = _expectPosition;
+        _expectPosition = 0;
+        _expectLength = 0;
+        for (var i = 0; i < n; i++)
+            Feed(Unpack(_expect[i].Seen));
+    }
+
+    /// <summary>A predicted cycle (or byte program) is complete: appended to the run, and the next one predicted.</summary>
+    private void Predicted()
+    {
+        if (_run == RunKind.Read)
+        {
+            var value = (byte)(_expect[6].Seen >> 32);
+            var address = _runNext;
+            var known = _runShadow![address] == value;
+            _runShadow[address] = value;
+            AppendRead(value, known);
+            if (_run == RunKind.Read && !_stopped && _runNext <= 0xFFFF)
+            {
+                // The run goes on (AppendRead keeps channel, status and bank): only the address changes.
+                Readdress(1, _runNext);
+                _expectPosition = 0;
+                return;
+            }
+        }
+        else
+        {
+            var data = (byte)(_expect[ProgramDataSlot].Seen >> 32);
+            if ((byte)(_expect[ProgramPollSlot].Seen >> 32) != data)
+            {
+                // The poll answered something else: not a byte program; the stages sort it out.
+                Unarm();
+                Arm();
+                return;
+            }
+            EmitProgram(_runBase, _runReady, _runUnlock1, _runUnlock2, _runNext, data);
+            if (_run == RunKind.Program && !_stopped && _runNext <= 0xFFFF)
+            {
+                Readdress(28, _runNext);
+                Readdress(37, _runNext);
+                _expectPosition = 0;
+                return;
+            }
+        }
+        Arm();
+    }
+
+    /// <summary>The LBA high and mid slots of a predicted cycle, from <paramref name="at"/>, for another address.</summary>
+    private void Readdress(int at, int address)
+    {
+        var b = (ulong)(uint)_runBase << 8;
+        _expect[at].Value = 1UL | ((b + (5UL << 8)) | ((ulong)(byte)(address >> 8) << 32));
+        _expect[at + 1].Value = 1UL | ((b + (4UL << 8)) | ((ulong)(byte)address << 32));
     }
 
     /// <summary>Writes what is still folded and the closing line; the transcript is complete after this.</summary>
@@ -110,6 +300,7 @@ public sealed class TranscriptWriter : IDisposable
         if (_completed)
             return;
         _completed = true;
+        Unarm();
         FlushAll();
         WriteLine($"# end: {Accesses} register accesses");
         try
@@ -505,6 +696,7 @@ public sealed class TranscriptWriter : IDisposable
     private void Fail(Exception ex)
     {
         _stopped = true;
+        _expectLength = 0;
         Error ??= ex;
         if (FailedAtAccess < 0)
             FailedAtAccess = Accesses;

@@ -22,6 +22,8 @@ public static class FirmwareReader
             throw new RecoveryKitException(FailureKind.Usage, "read-image",
                 $"the image file name \"{TranscriptWriter.Escape(path)}\" holds a control character",
                 "Type the name again without pasted line breaks or tabs.");
+        if (path.Contains('\uFFFD', StringComparison.Ordinal) && ByteNames.TryGetBytes(path, out var raw))
+            return LoadByBytes(raw);
         DosPathResolution resolution;
         try
         {
@@ -74,10 +76,41 @@ public static class FirmwareReader
         return Parse(content, shown).WithSource(resolution.Path, resolution.Notes);
     }
 
+    /// <summary>A file named on a command line whose name is not UTF-8, opened by the name's bytes (<see cref="ByteNames"/>).</summary>
+    private static FirmwareImage LoadByBytes(byte[] name)
+    {
+        var shown = ByteNames.Show(name);
+        byte[] content;
+        try
+        {
+            using var stream = ByteNames.OpenRead(name, "read-image", out var length);
+            if (length > MaxFileSize)
+            {
+                throw new RecoveryKitException(FailureKind.ImageRejected, "read-image",
+                    $"\"{shown}\" is {length} bytes, far larger than any firmware image or updater",
+                    $"Use the firmware .bin ({FlashSize.DescribeValid()}).");
+            }
+            content = ReadBounded(stream, shown);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
+        {
+            throw new RecoveryKitException(FailureKind.FileError, "read-image",
+                $"\"{shown}\" could not be read ({ex.Message})",
+                "Check permissions and the medium (floppies give data errors: copy the file to another disk).", ex);
+        }
+        // The source path stays the lossy string: nothing reopens it by that name.
+        return Parse(content, shown).WithSource(shown, []);
+    }
+
     /// <summary>Reads at most <see cref="MaxFileSize"/> bytes, whatever the file's length claimed (a file that grows, a /proc file).</summary>
     private static byte[] ReadBounded(string path, string shown)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16);
+        return ReadBounded(stream, shown);
+    }
+
+    private static byte[] ReadBounded(Stream stream, string shown)
+    {
         var buffer = new MemoryStream();
         var chunk = new byte[1 << 16];
         while (true)

@@ -166,6 +166,24 @@ public sealed class MtkFlashCommandTests : IDisposable
     }
 
     [Fact]
+    public void Transcript_raw_is_passed_on_to_the_translated_command()
+    {
+        var image = _cli.PathOf("fw.bin");
+        File.WriteAllBytes(image, SimScenarios.Find("dead-ldw411s")!.RecoveryImage()!);
+        var transcript = _cli.PathOf("t.txt");
+
+        var r = _cli.Interactive("n\n", "mtkflash", "3", "w", image, "--device", "sim:dead-ldw411s", "--transcript", transcript, "--transcript-raw");
+
+        Assert.Equal(10, r.Exit);
+        var lines = File.ReadAllLines(transcript);
+        Assert.Contains("raw format", lines[0], StringComparison.Ordinal);
+        // docs/transcript.md: the raw format is only "W|R PORT VALUE" lines — no folded or mailbox lines.
+        var body = lines.Where(l => !l.StartsWith('#')).ToList();
+        Assert.NotEmpty(body);
+        Assert.All(body, l => Assert.Matches("^[WR] [0-9A-F]{3,4} ([0-9A-F]{2}|[0-9A-F]{4})$", l));
+    }
+
+    [Fact]
     public void An_empty_position_is_named_with_where_the_optical_drive_is()
     {
         var r = _cli.Run("mtkflash", "4", "w", "/m", _cli.PathOf("fs0f.bin"), "--device", "sim:dead-ldw411s", "--yes");
