@@ -8,7 +8,8 @@
 # Issue 15 adds: devices, FIFOs, folders and empty files; empty names and names with control characters; files
 # never overwritten (--transcript/-o naming an existing file); unusable backup paths refused before any register
 # access; an updater with 2,000 sections; a one-byte-edited replay (exit 14); a transcript whose volume fills up
-# during the flash (root: the flash must finish with exit 0 and a warning).
+# during the flash (root: the flash must finish with exit 0 and a warning); file names that are not UTF-8 (opened by
+# their bytes: inspect and flash succeed, a FIFO or missing file under such a name is one error line).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BIN="${BIN:-$PWD/out/linux-x64/recoverykit}"
@@ -135,6 +136,18 @@ run bad-name 0 identify 3 $DEV --transcript ""
 run bad-name 0 inspect $'fw\nerror: fake.bin'
 run bad-name 0 flash $DEV good.bin --backup $'a\nb.bin'
 run bad-name 0 replay ""
+# Names that are not UTF-8 (here byte FFh): opened by their bytes, shown as \xFF; a FIFO or a missing file under
+# such a name is still one error line.
+cp good.bin "$WORK/"$'fw\xff.bin'
+mkfifo "$WORK/"$'pipe\xff.bin'
+out="$(timeout 60 "$BIN" inspect "$WORK/"$'fw\xff.bin' 2>&1)"; rc=$?
+RUNS[byte-name]=$(( ${RUNS[byte-name]:-0} + 1 )); CODES[byte-name]="${CODES[byte-name]:-} $rc"
+if [[ $rc -eq 0 ]] && grep -qF 'fw\xFF.bin' <<<"$out"; then GOOD[byte-name]=$(( ${GOOD[byte-name]:-0} + 1 )); else BAD[byte-name]=$(( ${BAD[byte-name]:-0} + 1 )); report_bad+=("byte-name: inspect fw\\xff.bin → exit $rc, $(head -n 1 <<<"$out" | cut -c1-120)"); fi
+run byte-name 1 flash $DEV "$WORK/"$'fw\xff.bin' --backup "$WORK/b-bytes.bin"
+case " ${CODES[byte-name]} " in *" 0 0 "*) ;; *) BAD[byte-name]=$(( ${BAD[byte-name]:-0} + 1 )); report_bad+=("byte-name: flash of fw\\xff.bin gave exit ${CODES[byte-name]}");; esac
+run byte-name 0 inspect "$WORK/"$'pipe\xff.bin'
+run byte-name 0 inspect "$WORK/"$'nope\xff.bin'
+run byte-name 0 diff good.bin "$WORK/"$'nope\xff.bin'
 # Files are never overwritten: a transcript or -o naming an existing file is refused and the file is unchanged.
 sum_before="$(sha256sum good.bin)"
 run no-overwrite 0 flash $DEV good.bin --backup "$WORK/b.bin" --transcript good.bin
@@ -188,7 +201,7 @@ fi
 echo "| case | runs | good (one-line error:, documented code ≠ 1; full-transcript: exit 0 + warning) | bad | exit codes seen |"
 echo "|---|---|---|---|---|"
 total_bad=0
-for c in truncated oversized random mutated position missing-file log full-disk hostile-file bad-name no-overwrite unusable-output replay full-transcript; do
+for c in truncated oversized random mutated position missing-file log full-disk hostile-file bad-name byte-name no-overwrite unusable-output replay full-transcript; do
   [[ -n "${RUNS[$c]:-}" ]] || continue
   codes="$(printf '%s\n' ${CODES[$c]} | sort -n | uniq -c | awk '{printf "%s×%s ", $2, $1}')"
   echo "| $c | ${RUNS[$c]} | ${GOOD[$c]:-0} | ${BAD[$c]:-0} | $codes|"

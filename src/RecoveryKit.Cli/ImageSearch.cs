@@ -1,3 +1,6 @@
+using RecoveryKit.Diagnostics;
+using RecoveryKit.Firmware;
+
 namespace RecoveryKit.Cli;
 
 /// <summary>
@@ -61,6 +64,73 @@ internal static class ImageSearch
         {
             return [];
         }
+    }
+
+    /// <summary>A folder scan reads at most this much of one file: the largest flash (2 MiB) as Intel-HEX, or a vendor updater, fits well within.</summary>
+    public const long ScanMaxBytes = 16L * 1024 * 1024;
+
+    /// <summary>A folder scan gives one file at most this long to be classified.</summary>
+    public static readonly TimeSpan ScanPerFile = TimeSpan.FromSeconds(2);
+
+    /// <summary>What a folder scan found: the images that fit, and one note per file skipped because it could not be classified quickly.</summary>
+    public sealed record ScanResult(IReadOnlyList<FirmwareImage> Images, IReadOnlyList<string> Skipped);
+
+    /// <summary>
+    /// Classifies each file with <paramref name="load"/> and keeps the images <paramref name="fits"/> accepts. A file
+    /// larger than <paramref name="maxBytes"/>, or not a regular file, is skipped unread; one whose classification takes
+    /// longer than <paramref name="perFile"/> is skipped (its load is left to finish on its own, its result unused).
+    /// Files that are not firmware are left out silently, as before; skipped ones get a note naming them.
+    /// </summary>
+    public static ScanResult Classify(IEnumerable<string> files, Func<FirmwareImage, bool> fits, Func<string, FirmwareImage> load, TimeSpan perFile, long maxBytes)
+    {
+        var images = new List<FirmwareImage>();
+        var skipped = new List<string>();
+        foreach (var file in files)
+        {
+            var shown = TranscriptWriter.Escape(file);
+            long length;
+            try
+            {
+                var info = new FileInfo(file);
+                if (!info.Exists)
+                    continue;
+                length = info.Length;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+            {
+                continue;
+            }
+            if (length == 0)
+            {
+                skipped.Add($"{shown}: empty or not a regular file (a device, FIFO or socket), not read");
+                continue;
+            }
+            if (length > maxBytes)
+            {
+                skipped.Add($"{shown}: {length / (1024.0 * 1024):0.#} MiB, larger than the {maxBytes / (1024 * 1024)} MiB a folder scan reads of one file; name it with --image if it is the firmware");
+                continue;
+            }
+            var work = Task.Run(() => load(file));
+            bool done;
+            try
+            {
+                done = work.Wait(perFile);
+            }
+            catch (AggregateException ex) when (ex.InnerException is RecoveryKitException)
+            {
+                continue; // not firmware, or not readable: not a candidate (as before)
+            }
+            if (!done)
+            {
+                // The load goes on in the background and ends by itself (every parser is bounded); its outcome is dropped.
+                _ = work.ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
+                skipped.Add($"{shown}: not classified within {perFile.TotalSeconds:0.#} s, skipped; name it with --image if it is the firmware");
+                continue;
+            }
+            if (fits(work.Result))
+                images.Add(work.Result);
+        }
+        return new ScanResult(images, skipped);
     }
 
     /// <summary>The data folder's logs/ holds session logs and practice images: never firmware to offer.</summary>

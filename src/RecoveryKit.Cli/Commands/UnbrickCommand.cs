@@ -198,7 +198,13 @@ internal static class UnbrickCommand
             return FlashCommand.LoadImage(terminal, log, imagePath);
         if (simulate)
             return PracticeImage(terminal, log, device!);
-        var candidates = Candidates(ImageSearch.Files(), drive);
+        var scan = Candidates(ImageSearch.Files(), drive);
+        foreach (var note in scan.Skipped)
+        {
+            terminal.Output.WriteLine($"  Note: {note}");
+            log.Stage("image-search", note);
+        }
+        var candidates = scan.Images;
         if (candidates.Count == 0)
             throw new RecoveryKitException(FailureKind.ImageRejected, "unbrick",
                 $"no firmware image that fits this drive was found in {string.Join(", ", ImageSearch.Places().Select(p => p.Subfolders ? p.Folder + " (and its subfolders)" : p.Folder))}",
@@ -217,25 +223,14 @@ internal static class UnbrickCommand
             ?? throw new RecoveryKitException(FailureKind.Cancelled, "unbrick", "no image was picked; nothing was written", "Run unbrick again, or name the image with --image FILE.");
     }
 
-    /// <summary>Image files (the stick's data folder and its subfolders first, see <see cref="ImageSearch"/>) that could be written to <paramref name="drive"/>.</summary>
-    internal static List<FirmwareImage> Candidates(IEnumerable<string> files, ProbeResult drive)
-    {
-        var candidates = new List<FirmwareImage>();
-        foreach (var file in files)
-        {
-            try
-            {
-                var image = FirmwareReader.Load(file);
-                if (image.Family is not null && (drive.Inquiry is null || image.Family.Match(drive.Inquiry.Vendor, drive.Inquiry.Product)))
-                    candidates.Add(image);
-            }
-            catch (RecoveryKitException)
-            {
-                // Not a firmware image, or not one we can read: not a candidate.
-            }
-        }
-        return candidates;
-    }
+    /// <summary>
+    /// Image files (the stick's data folder and its subfolders first, see <see cref="ImageSearch"/>) that could be
+    /// written to <paramref name="drive"/>; files that cannot be classified quickly (too large, too slow) are skipped
+    /// with a note (<see cref="ImageSearch.Classify"/>).
+    /// </summary>
+    internal static ImageSearch.ScanResult Candidates(IEnumerable<string> files, ProbeResult drive) =>
+        ImageSearch.Classify(files, image => image.Family is not null && (drive.Inquiry is null || image.Family.Match(drive.Inquiry.Vendor, drive.Inquiry.Product)),
+            file => FirmwareReader.Load(file), ImageSearch.ScanPerFile, ImageSearch.ScanMaxBytes);
 
     /// <summary>The image that recovers the practice bench, written beside the session log (not the working folder).</summary>
     private static FirmwareImage PracticeImage(Terminal terminal, SessionLog log, string device)
