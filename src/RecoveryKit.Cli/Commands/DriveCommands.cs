@@ -125,13 +125,28 @@ internal static class DriveCommands
         var position = PositionArgument();
         var profile = ProfileOption();
         var chip = ChipOption();
-        var backup = new Option<string>("--backup") { Description = "Where the mandatory backup goes (a new file).", Required = true };
+        var backup = new Option<string?>("--backup") { Description = "Where the mandatory backup goes (a new file; required unless --liteon-erase)." };
         var boot = new Option<bool>("--include-bootcode") { Description = "Erase the boot block too: the drive will then answer nothing until reprogrammed by a chip programmer." };
         var yesBoot = new Option<bool>("--yes-bootcode") { Description = "Confirm --include-bootcode in advance (--yes alone never does)." };
-        var command = new Command("erase", "Erase the flash outside the boot block (guarded: backup first, typed confirmation).") { position, profile, chip, backup, boot, yesBoot };
+        var liteOn = new Option<bool>("--liteon-erase")
+        {
+            Description = "Lite-On Xbox 360 drive that no longer enters vendor mode (or answers 52h, locked): send the Lite-On erase trigger (2Eh/80h), which wipes the WHOLE flash and the drive's key block, then watch for 72h. Needs --drive-backup or --no-backup-possible.",
+        };
+        var driveBackup = new Option<string?>("--drive-backup") { Description = "With --liteon-erase: this drive's own whole-flash backup (checked: size, key block present, its copy in the data folder agrees)." };
+        var noBackup = new Option<bool>("--no-backup-possible") { Description = "With --liteon-erase: no backup of this drive exists anywhere; its key block is lost for good (typed confirmation still asked)." };
+        var command = new Command("erase", "Erase the flash outside the boot block (guarded: backup first, typed confirmation); --liteon-erase for a Lite-On 360 drive's whole-flash erase.")
+        {
+            position, profile, chip, backup, boot, yesBoot, liteOn, driveBackup, noBackup,
+        };
         command.SetAction(parse =>
         {
-            using var reserved = OutputFiles.ReserveBackup(parse.GetValue(backup), "--backup"); // before any register access
+            if (parse.GetValue(liteOn))
+                return LiteOnErase(parse, options, terminal, position, profile, driveBackup, noBackup);
+            if (parse.GetValue(driveBackup) is not null || parse.GetValue(noBackup))
+                throw new RecoveryKitException(FailureKind.Usage, "erase", "--drive-backup and --no-backup-possible belong to --liteon-erase", "Add --liteon-erase, or leave them out.");
+            if (parse.GetValue(backup) is not { } backupPath)
+                throw new RecoveryKitException(FailureKind.Usage, "erase", "erase needs --backup FILE: the whole flash is saved there before anything is erased", "Add --backup FILE (a new file).");
+            using var reserved = OutputFiles.ReserveBackup(backupPath, "--backup"); // before any register access
             return WithSession(parse, options, terminal, "erase", parse.GetValue(position), (session, log, stages) =>
         {
             var drive = ResolveProfile(parse.GetValue(profile), Inquiry(session));
@@ -156,6 +171,51 @@ internal static class DriveCommands
         });
         return command;
     }
+
+    /// <summary>
+    /// erase --liteon-erase: the backup (or --no-backup-possible) is checked before the drive is touched; the trigger goes
+    /// only to an ATAPI drive this profile covers, after the typed word (--yes answers it only when a backup checked out).
+    /// </summary>
+    private static int LiteOnErase(ParseResult parse, GlobalOptions options, Terminal terminal, Argument<string?> position, Option<string?> profile,
+        Option<string?> driveBackup, Option<bool> noBackup)
+    {
+        var backupPath = parse.GetValue(driveBackup);
+        var none = parse.GetValue(noBackup);
+        if (backupPath is not null && none)
+            throw new RecoveryKitException(FailureKind.Usage, "liteon-erase", "--drive-backup and --no-backup-possible contradict each other", "Give one of them.");
+        return WithSession(parse, options, terminal, "erase", parse.GetValue(position), (session, log, stages) =>
+        {
+            var drive = ResolveProfile(parse.GetValue(profile), Inquiry(session));
+            var family = ImageFamilies.Find(drive.Family) ?? throw new RecoveryKitException(FailureKind.Internal, "profile", $"no image family {drive.Family}", "Rebuild RecoveryKit.");
+            var request = new LiteOnEraseRequest
+            {
+                BackupPath = backupPath is null ? null : Path.GetFullPath(backupPath),
+                BackupCopyPath = backupPath is null ? null : FlashCommand.SecondBackupPath(Path.GetFullPath(backupPath), log.Path),
+                NoBackupPossible = none,
+                Stages = stages,
+                Confirm = question =>
+                {
+                    var word = none ? "NO-BACKUP-ERASE" : "LITEON-ERASE";
+                    if (!none && parse.GetValue(options.Yes))
+                        return true;
+                    return string.Equals(terminal.Ask(question), word, StringComparison.Ordinal);
+                },
+                PowerCycle = () => FlashCommand.PowerCycle(terminal, session, new IntroResult(0x80, 0x2A, VendorStatusMeaning.NoVendorMode, false, "power-cycle"), 1, 0x72),
+            };
+            // Everything about the backup is checked before the position is touched.
+            LiteOnEraseCheck(drive, family, request);
+            var target = FlashTarget.Acquire(session.Host, session.Device, drive, session.Where, allowOtherProfile: true);
+            var outcome = MediaTek.LiteOnErase.Run(target, family, request);
+            ReportOutro(terminal, outcome.Outro);
+            terminal.Output.WriteLine(outcome.Erased
+                ? "The flash is erased (72h). Next: flash this drive's own backup (recoverykit flash POS BACKUP --write-bootcode)."
+                : "The drive did not confirm the erase (no 72h). Power-cycle it and check with 'recoverykit identify POS --chip'.");
+            return outcome.Erased ? 0 : (int)FailureKind.NotInVendorMode;
+        }, needsConfirmation: true);
+    }
+
+    private static void LiteOnEraseCheck(DriveProfile drive, ImageFamily family, LiteOnEraseRequest request) =>
+        MediaTek.LiteOnErase.CheckBackup(drive, family, request);
 
     private static Command Reset(GlobalOptions options, Terminal terminal)
     {

@@ -129,9 +129,9 @@ internal static class FlashCommand
                 ChipOverride = chip,
                 WriteBootCode = settings.WriteBootCode,
                 BackupPath = backup,
-                SecondBackupPath = family.DriveUnique.Value ? SecondBackupPath(backup) : null,
+                SecondBackupPath = family.DriveUnique.Value ? SecondBackupPath(backup, log.Path) : null,
                 TakeImageKey = settings.TakeImageKey,
-                ConfirmImageKey = settings.YesImageKey ? null : check => Confirm(terminal,
+                ConfirmImageKey = settings.YesImageKey ? _ => true : check => Confirm(terminal,
                     $"This REPLACES the drive's own key block (hash {check.DriveHash}) with the image's (hash {check.ImageHash}): the drive takes another drive's identity. Type KEY to replace it (or run with --yes-image-key):", "KEY", StringComparison.Ordinal),
                 Confirm = yes ? null : plan =>
                 {
@@ -217,12 +217,14 @@ internal static class FlashCommand
 
     /// <summary>
     /// The second copy of a drive-unique backup: in the data folder ($RECOVERYKIT_DATA/backups on the recovery stick,
-    /// else ./recoverykit-backups), under the first copy's name.
+    /// else a backups folder beside the session logs), under the first copy's name.
     /// </summary>
-    internal static string SecondBackupPath(string first)
+    internal static string SecondBackupPath(string first, string sessionLog)
     {
         var data = Environment.GetEnvironmentVariable("RECOVERYKIT_DATA");
-        var folder = string.IsNullOrWhiteSpace(data) ? Path.GetFullPath("recoverykit-backups") : Path.Combine(data, "backups");
+        var folder = string.IsNullOrWhiteSpace(data)
+            ? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(sessionLog)) ?? ".", "backups")
+            : Path.Combine(data, "backups");
         var candidate = Path.Combine(folder, Path.GetFileName(first));
         return string.Equals(Path.GetFullPath(candidate), Path.GetFullPath(first), StringComparison.Ordinal)
             ? Path.Combine(folder, Path.GetFileNameWithoutExtension(first) + "-copy" + Path.GetExtension(first))

@@ -1,0 +1,188 @@
+using RecoveryKit.Emulation;
+using RecoveryKit.Firmware;
+
+namespace RecoveryKit.Tests.Cli;
+
+/// <summary>
+/// The JungleFlasher-era drives end to end through the command line, on the emulator branch's virtual drives
+/// (spiemu). Every verdict is read from the virtual drive's final flash (--sim-dump), never from RecoveryKit's report;
+/// the key block's place is PROTOCOL.md §7's (1FF00h, 20 bytes; 3E000h, 4 KiB on slim drives).
+/// </summary>
+public sealed class JungleFlasherDriveTests : IDisposable
+{
+    private readonly CliHarness _cli = new();
+
+    public void Dispose() => _cli.Dispose();
+
+    private string Image(string scenario)
+    {
+        var path = _cli.PathOf($"{scenario}.bin");
+        if (!File.Exists(path))
+            Assert.Equal(0, _cli.Run("sim-image", scenario, "-o", path).Exit);
+        return path;
+    }
+
+    private static byte[] Initial(string scenario) => MtkScenarios.Setups[scenario].Setup.InitialFlash();
+
+    private byte[] Dump(string dir) => File.ReadAllBytes(Path.Combine(dir, "3.bin"));
+
+    private string NewDump() => _cli.PathOf("dump-" + Guid.NewGuid().ToString("N"));
+
+    [Theory]
+    [InlineData("dead-dg16d2s")]
+    [InlineData("dead-dg16d5s")]
+    [InlineData("blank-vad6038")]
+    [InlineData("dead-ts-h943a")]
+    public void A_dead_drive_is_recovered_and_its_flash_holds_the_image_outside_its_own_key_block(string scenario)
+    {
+        var image = File.ReadAllBytes(Image(scenario));
+        var dump = NewDump();
+
+        var r = _cli.Run("flash", "3", Image(scenario), "--yes", "--write-bootcode", "--yes-bootcode", "--device", "sim:" + scenario, "--sim-dump", dump);
+
+        Assert.True(r.Exit == 0, r.ToString());
+        var flash = Dump(dump);
+        var family = MtkScenarios.Setups[scenario].Setup.Family;
+        if (family.KeyBlock is { } key && !key.IsBlank(Initial(scenario)))
+        {
+            Assert.Equal(key.Of(Initial(scenario)).ToArray(), key.Of(flash).ToArray());
+            Array.Copy(flash, key.Start, image, key.Start, key.Length);
+        }
+        Assert.Equal(image, flash);
+    }
+
+    [Fact]
+    public void A_slim_drive_keeps_its_own_key_sector_when_the_image_carries_another_drives()
+    {
+        var image = File.ReadAllBytes(Image("dead-dg16d4s"));
+        var initial = Initial("dead-dg16d4s");
+        var dump = NewDump();
+        Assert.NotEqual(initial.AsSpan(0x3E000, 0x1000).ToArray(), image.AsSpan(0x3E000, 0x1000).ToArray());
+
+        var r = _cli.Run("flash", "3", Image("dead-dg16d4s"), "--yes", "--write-bootcode", "--yes-bootcode", "--device", "sim:dead-dg16d4s", "--sim-dump", dump);
+
+        Assert.True(r.Exit == 0, r.ToString());
+        var flash = Dump(dump);
+        Assert.Equal(initial.AsSpan(0x3E000, 0x1000).ToArray(), flash.AsSpan(0x3E000, 0x1000).ToArray());
+        Assert.Equal(image.AsSpan(0, 0x3E000).ToArray(), flash.AsSpan(0, 0x3E000).ToArray());
+        Assert.Equal(image.AsSpan(0x3F000).ToArray(), flash.AsSpan(0x3F000).ToArray());
+        Assert.Contains("is kept", r.Out, StringComparison.Ordinal);
+        // Hash only: the key sector's bytes never reach the output.
+        Assert.DoesNotContain(Convert.ToHexString(initial.AsSpan(0x3E000, 8)), r.All, StringComparison.OrdinalIgnoreCase);
+        // Written twice: beside the image and in the data folder (here beside the session log), the same bytes.
+        var backups = Directory.GetFiles(_cli.Dir, "dead-dg16d4s-backup-*.bin");
+        var copies = Directory.GetFiles(Path.Combine(_cli.Dir, "backups"), "dead-dg16d4s-backup-*.bin");
+        Assert.Equal(initial, File.ReadAllBytes(Assert.Single(backups)));
+        Assert.Equal(initial, File.ReadAllBytes(Assert.Single(copies)));
+    }
+
+    [Fact]
+    public void Take_image_key_writes_the_images_key_only_after_its_own_confirmation_which_yes_does_not_give()
+    {
+        var image = File.ReadAllBytes(Image("dead-dg16d4s"));
+        var initial = Initial("dead-dg16d4s");
+        var refusedDump = NewDump();
+        var takenDump = NewDump();
+
+        var refused = _cli.Run("flash", "3", Image("dead-dg16d4s"), "--yes", "--write-bootcode", "--yes-bootcode", "--take-image-key", "--device", "sim:dead-dg16d4s", "--sim-dump", refusedDump);
+        var taken = _cli.Run("flash", "3", Image("dead-dg16d4s"), "--yes", "--write-bootcode", "--yes-bootcode", "--take-image-key", "--yes-image-key", "--device", "sim:dead-dg16d4s", "--sim-dump", takenDump);
+
+        Assert.Equal(10, refused.Exit);
+        Assert.Equal(initial, Dump(refusedDump));
+        Assert.True(taken.Exit == 0, taken.ToString());
+        Assert.Equal(image, Dump(takenDump));
+    }
+
+    [Fact]
+    public void Take_image_key_typed_KEY_at_the_prompt_replaces_the_key_and_another_answer_keeps_the_drive_untouched()
+    {
+        var image = File.ReadAllBytes(Image("dead-dg16d4s"));
+        var typedDump = NewDump();
+        var declinedDump = NewDump();
+
+        var typed = _cli.Interactive("KEY\nYES\nBOOTCODE\n", "flash", "3", Image("dead-dg16d4s"), "--write-bootcode", "--take-image-key", "--device", "sim:dead-dg16d4s", "--sim-dump", typedDump);
+        var declined = _cli.Interactive("n\n", "flash", "3", Image("dead-dg16d4s"), "--write-bootcode", "--take-image-key", "--device", "sim:dead-dg16d4s", "--sim-dump", declinedDump);
+
+        Assert.True(typed.Exit == 0, typed.ToString());
+        Assert.Equal(image, Dump(typedDump));
+        Assert.Equal(10, declined.Exit);
+        Assert.Equal(Initial("dead-dg16d4s"), Dump(declinedDump));
+    }
+
+    [Fact]
+    public void A_locked_drive_52h_is_refused_at_the_intro_naming_the_liteon_erase_and_nothing_changes()
+    {
+        var dump = NewDump();
+
+        var r = _cli.Run("flash", "3", Image("locked-dg16d2s"), "--yes", "--device", "sim:locked-dg16d2s", "--sim-dump", dump);
+
+        Assert.Equal(16, r.Exit);
+        Assert.Contains("52h", r.Err, StringComparison.Ordinal);
+        Assert.Contains("--liteon-erase", r.Err, StringComparison.Ordinal);
+        Assert.Equal(Initial("locked-dg16d2s"), Dump(dump));
+    }
+
+    [Fact]
+    public void The_liteon_erase_refuses_without_a_backup_and_sends_nothing()
+    {
+        var dump = NewDump();
+        var transcript = _cli.PathOf("t.txt");
+
+        var r = _cli.Run("erase", "3", "--liteon-erase", "--yes", "--device", "sim:locked-dg16d2s", "--sim-dump", dump, "--transcript", transcript);
+
+        Assert.Equal(2, r.Exit);
+        Assert.Contains("--no-backup-possible", r.Err, StringComparison.Ordinal);
+        Assert.Equal(Initial("locked-dg16d2s"), Dump(dump));
+        Assert.DoesNotContain(new RecoveryKit.Profiles.VendorTrigger(0x2E, 0x80), NoEraseTriggerTests.DeliveredPairs(transcript));
+    }
+
+    [Fact]
+    public void A_locked_drive_with_its_backup_is_erased_by_the_trigger_and_flashed_back_to_its_own_flash_key_included()
+    {
+        var initial = Initial("locked-dg16d2s");
+        var backup = _cli.PathOf("own-backup.bin");
+        File.WriteAllBytes(backup, initial); // what the technician saved from this drive while it still worked
+        var erasedDump = NewDump();
+        var transcript = _cli.PathOf("erase.txt");
+
+        var erase = _cli.Run("erase", "3", "--liteon-erase", "--drive-backup", backup, "--yes", "--device", "sim:locked-dg16d2s", "--sim-dump", erasedDump, "--transcript", transcript);
+
+        Assert.True(erase.Exit == 0, erase.ToString());
+        Assert.DoesNotContain(Dump(erasedDump), b => b != 0xFF);
+        Assert.Contains(new RecoveryKit.Profiles.VendorTrigger(0x2E, 0x80), NoEraseTriggerTests.DeliveredPairs(transcript));
+        Assert.Contains("72h", erase.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void With_the_key_block_blank_the_image_must_be_the_drives_own_backup_and_the_run_says_so()
+    {
+        var dump = NewDump();
+
+        var r = _cli.Run("flash", "3", Image("dead-dg16d2s"), "--yes", "--write-bootcode", "--yes-bootcode", "--device", "sim:dead-dg16d2s", "--sim-dump", dump);
+
+        Assert.True(r.Exit == 0, r.ToString());
+        Assert.Contains("must be this drive's own backup", r.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_status_register_held_by_WP_is_refused_with_its_cause_before_any_erase()
+    {
+        var dump = NewDump();
+        // The drive is let into vendor mode (a variant answers 72h although its first bytes are not blank), so the run
+        // reaches the chip: SRWD set with WP# held low, which WRSR 00h cannot clear.
+        var r = _cli.Run("flash", "3", Image("wp-locked-dg16d2s"), "--yes", "--write-bootcode", "--yes-bootcode", "--device", "sim:wp-locked-dg16d2s",
+            "--variant", Variant("""{ "introStatus": "72" }"""), "--sim-dump", dump);
+
+        Assert.Equal(16, r.Exit);
+        Assert.Contains("WP#", r.Err, StringComparison.Ordinal);
+        Assert.Contains("SRWD", r.Err, StringComparison.Ordinal);
+        Assert.Equal(Initial("wp-locked-dg16d2s"), Dump(dump));
+    }
+
+    private string Variant(string json)
+    {
+        var path = _cli.PathOf($"variant-{Guid.NewGuid():N}.json");
+        File.WriteAllText(path, json);
+        return path;
+    }
+}
