@@ -49,7 +49,7 @@ internal static class DriveCommands
                     ? shared
                     : ResolveProfile(parse.GetValue(profile), inquiry);
                 if (parse.GetValue(profile) is null && inquiry is null)
-                    stages.Report(new StageEvent("profile", $"the drive cannot say what it is; reading the chip ID needs only what every parallel-flash profile shares (intro, vendor status, mailbox): using {drive.Name}'s (--profile names another)"));
+                    stages.Report(new StageEvent("profile", $"the drive cannot say what it is; reading the chip ID needs only what every MtkFlash-era profile shares (intro, vendor status, SC-code mailbox): using {drive.Name}'s (--profile names another)"));
                 var vendor = VendorSession.Open(session.Host, session.Device, session.Where, drive, null, PowerCycler(terminal, session, drive), stages, session.Neighbour);
                 terminal.Output.WriteLine($"Flash chip: {vendor.Chip.Spec} — ID {vendor.Id}, third byte {vendor.Id.Third:X2}h");
                 terminal.Output.WriteLine($"  in MtkFlash's words: {string.Join("  ", MtkFlashCommand.ChipWords(vendor.Id, ProfileCatalog.FindChip(vendor.Id.Manufacturer, vendor.Id.Device)))}");
@@ -375,12 +375,13 @@ internal static class DriveCommands
 
     /// <summary>
     /// For reading the chip ID of a drive that cannot say what it is (MtkFlash's check needed no model): the first
-    /// parallel-flash profile, when every parallel-flash profile agrees on what the ID read uses — intro dialects, erase
+    /// profile of the MtkFlash era (parallel flash behind the SC-code mailbox, the only framing MtkFlash spoke), when all
+    /// of them agree on what the ID read uses — intro dialects, erase
     /// triggers, vendor status and bank addressing. Null when they differ (then --profile is needed).
     /// </summary>
     private static DriveProfile? SharedChipIdProfile()
     {
-        var parallel = ProfileCatalog.Drives.Where(d => !d.Spi.Value).ToList();
+        var parallel = ProfileCatalog.Drives.Where(d => !d.Spi.Value && d.Framing.Value == FlashFraming.MtkFlashScCodes).ToList();
         if (parallel.Count == 0)
             return null;
         var first = parallel[0];
