@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Issue 8: drive the NativeAOT CLI with bad input and count how each case ends. Every case must end in ONE line
-# starting with "error:" and a documented non-zero exit code (README "Exit codes": 2-13), never 1 (internal
+# starting with "error:" and a documented non-zero exit code (README "Exit codes": 2-15), never 1 (internal
 # error) and never a crash (signal, unhandled exception, stack trace). Cases (fixed seeds): truncated, oversized,
 # random and mutated images; wrong positions; missing files; an unusable --log; a --backup on a full tmpfs (root:
 # the write must not start — the transcript must hold no erase/program cycle). Exit 0 when every run was good.
 # Bounded: ~100 CLI runs of < 1 s each on the virtual drive.
 # Issue 15 adds: devices, FIFOs, folders and empty files; empty names and names with control characters; files
 # never overwritten (--transcript/-o naming an existing file); unusable backup paths refused before any register
-# access; an updater with 2,000 sections; a one-byte-edited replay (exit 14); a transcript whose volume fills up
+# access; an updater with 2,000 sections; a one-byte-edited replay (exit 15); a transcript whose volume fills up
 # during the flash (root: the flash must finish with exit 0 and a warning); file names that are not UTF-8 (opened by
 # their bytes: inspect and flash succeed, a FIFO or missing file under such a name is one error line).
 set -uo pipefail
@@ -65,7 +65,7 @@ run() {
     [[ "$allow0" == 1 ]] || { ok=0; why="exit 0"; }
   else
     if (( rc == 1 )); then ok=0; why="exit 1 (internal)"; fi
-    if (( rc >= 15 )); then ok=0; why="exit $rc (crash/signal/timeout/undocumented)"; fi
+    if (( rc >= 16 )); then ok=0; why="exit $rc (crash/signal/timeout/undocumented)"; fi
     if [[ "$last" != error:* ]]; then ok=0; why="${why:+$why; }last line is not 'error:': ${last:0:120}"; fi
     if (( errors != 1 )); then ok=0; why="${why:+$why; }$errors error lines"; fi
   fi
@@ -159,11 +159,11 @@ for c in "backup 3 -o /proc/x.bin" "erase 3 --backup /proc/x.bin" "flash 3 good.
   run unusable-output 0 $c $DEV --transcript "$WORK/t-out.txt" --transcript-raw
   if [[ -f "$WORK/t-out.txt" ]] && grep -qE '^[RW] ' "$WORK/t-out.txt"; then BAD[unusable-output]=$(( ${BAD[unusable-output]:-0} + 1 )); report_bad+=("unusable-output: $c touched the drive"); fi
 done
-# Replay: a recording edited by one byte reports the first divergence (exit 14), one line.
+# Replay: a recording edited by one byte reports the first divergence (exit 15), one line.
 "$BIN" identify 3 --chip --device sim:update-ldw411s --transcript "$WORK/id.txt" --log "$WORK/logs/id.log" >/dev/null 2>&1
 sed -i '0,/^W 177 80$/s//W 177 81/' "$WORK/id.txt"
 run replay 0 replay "$WORK/id.txt"
-case " ${CODES[replay]} " in *" 14 "*) ;; *) BAD[replay]=$(( ${BAD[replay]:-0} + 1 )); report_bad+=("replay: edited transcript gave exit ${CODES[replay]}, not 14");; esac
+case " ${CODES[replay]} " in *" 15 "*) ;; *) BAD[replay]=$(( ${BAD[replay]:-0} + 1 )); report_bad+=("replay: edited transcript gave exit ${CODES[replay]}, not 15");; esac
 
 # A backup folder with no room (tmpfs of 200 KiB, and of 1 MiB — the probe needs the image size + 64 KiB).
 if [[ $(id -u) -eq 0 ]]; then

@@ -26,30 +26,36 @@ fi
 echo "== running (bounded to 10 minutes)" >&2
 timeout 600 dotnet bench/RecoveryKit.Bench/bin/Release/net10.0/RecoveryKit.Bench.dll perf --out bench/results --binary "$PWD/$BIN" "$@"
 
-# Issue 15: what --transcript costs on a 1 MiB flash of sim:update-ldw411s (AOT binary; best of 3 CPU seconds,
-# user+sys; the raw format once). Target: compact transcript ≤ 8 MiB. Self-contained: prints its own table.
-echo "== transcript cost (1 MiB flash, sim:update-ldw411s)" >&2
+# Issue 15: what --transcript costs on a 1 MiB flash (AOT binary; best of 3 CPU seconds, user+sys) of
+# sim:update-ldw411s and sim:dead-ldw411s; the raw format once. Targets: compact transcript ≤ 8 MiB and ≤ 10 % of
+# the flash's CPU time. Self-contained: prints its own table.
+echo "== transcript cost (1 MiB flash)" >&2
 T="$(mktemp -d /tmp/rk-bench-transcript.XXXXXX)"
-"$BIN" sim-image update-ldw411s -o "$T/fw.bin" >/dev/null
-cpu() { # cpu LABEL ARGS... → best-of-3 user+sys seconds
-  local best="" i s
+cpu() { # cpu BENCH ARGS... → best-of-3 user+sys seconds
+  local bench="$1" best="" i s; shift
   for i in 1 2 3; do
     rm -f "$T"/t.txt "$T"/fw-backup-*
-    /usr/bin/time -f "%U %S %e" -o "$T/time" "$BIN" flash --device sim:update-ldw411s "$T/fw.bin" --yes --log "$T/log" "$@" >/dev/null
+    /usr/bin/time -f "%U %S %e" -o "$T/time" "$BIN" flash --device "sim:$bench" "$T/fw.bin" --yes --log "$T/log" "$@" >/dev/null
     s="$(awk '{printf "%.2f", $1 + $2}' "$T/time")"
     if [[ -z "$best" ]] || awk "BEGIN{exit !($s < $best)}"; then best="$s"; fi
   done
   echo "$best"
 }
-plain="$(cpu)"
-compact="$(cpu --transcript "$T/t.txt")"
-compact_size="$(stat -c %s "$T/t.txt")"; compact_lines="$(wc -l < "$T/t.txt")"
-rm -f "$T"/t.txt "$T"/fw-backup-*
+echo "| bench | transcript | CPU s (user+sys) | cost | size | lines |"
+echo "|---|---|---|---|---|---|"
+for bench in update-ldw411s dead-ldw411s; do
+  rm -f "$T/fw.bin"
+  "$BIN" sim-image "$bench" -o "$T/fw.bin" >/dev/null
+  plain="$(cpu "$bench")"
+  compact="$(cpu "$bench" --transcript "$T/t.txt")"
+  compact_size="$(stat -c %s "$T/t.txt")"; compact_lines="$(wc -l < "$T/t.txt")"
+  cost="$(awk "BEGIN{printf \"%+.0f %%\", ($compact - $plain) * 100 / $plain}")"
+  echo "| $bench | none | $plain | – | – | – |"
+  echo "| $bench | compact (--transcript) | $compact | $cost | $(( compact_size / 1024 )) KiB | $compact_lines |"
+done
+rm -f "$T"/t.txt "$T"/fw-backup-* "$T/fw.bin"
+"$BIN" sim-image update-ldw411s -o "$T/fw.bin" >/dev/null
 /usr/bin/time -f "%U %S %e" -o "$T/time" "$BIN" flash --device sim:update-ldw411s "$T/fw.bin" --yes --log "$T/log" --transcript "$T/t.txt" --transcript-raw >/dev/null
 raw="$(awk '{printf "%.2f", $1 + $2}' "$T/time")"; raw_size="$(stat -c %s "$T/t.txt")"
-echo "| transcript | CPU s (user+sys) | size | lines |"
-echo "|---|---|---|---|"
-echo "| none | $plain | – | – |"
-echo "| compact (--transcript) | $compact | $(( compact_size / 1024 )) KiB | $compact_lines |"
-echo "| raw (--transcript-raw) | $raw | $(( raw_size / 1048576 )) MiB | – |"
+echo "| update-ldw411s | raw (--transcript-raw), once | $raw | – | $(( raw_size / 1048576 )) MiB | – |"
 rm -rf "$T"
