@@ -31,7 +31,7 @@ public static class RecoveryKitCli
         "Exit codes: 0 ok, 1 internal error, 2 usage, 3 no device, 4 wrong device class (e.g. a hard disk), " +
         "5 not in vendor mode, 6 flash chip unknown, 7 image rejected, 8 write failed, 9 verify failed, " +
         "10 cancelled, 11 device stopped answering, 12 not allowed on this machine (root, lockdown, AHCI, kernel-owned), 13 file error, " +
-        "14 flash addressing unproven (nothing erased), 15 a replay differs from its recording.";
+        "14 flash addressing unproven (nothing erased), 15 a replay differs from its recording, 16 SPI flash locked (52h, or SRWD held by WP#; nothing erased).";
 
     /// <summary>Runs the command line on a terminal (tests build their own, with scripted input and a Ctrl-C of their own).</summary>
     internal static int Run(string[] args, Terminal terminal)
