@@ -131,6 +131,11 @@ internal static class DriveCommands
         {
             position, profile, chip, backup, boot, yesBoot, liteOn, driveBackup, noBackup,
         };
+        command.Validators.Add(result =>
+        {
+            if (!result.GetValue(liteOn) && result.GetValue(backup) is null)
+                result.AddError("erase needs --backup FILE (the whole flash is saved there before anything is erased), or --liteon-erase.");
+        });
         command.SetAction(parse =>
         {
             if (parse.GetValue(liteOn))
