@@ -207,6 +207,18 @@ public sealed class JungleFlasherDriveTests : IDisposable
         Assert.Contains(chip, r.Out, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Backup_of_a_drive_unique_flash_is_written_twice_with_the_same_bytes()
+    {
+        var path = _cli.PathOf("own.bin");
+
+        var r = _cli.Run("backup", "3", "-o", path, "--profile", "DG-16D4S", "--device", "sim:dead-dg16d4s");
+
+        Assert.True(r.Exit == 0, r.ToString());
+        Assert.Equal(Initial("dead-dg16d4s"), File.ReadAllBytes(path));
+        Assert.Equal(Initial("dead-dg16d4s"), File.ReadAllBytes(Path.Combine(_cli.Dir, "backups", "own.bin")));
+    }
+
     private string Variant(string json)
     {
         var path = _cli.PathOf($"variant-{Guid.NewGuid():N}.json");
