@@ -59,3 +59,42 @@ rm -f "$T"/t.txt "$T"/fw-backup-* "$T/fw.bin"
 raw="$(awk '{printf "%.2f", $1 + $2}' "$T/time")"; raw_size="$(stat -c %s "$T/t.txt")"
 echo "| update-ldw411s | raw (--transcript-raw), once | $raw | – | $(( raw_size / 1048576 )) MiB | – |"
 rm -rf "$T"
+
+# Issue 13: the SPI drives (and the command-register TS-H943A) on their virtual benches, through the AOT binary.
+# Each row: the drive time RecoveryKit spent (virtual seconds, from 'flash --json') against a floor made of the
+# datasheet typical times of what the plan must do — one sector erase per erased sector, one page program per
+# 256 bytes to program (chips.json) — plus the least register traffic that carries it: every byte a PAGE PROGRAM
+# sends goes through the buffer write (6 register writes + 1 status read at 1 µs each), every byte read back once
+# (the whole-flash read-back) through the buffer read (5 writes + 1 status read + 1 data read).
+echo "== SPI and command-register drives (AOT binary, virtual benches)" >&2
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+{
+  echo "| bench | chip | sectors erased | bytes programmed | drive time (s) | floor (s) | ratio |"
+  echo "|---|---|---|---|---|---|---|"
+  for s in dead-dg16d2s dead-dg16d4s dead-dg16d5s blank-vad6038 dead-ts-h943a; do
+    "$BIN" sim-image "$s" -o "$T/$s.bin" >/dev/null
+    "$BIN" flash 3 "$T/$s.bin" --device "sim:$s" --yes --write-bootcode --yes-bootcode --json --log "$T/$s.log" >"$T/$s.json" 2>/dev/null || true
+    python3 - "$T/$s.json" "$s" <<'PY'
+import json, sys
+out = open(sys.argv[1]).read()
+doc = json.loads(out[out.index('{'):])
+chips = {c["name"]: c for c in json.load(open("src/RecoveryKit/Profiles/chips.json"))["chips"]}
+chip = chips[doc["chip"]]
+plan = doc["plan"]
+spi = chip.get("bus") == "spi"
+page = chip.get("pageSize") or 1
+erase_s = plan["sectorsToErase"] * chip["sectorEraseMs"]["typical"] / 1000
+if spi:
+    pages = -(-plan["bytesToProgram"] // page)
+    program_s = pages * chip["programUs"]["typical"] / 1e6
+    regs_s = (plan["bytesToProgram"] * 7 + chip["sizeBytes"] * 7) / 1e6
+else:
+    program_s = plan["bytesToProgram"] * chip["programUs"]["typical"] / 1e6
+    regs_s = (plan["bytesToProgram"] * 9 * 4 + chip["sizeBytes"] * 7) / 1e6
+floor = erase_s + program_s + regs_s
+t = doc["deviceTimeSeconds"]
+print(f"| sim:{sys.argv[2]} | {doc['chip']} | {plan['sectorsToErase']} | {plan['bytesToProgram']} | {t:.2f} | {floor:.2f} | {t / floor:.1f}× |")
+PY
+  done
+} | tee "bench/results/$(date +%F)-$(hostname)-spi.md"

@@ -35,7 +35,7 @@ public static class RecoveryKitCli
         "5 not in vendor mode, 6 flash chip unknown, 7 image rejected, 8 write failed, 9 verify failed, " +
         "10 cancelled, 11 device stopped answering, 12 not allowed on this machine (root, lockdown, AHCI, kernel-owned), 13 file error, " +
         "14 flash addressing unproven (nothing erased), 15 a replay differs from its recording, " +
-        "16 another MediaTek drive (or one that cannot say what it is) shares the cable (refused before the intro, or changed by a --shared-channel session).";
+        "16 another MediaTek drive (or one that cannot say what it is) shares the cable (refused before the intro, or changed by a --shared-channel session), 17 SPI flash locked (52h, or SRWD held by WP#; nothing erased).";
 
     /// <summary>Runs the command line on a terminal (tests build their own, with scripted input and a Ctrl-C of their own).</summary>
     internal static int Run(string[] args, Terminal terminal, Action<RecoveryKit.Emulation.ReplayBench>? replayOpened = null)

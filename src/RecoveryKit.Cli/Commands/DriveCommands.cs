@@ -80,7 +80,15 @@ internal static class DriveCommands
             var vendor = VendorSession.Open(session.Host, session.Device, session.Where, drive, FindChip(parse.GetValue(chip)), PowerCycler(terminal, session, drive), stages, session.Neighbour);
             var path = FlashOperations.Backup(vendor, reserved.Path, stages);
             var outro = ReportOutro(terminal, vendor.Vendor.Exit());
-            terminal.Output.WriteLine($"Backup written: {path}");
+            string? copy = null;
+            if (ImageFamilies.Find(drive.Family) is { DriveUnique.Value: true })
+            {
+                // After the outro (a file problem never leaves the drive in vendor mode). This drive's flash is unique to it (key block): a second copy in the data folder, read back like the first.
+                copy = BackupStore.Reserve(FlashCommand.SecondBackupPath(path, log.Path), vendor.Chip.Spec.SizeBytes);
+                BackupStore.Write(copy, File.ReadAllBytes(path));
+                stages.Report(new StageEvent("backup", $"copy saved to {copy} (this drive's flash is unique to it)"));
+            }
+            terminal.Output.WriteLine($"Backup written: {path}{(copy is null ? "" : $" (copy: {copy})")}");
             if (parse.GetValue(options.Json))
                 JsonOutput.Write(terminal.Output, new BackupJson(session.Where, path, drive.Name, outro), c => c.BackupJson);
             return 0;
@@ -138,6 +146,11 @@ internal static class DriveCommands
         {
             position, profile, chip, backup, boot, yesBoot, liteOn, driveBackup, noBackup,
         };
+        command.Validators.Add(result =>
+        {
+            if (!result.GetValue(liteOn) && result.GetValue(backup) is null)
+                result.AddError("erase needs --backup FILE (the whole flash is saved there before anything is erased), or --liteon-erase.");
+        });
         command.SetAction(parse =>
         {
             if (parse.GetValue(liteOn))

@@ -36,13 +36,13 @@ internal static class DrivesCommand
         [.. ProfileCatalog.Drives.Select(d => new DriveJson(d.Name, d.Vendor, d.Products, d.Family, d.Chips, d.Grade, d.Note, Writable(d),
             new GradedJson(string.Join(" ", d.IntroKeys.Value.Select(k => $"{k:X2}h")), d.IntroKeys.Grade, d.IntroKeys.Note),
             new GradedJson($"{d.VendorStatus.Value:X2}h", d.VendorStatus.Grade, d.VendorStatus.Note),
-            new GradedJson(d.Spi.Value ? "spi" : "parallel", d.Spi.Grade, d.Spi.Note),
+            new GradedJson(d.Spi.Value ? $"spi ({d.Framing.Value})" : $"parallel ({d.Framing.Value})", d.Framing.Grade, d.Framing.Note),
             new GradedJson(string.Join(", ", d.Outro.Value), d.Outro.Grade, d.Outro.Note)))],
         [.. ProfileCatalog.Chips.Select(c => new ChipJson(c.Name, c.Manufacturer, $"{c.ManufacturerId:X2}h/{c.DeviceId:X2}h", c.SizeBytes, Sectors(c),
-            c.Program == ProgramModel.Page ? $"page ({c.PageSize} bytes)" : "byte", c.Grade, c.Source))]);
+            c.Bus == FlashBusKind.Spi ? $"SPI page program ({c.PageSize} bytes), erase {c.Spi!.SectorEraseOpcode:X2}h / chip {c.Spi.ChipEraseOpcode:X2}h" : c.Program == ProgramModel.Page ? $"page ({c.PageSize} bytes)" : "byte", c.Grade, c.Source))]);
 
-    /// <summary>Parallel-flash drives can be written; SPI drives are recognised and never written (mailbox framing unknown).</summary>
-    private static bool Writable(DriveProfile d) => !d.Spi.Value;
+    /// <summary>Every profile names its framing (SC-code mailbox, command register or SPI buffer): all can be written.</summary>
+    private static bool Writable(DriveProfile d) => d.Spi.Value ? d.SpiBuffer is not null : true;
 
     private static string Sectors(ChipSpec c) =>
         string.Join(" + ", c.Sectors.GroupBy(s => s.Size).Select(g => $"{g.Count()} × {Firmware.FlashSize.Describe(g.Key)}"));
@@ -55,7 +55,7 @@ internal static class DrivesCommand
         foreach (var d in ProfileCatalog.Drives)
         {
             var chips = d.Chips.Count == 0 ? "SPI flash" : string.Join(", ", d.Chips);
-            text.Append($"| {d.Name} ({string.Join(" / ", d.Products)}) | {d.Vendor} | {chips} | [{d.Grade}] | {(Writable(d) ? "yes" : "no: recognised, never written (SPI)")} |\n");
+            text.Append($"| {d.Name} ({string.Join(" / ", d.Products)}) | {d.Vendor} | {chips} | [{d.Grade}] | {(Writable(d) ? (d.Spi.Value ? "yes (SPI)" : "yes") : "no")} |\n");
         }
         return text.ToString();
     }
@@ -89,7 +89,7 @@ internal static class DrivesCommand
         foreach (var d in ProfileCatalog.Drives)
         {
             var chips = d.Chips.Count == 0 ? "(SPI flash)" : string.Join(", ", d.Chips);
-            output.WriteLine($"  {d.Name,-12} {d.Vendor,-8} {string.Join(" / ", d.Products),-22} {chips,-44} [{d.Grade}]   {(Writable(d) ? "yes" : "no (SPI: recognised, never written)")}");
+            output.WriteLine($"  {d.Name,-12} {d.Vendor,-8} {string.Join(" / ", d.Products),-22} {chips,-44} [{d.Grade}]   {(Writable(d) ? (d.Spi.Value ? "yes (SPI)" : "yes") : "no")}");
         }
         output.WriteLine();
         output.WriteLine("Flash chips:");

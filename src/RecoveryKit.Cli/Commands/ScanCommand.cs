@@ -101,9 +101,32 @@ internal static class ScanCommand
         }
         foreach (var note in notes)
             output.WriteLine($"note: {note}");
+        foreach (var r in reports)
+        {
+            if (r.Position is { } at && ProfileOf(r.Probe.Model) is { } drive)
+                output.WriteLine($"profile: position {(int)at} is a {drive.Name}: {VendorModeWords(drive)}");
+        }
         foreach (var (drive, serial) in kernel)
             output.WriteLine($"kernel: {drive.GenericDevice}{(drive.BlockDevice is null ? "" : $" ({drive.BlockDevice})")}: {drive.Vendor} {drive.Model} {drive.Revision}{(serial is null ? "" : $", serial {serial}")} (healthy drive, reachable through SG_IO)");
         output.WriteLine(Summary(bench, reports, kernel.Count));
+    }
+
+    /// <summary>The profile whose product name the IDENTIFY model carries (e.g. "PLDS DG-16D2S"), or null.</summary>
+    internal static RecoveryKit.Profiles.DriveProfile? ProfileOf(string? model) => model is null ? null
+        : RecoveryKit.Profiles.ProfileCatalog.Drives.FirstOrDefault(d => d.Products.Any(p =>
+            model.Split(' ', StringSplitOptions.RemoveEmptyEntries).Contains(p.Split(' ', StringSplitOptions.RemoveEmptyEntries)[^1], StringComparer.OrdinalIgnoreCase)));
+
+    /// <summary>What vendor mode will show on this drive and what flash sits behind it (from the profile: scan sends no vendor command).</summary>
+    internal static string VendorModeWords(RecoveryKit.Profiles.DriveProfile drive)
+    {
+        var locked = drive.LockedStatus is { } l ? $" ({l.Value:X2}h = SPI flash locked)" : "";
+        var flash = drive.Framing.Value switch
+        {
+            RecoveryKit.Profiles.FlashFraming.SpiBuffer => $"SPI flash behind the drive's byte buffer ({drive.Intro.Value[0].Name} dialect)",
+            RecoveryKit.Profiles.FlashFraming.CommandRegister => "parallel flash, command-register mailbox",
+            _ => "parallel flash, MtkFlash mailbox",
+        };
+        return $"vendor mode answers {drive.VendorStatus.Value:X2}h{locked} [{drive.VendorStatus.Grade}]; {flash} [{drive.Framing.Grade}]";
     }
 
     /// <summary>

@@ -52,9 +52,9 @@ public sealed record IntroResult(byte Status, byte Key, VendorStatusMeaning Mean
         _ when status == expected => "The drive is in vendor mode.",
         VendorStatusMeaning.ParallelFlash => $"Vendor mode with a parallel flash, but this drive profile expects {expected:X2}h: check that the right profile was picked.",
         VendorStatusMeaning.SpiLocked =>
-            "The drive answered 52h: vendor mode with its SPI flash locked (the first 200h bytes are not blank). Nothing was changed. The only known unlock is the Lite-On erase ('recoverykit erase POS --liteon-erase'), which wipes the whole flash and the drive's own key block with it: use it only with a backup of this drive.",
+            "The drive answered 52h: vendor mode with its SPI flash locked (the first 200h bytes are not blank); nothing was changed. The only known unlock is the Lite-On erase ('recoverykit erase POS --liteon-erase'), which wipes the whole flash and the drive's own key block with it: use it only with a backup of this drive.",
         VendorStatusMeaning.SpiAccessible or VendorStatusMeaning.BenqSerialFlash =>
-            $"The drive answered {status:X2}h: it keeps its firmware in serial (SPI) flash, which this drive profile does not expect ({expected:X2}h). Nothing was changed: pick the drive's own profile (recoverykit drives lists DG-16D2S, DG-16D4S, DG-16D5S, VAD6038).",
+            $"The drive answered {status:X2}h: it keeps its firmware in serial (SPI) flash, which this drive profile does not expect ({expected:X2}h); nothing was changed: pick the drive's own profile (recoverykit drives lists DG-16D2S, DG-16D4S, DG-16D5S, VAD6038).",
         VendorStatusMeaning.Invalid => $"Status {status:X2}h is not a vendor-mode status: the drive's firmware refused the intro. Power-cycle the drive and try again.",
         VendorStatusMeaning.Resend => "The drive asks for the intro again: RecoveryKit resends it.",
         VendorStatusMeaning.NoVendorMode => "The drive did not enter vendor mode (status 80h, 'should be 70'): power-cycle it while RecoveryKit resends the intro.",

@@ -116,7 +116,7 @@ public sealed class JungleFlasherDriveTests : IDisposable
 
         var r = _cli.Run("flash", "3", Image("locked-dg16d2s"), "--yes", "--device", "sim:locked-dg16d2s", "--sim-dump", dump);
 
-        Assert.Equal(16, r.Exit);
+        Assert.Equal(17, r.Exit);
         Assert.Contains("52h", r.Err, StringComparison.Ordinal);
         Assert.Contains("--liteon-erase", r.Err, StringComparison.Ordinal);
         Assert.Equal(Initial("locked-dg16d2s"), Dump(dump));
@@ -173,10 +173,50 @@ public sealed class JungleFlasherDriveTests : IDisposable
         var r = _cli.Run("flash", "3", Image("wp-locked-dg16d2s"), "--yes", "--write-bootcode", "--yes-bootcode", "--device", "sim:wp-locked-dg16d2s",
             "--variant", Variant("""{ "introStatus": "72" }"""), "--sim-dump", dump);
 
-        Assert.Equal(16, r.Exit);
+        Assert.Equal(17, r.Exit);
         Assert.Contains("WP#", r.Err, StringComparison.Ordinal);
         Assert.Contains("SRWD", r.Err, StringComparison.Ordinal);
         Assert.Equal(Initial("wp-locked-dg16d2s"), Dump(dump));
+    }
+
+    [Fact]
+    public void Unbrick_recovers_a_slim_drive_and_keeps_its_key_sector()
+    {
+        var image = File.ReadAllBytes(Image("dead-dg16d5s"));
+        var initial = Initial("dead-dg16d5s");
+        var dump = NewDump();
+
+        var r = _cli.Run("unbrick", "--device", "sim:dead-dg16d5s", "--image", Image("dead-dg16d5s"), "--yes", "--write-bootcode", "--yes-bootcode", "--sim-dump", dump);
+
+        Assert.True(r.Exit == 0, r.ToString());
+        var flash = Dump(dump);
+        Assert.Equal(initial.AsSpan(0x3E000, 0x1000).ToArray(), flash.AsSpan(0x3E000, 0x1000).ToArray());
+        Assert.Equal(image.AsSpan(0, 0x3E000).ToArray(), flash.AsSpan(0, 0x3E000).ToArray());
+    }
+
+    [Theory]
+    [InlineData("dead-dg16d4s", "DG-16D4S", "W25P20")]
+    [InlineData("blank-vad6038", "VAD6038", "MX25L2005")]
+    [InlineData("dead-ts-h943a", "TS-H943A", "SST39SF020A")]
+    public void Identify_chip_names_the_part_behind_each_framing(string scenario, string profile, string chip)
+    {
+        var r = _cli.Run("identify", "3", "--chip", "--profile", profile, "--device", "sim:" + scenario);
+
+        Assert.True(r.Exit == 0, r.ToString());
+        Assert.Contains($"Flash chip: ", r.Out, StringComparison.Ordinal);
+        Assert.Contains(chip, r.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Backup_of_a_drive_unique_flash_is_written_twice_with_the_same_bytes()
+    {
+        var path = _cli.PathOf("own.bin");
+
+        var r = _cli.Run("backup", "3", "-o", path, "--profile", "DG-16D4S", "--device", "sim:dead-dg16d4s");
+
+        Assert.True(r.Exit == 0, r.ToString());
+        Assert.Equal(Initial("dead-dg16d4s"), File.ReadAllBytes(path));
+        Assert.Equal(Initial("dead-dg16d4s"), File.ReadAllBytes(Path.Combine(_cli.Dir, "backups", "own.bin")));
     }
 
     private string Variant(string json)
