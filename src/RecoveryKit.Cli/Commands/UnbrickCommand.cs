@@ -82,8 +82,7 @@ internal static class UnbrickCommand
                     var what = r.Probe.Class switch
                     {
                         DeviceClass.Atapi => $"optical drive {r.Probe.Model ?? "(model unknown: boot code only)"} {r.Probe.Revision}".TrimEnd()
-                            + (Unknown(r.Probe) ? " — no RecoveryKit profile, cannot be picked"
-                                : NotWritable(r.Probe) ? " — recognised, but RecoveryKit cannot write it yet (SPI flash), cannot be picked" : $" — {r.Probe.State}"),
+                            + (Unknown(r.Probe) ? " — no RecoveryKit profile, cannot be picked" : $" — {r.Probe.State}"),
                         DeviceClass.Ata => $"hard disk {r.Probe.Model} — never flashed, cannot be picked",
                         _ => StateWords(r.Probe),
                     };
@@ -92,7 +91,7 @@ internal static class UnbrickCommand
                 }
 
                 // Step 2: which drive. Only drives RecoveryKit may flash are offered, so nothing offered is then refused.
-                drives = reports.Where(r => r.Probe.CanBeFlashed && r.Position is not null && !Unknown(r.Probe) && !NotWritable(r.Probe)).ToList();
+                drives = reports.Where(r => r.Probe.CanBeFlashed && r.Position is not null && !Unknown(r.Probe)).ToList();
                 if (drives.Count > 0)
                     break;
                 var none = NoPickableDrive(reports) ?? DriveSession.ExplainNoDrive(bench, reports);
@@ -171,21 +170,17 @@ internal static class UnbrickCommand
     private static bool Unknown(ProbeResult probe) =>
         probe.Inquiry is { } q && ProfileCatalog.MatchDrive(q.Vendor, q.Product) is null;
 
-    /// <summary>Optical drives answer, but none can be picked (no profile, or never written): said as such, not as "no drive".</summary>
+    /// <summary>Optical drives answer, but none can be picked (no profile): said as such, not as "no drive".</summary>
     private static NoDriveFinding? NoPickableDrive(IReadOnlyList<PositionReport> reports)
     {
         var seen = reports.Where(r => r.Probe.CanBeFlashed && r.Position is not null).ToList();
         if (seen.Count == 0)
             return null;
         var listed = string.Join("; ", seen.Select(r => $"position {(int)r.Position!.Value}: {r.Probe.Model ?? r.Probe.Inquiry?.Product}"
-            + (Unknown(r.Probe) ? " has no RecoveryKit profile" : " cannot be written by RecoveryKit yet (SPI flash)")));
+            + " has no RecoveryKit profile"));
         return new NoDriveFinding(NoDriveReason.NoneSupported, $"no optical drive here can be recovered ({listed})",
             "Connect the drive to recover ('recoverykit drives' lists the drives RecoveryKit can write); the drives above are left untouched.");
     }
-
-    /// <summary>A drive whose profile RecoveryKit recognises but never writes (SPI flash, 'drives' says "no"): never offered.</summary>
-    private static bool NotWritable(ProbeResult probe) =>
-        probe.Inquiry is { } q && ProfileCatalog.MatchDrive(q.Vendor, q.Product) is { Spi.Value: true };
 
     /// <summary>
     /// Practice mode uses the practice image unless --image names one: stray files in the current folder are never

@@ -152,15 +152,17 @@ public sealed class UnbrickCommandTests : IDisposable
     }
 
     [Fact]
-    public void A_drive_recognised_but_never_written_is_listed_as_not_pickable_and_never_offered()
+    public void A_locked_serial_flash_drive_is_offered_and_then_refused_at_the_intro_with_the_lite_on_erase_named_and_nothing_written()
     {
-        var r = _cli.Run("unbrick", "--device", "sim:xbox-dg16d2s", "--simulate", "--yes");
+        var dump = Path.Combine(_cli.Dir, "dump");
+        var r = _cli.Run("unbrick", "--device", "sim:xbox-dg16d2s", "--simulate", "--yes", "--sim-dump", dump);
 
-        // Before: the DG-16D2S was picked at step 2, then refused at step 4 (exit 6, stage profile).
-        Assert.Equal(3, r.Exit);
-        Assert.Contains("DG-16D2S 0225 — recognised, but RecoveryKit cannot write it yet (SPI flash), cannot be picked", r.Out, StringComparison.Ordinal);
-        Assert.DoesNotContain("Step 2 of 5", r.Out, StringComparison.Ordinal);
-        Assert.Contains("no optical drive here can be recovered (position 3: PLDS DG-16D2S", Assert.Single(r.ErrorLines), StringComparison.Ordinal);
+        // The SPI drives are written now (issue 13), so the DG-16D2S is offered; this one answers 52h (its flash is not
+        // blank: SPI locked, PROTOCOL.md §5b) and is refused at the intro, exit 17, its flash as it was.
+        Assert.Contains("Step 2 of 5", r.Out, StringComparison.Ordinal);
+        Assert.Equal(17, r.Exit);
+        Assert.Contains("--liteon-erase", r.Err, StringComparison.Ordinal);
+        Assert.Equal(MtkScenarios.Setups["xbox-dg16d2s"].Setup.InitialFlash(), File.ReadAllBytes(Path.Combine(dump, "3.bin")));
     }
 
     public static TheoryData<string> EveryBench => [.. SimScenarios.All.Select(s => s.Name)];
