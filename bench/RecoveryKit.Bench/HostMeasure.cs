@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using RecoveryKit.Ata;
+using RecoveryKit.Discovery;
 using RecoveryKit.Emulation;
 using RecoveryKit.Firmware;
 using RecoveryKit.MediaTek;
@@ -131,7 +132,7 @@ internal static class HostMeasure
             }
             var scan = Time(binary, ["scan", "--device", "sim:lite-on-secondary-slave", "--log", Path.Combine(dir.FullName, "logs")], "scan --device sim:lite-on-secondary-slave");
             var bench = SimScenarios.Find("lite-on-secondary-slave")!.Create();
-            BenchScanner.Scan(bench);
+            ChannelScanner.Scan(bench);
             var t = AtaTimeouts.Scan;
             var timeouts = $"not-busy {t.NotBusy.TotalSeconds:0.#} s, reset {t.Reset.TotalSeconds:0.#} s, command {t.Command.TotalSeconds:0.#} s, packet {t.Packet.TotalSeconds:0.#} s, response {t.Response.TotalMilliseconds:0.#} ms";
             return new HostResult(binary, flash, device, versions, scan, bench.Clock.Now, timeouts);

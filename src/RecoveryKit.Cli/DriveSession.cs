@@ -7,7 +7,7 @@ namespace RecoveryKit.Cli;
 /// <summary>The bench, the picked position and its host, with the transcript wired in when asked for.</summary>
 internal sealed class DriveSession : IDisposable
 {
-    private DriveSession(IBench bench, BenchChannel channel, DeviceSelect device, DevicePosition? position, string where, ProbeResult? probe)
+    private DriveSession(IChannelSet bench, OpenChannel channel, DeviceSelect device, DevicePosition? position, string where, ProbeResult? probe)
     {
         Bench = bench;
         Channel = channel;
@@ -18,8 +18,8 @@ internal sealed class DriveSession : IDisposable
         Host = new AtaHost(channel.Registers);
     }
 
-    public IBench Bench { get; }
-    public BenchChannel Channel { get; }
+    public IChannelSet Bench { get; }
+    public OpenChannel Channel { get; }
     public DeviceSelect Device { get; }
     public DevicePosition? Position { get; }
     public string Where { get; }
@@ -40,20 +40,20 @@ internal sealed class DriveSession : IDisposable
     /// for, is created before the first register access and records the whole bench, the scan included, so that
     /// 'replay' can run the same command against it.
     /// </summary>
-    public static DriveSession Open(string? device, BenchOptions benchOptions, string? position, string? transcriptPath)
+    public static DriveSession Open(string? device, ChannelOptions benchOptions, string? position, string? transcriptPath)
     {
         if (transcriptPath is not null)
             OutputFiles.CheckName(transcriptPath, "--transcript");
-        var bench = TranscriptBench.Wrap(Backends.Open(device, benchOptions), transcriptPath);
+        var bench = RecordingChannels.Wrap(Backends.Open(device, benchOptions), transcriptPath);
         try
         {
-            BenchChannel channel;
+            OpenChannel channel;
             DeviceSelect select;
             DevicePosition? legacy;
             ProbeResult? probe = null;
             if (position is null)
             {
-                var reports = BenchScanner.Scan(bench);
+                var reports = ChannelScanner.Scan(bench);
                 var drives = reports.Where(r => r.Probe.CanBeFlashed).ToList();
                 if (drives.Count != 1)
                 {
@@ -96,10 +96,10 @@ internal sealed class DriveSession : IDisposable
     }
 
     /// <summary>Why <paramref name="reports"/> hold no optical drive to work on, with the advice that fits this bench.</summary>
-    public static NoDriveFinding ExplainNoDrive(IBench bench, IReadOnlyList<PositionReport> reports, int kernelDrives = 0)
+    public static NoDriveFinding ExplainNoDrive(IChannelSet bench, IReadOnlyList<PositionReport> reports, int kernelDrives = 0)
     {
-        var real = bench is TranscriptBench t ? t.Inner : bench;
-        return NoDriveFinding.Explain(reports, real is PortBench { SataWithoutTaskFile: true }, kernelDrives);
+        var real = bench is RecordingChannels t ? t.Inner : bench;
+        return NoDriveFinding.Explain(reports, real is PortChannels { SataWithoutTaskFile: true }, kernelDrives);
     }
 
     public void Dispose() => Bench.Dispose();

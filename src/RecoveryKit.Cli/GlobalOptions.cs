@@ -70,7 +70,7 @@ internal sealed class GlobalOptions
     /// How this run opens benches, resolved once from --force-kernel-owned, --variant and --sim-dump before the
     /// command runs (each run builds its own GlobalOptions, so a run inside another keeps its own).
     /// </summary>
-    public BenchOptions Bench { get; set; } = BenchOptions.Default;
+    public ChannelOptions Bench { get; set; } = ChannelOptions.Default;
 
     public Option<bool> SharedChannel { get; } = new("--shared-channel")
     {

@@ -65,7 +65,7 @@ public static class RecoveryKitCli
         terminal.Json = parse.GetValue(options.Json);
         try
         {
-            options.Bench = new BenchOptions
+            options.Bench = new ChannelOptions
             {
                 ForceKernelOwned = parse.GetValue(options.ForceKernelOwned),
                 Sim = SimDumps.Configure(parse.GetValue(options.Variant), parse.GetValue(options.SimDump)),

@@ -183,11 +183,11 @@ internal static class MtkFlashCommand
     /// the optical drive is at 3"), before anything is sent to a drive. A hard disk there is left to the command
     /// itself, which refuses it with the reason.
     /// </summary>
-    private static void CheckPosition(string? device, BenchOptions benchOptions, DevicePosition position)
+    private static void CheckPosition(string? device, ChannelOptions benchOptions, DevicePosition position)
     {
         IReadOnlyList<PositionReport> reports;
         using (var bench = Backends.Open(device, benchOptions))
-            reports = BenchScanner.Scan(bench);
+            reports = ChannelScanner.Scan(bench);
         var at = reports.FirstOrDefault(r => r.Position == position);
         if (at is not null && at.Probe.Class is not DeviceClass.Empty)
             return;

@@ -14,15 +14,15 @@ internal static class ScanCommand
         var command = new Command("scan", "List every IDE/ATAPI position (1-4 as MtkFlash numbered them) and what is on it.");
         command.SetAction(parse =>
         {
-            using var bench = TranscriptBench.Wrap(Backends.Open(parse.GetValue(options.Device), options.Bench), parse.GetValue(options.Transcript));
+            using var bench = RecordingChannels.Wrap(Backends.Open(parse.GetValue(options.Device), options.Bench), parse.GetValue(options.Transcript));
             using var log = SessionLog.Open(parse.GetValue(options.Log), "scan");
             log.Stage("start", $"RecoveryKit {typeof(ScanCommand).Assembly.GetName().Version} scan device={parse.GetValue(options.Device) ?? "auto"}");
-            var reports = BenchScanner.Scan(bench);
+            var reports = ChannelScanner.Scan(bench);
             foreach (var r in reports)
                 log.Stage("scan", $"{(r.Position is { } lp ? (int)lp : 0)} {r.Where}: {r.Probe.Class} {r.Probe.Model} {r.Probe.Revision} — {r.Probe.State}");
-            var real = bench is TranscriptBench t ? t.Inner : bench;
-            var notes = real is PortBench ports ? ports.Notes : [];
-            IReadOnlyList<KernelDrive> kernel = real is PortBench ? KernelDrives() : [];
+            var real = bench is RecordingChannels t ? t.Inner : bench;
+            var notes = real is PortChannels ports ? ports.Notes : [];
+            IReadOnlyList<KernelDrive> kernel = real is PortChannels ? KernelDrives() : [];
             if (parse.GetValue(options.Json))
                 WriteJson(output, bench, reports, notes, kernel);
             else
@@ -77,7 +77,7 @@ internal static class ScanCommand
     }
 
     /// <summary>The positions as a table: a Spectre table on the terminal (<paramref name="rich"/>), aligned plain lines otherwise.</summary>
-    private static void WriteTable(TextWriter output, IAnsiConsole? rich, IBench bench, IReadOnlyList<PositionReport> reports,
+    private static void WriteTable(TextWriter output, IAnsiConsole? rich, IChannelSet bench, IReadOnlyList<PositionReport> reports,
         IReadOnlyList<string> notes, IReadOnlyList<KernelDrive> kernel)
     {
         output.WriteLine($"Scanned {bench.Describe}:");
@@ -133,7 +133,7 @@ internal static class ScanCommand
     /// The last line: optical drives on the IDE positions, and those only the kernel lists (SATA/AHCI, USB, or a
     /// channel a driver owns), which are found too even though vendor mode cannot reach them there.
     /// </summary>
-    internal static string Summary(IBench bench, IReadOnlyList<PositionReport> reports, int kernelDrives)
+    internal static string Summary(IChannelSet bench, IReadOnlyList<PositionReport> reports, int kernelDrives)
     {
         var flashable = reports.Count(r => r.Probe.CanBeFlashed);
         if (flashable == 0 && kernelDrives == 0)
@@ -153,7 +153,7 @@ internal static class ScanCommand
             : $"{flashable} optical drives found: name the one to work on by its position (e.g. 3 or secondary-master).") + kernelToo;
     }
 
-    private static void WriteJson(TextWriter output, IBench bench, IReadOnlyList<PositionReport> reports,
+    private static void WriteJson(TextWriter output, IChannelSet bench, IReadOnlyList<PositionReport> reports,
         IReadOnlyList<string> notes, IReadOnlyList<KernelDrive> kernel) =>
         JsonOutput.Write(output, new ScanJson(bench.Describe,
             [.. reports.Select(r => new ScanPositionJson(r.Position is { } p ? (int)p : null, r.Position?.Name(), r.Channel.Name,

@@ -43,11 +43,11 @@ internal static class SelftestCommand
                 var text = named ?? (device is not null && device.StartsWith("port:", StringComparison.OrdinalIgnoreCase) && device.Split(':').Length == 3 ? device : null)
                     ?? throw new RecoveryKitException(FailureKind.Usage, "selftest", "no position given", PositionSpec.Help);
                 var spec = PositionSpec.Parse(text);
-                using var bench = TranscriptBench.Wrap(Backends.Open(device ?? (spec.Kind == PositionSpecKind.Port ? $"port:0x{spec.PortBase:X}" : null), options.Bench),
+                using var bench = RecordingChannels.Wrap(Backends.Open(device ?? (spec.Kind == PositionSpecKind.Port ? $"port:0x{spec.PortBase:X}" : null), options.Bench),
                     parse.GetValue(options.Transcript));
                 var channel = bench.Channels.FirstOrDefault(c => c.Registers.Address.CommandBase == spec.PortBase)
                     ?? throw new RecoveryKitException(FailureKind.NoDevice, "selftest", $"{bench.Describe} has no usable channel at 0x{spec.PortBase:X3}",
-                        (bench is TranscriptBench t ? t.Inner : bench) is PortBench ports && ports.Notes.Count > 0 ? string.Join(" ", ports.Notes) : "Run 'recoverykit scan' to see the channels.");
+                        (bench is RecordingChannels t ? t.Inner : bench) is PortChannels ports && ports.Notes.Count > 0 ? string.Join(" ", ports.Notes) : "Run 'recoverykit scan' to see the channels.");
                 report = Selftest.Run(channel.Registers, spec.Device);
             }
             if (report.Failure is { } failure)

@@ -75,7 +75,7 @@ internal static class UnbrickCommand
             while (true)
             {
                 output.WriteLine("Step 1 of 5 — looking at every IDE position:");
-                reports = BenchScanner.Scan(bench);
+                reports = ChannelScanner.Scan(bench);
                 foreach (var r in reports)
                 {
                     var pos = r.Position is { } p ? ((int)p).ToString(CultureInfo.InvariantCulture) : "-";

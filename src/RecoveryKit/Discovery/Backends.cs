@@ -13,7 +13,7 @@ public static class Backends
     public const string ReplayPrefix = "replay:";
 
     /// <summary>Opens the bench <paramref name="device"/> names, as <paramref name="options"/> say (--force-kernel-owned, --variant, --sim-dump).</summary>
-    public static IBench Open(string? device, BenchOptions options)
+    public static IChannelSet Open(string? device, ChannelOptions options)
     {
         var spec = (device ?? "auto").Trim();
         if (spec.StartsWith(SimPrefix, StringComparison.OrdinalIgnoreCase))
@@ -48,13 +48,13 @@ public static class Backends
             "Use --device sim:SCENARIO for a virtual bench, --device ports (or port:BASE) for the PC's IDE ports.");
     }
 
-    private static IBench OpenPorts(bool forceKernelOwned, ChannelAddress? only)
+    private static IChannelSet OpenPorts(bool forceKernelOwned, ChannelAddress? only)
     {
         if (!OperatingSystem.IsLinux())
             throw new RecoveryKitException(FailureKind.Environment, "device",
                 "raw IDE port access exists only on the Linux recovery media",
                 "Boot the RecoveryKit stick on the bench PC, or practise with --device sim:dead-ldw411s.");
-        return PortBench.Open(forceKernelOwned, only);
+        return PortChannels.Open(forceKernelOwned, only);
     }
 }
 
@@ -65,10 +65,10 @@ public sealed record SimOptions(DriveVariant? Variant, Action<SimBench>? OnDispo
 /// How a command line opens its benches: passed as a value to every <see cref="Backends.Open"/> (never a global),
 /// so two runs in one process (a test, 'replay' and 'mtkflash' running a command inside their own) cannot see each other's.
 /// </summary>
-public sealed record BenchOptions
+public sealed record ChannelOptions
 {
     /// <summary>The defaults: kernel-owned channels left alone, virtual drives as their profiles say.</summary>
-    public static BenchOptions Default { get; } = new();
+    public static ChannelOptions Default { get; } = new();
 
     /// <summary>--force-kernel-owned: open raw ports on a channel a kernel driver owns.</summary>
     public bool ForceKernelOwned { get; init; }

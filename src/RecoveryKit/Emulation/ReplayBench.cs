@@ -12,7 +12,7 @@ namespace RecoveryKit.Emulation;
 /// once diverged every later access fails too, so code that catches a failure cannot carry on against nonsense.
 /// This is how a technician's recording of a real drive becomes a test that runs without the drive.
 /// </summary>
-public sealed class ReplayBench : IBench
+public sealed class ReplayBench : IChannelSet
 {
     private readonly IEnumerator<TranscriptEntry> _entries;
     private readonly string _name;
@@ -28,7 +28,7 @@ public sealed class ReplayBench : IBench
         var channels = header.Channels.Count > 0
             ? header.Channels
             : [new TranscriptChannel(0, "primary", 0x1F0, 0x3F6), new TranscriptChannel(1, "secondary", 0x170, 0x376)];
-        Channels = channels.Select(c => new BenchChannel(c.Index, c.Name.Replace('_', ' '), new ReplayChannel(this, new ChannelAddress(c.CommandBase, c.ControlBase)))).ToList();
+        Channels = channels.Select(c => new OpenChannel(c.Index, c.Name.Replace('_', ' '), new ReplayChannel(this, new ChannelAddress(c.CommandBase, c.ControlBase)))).ToList();
         _entries = entries.GetEnumerator();
         Advance();
     }
@@ -75,7 +75,7 @@ public sealed class ReplayBench : IBench
 
     public string Describe => $"replay of {_name}";
 
-    public IReadOnlyList<BenchChannel> Channels { get; }
+    public IReadOnlyList<OpenChannel> Channels { get; }
 
     /// <summary>Register accesses matched so far.</summary>
     public long Matched { get; private set; }

@@ -4,7 +4,7 @@ using RecoveryKit.Discovery;
 namespace RecoveryKit.Emulation;
 
 /// <summary>A virtual bench PC: a primary and a secondary channel on one virtual clock.</summary>
-public sealed class SimBench : IBench
+public sealed class SimBench : IChannelSet
 {
     public SimBench(string scenario, VirtualClock clock, VirtualChannel primary, VirtualChannel secondary)
     {
@@ -12,7 +12,7 @@ public sealed class SimBench : IBench
         Clock = clock;
         Primary = primary;
         Secondary = secondary;
-        Channels = [new BenchChannel(0, "primary", primary), new BenchChannel(1, "secondary", secondary)];
+        Channels = [new OpenChannel(0, "primary", primary), new OpenChannel(1, "secondary", secondary)];
     }
 
     public string Scenario { get; }
@@ -25,7 +25,7 @@ public sealed class SimBench : IBench
 
     public string Describe => $"virtual bench '{Scenario}'";
 
-    public IReadOnlyList<BenchChannel> Channels { get; }
+    public IReadOnlyList<OpenChannel> Channels { get; }
 
     public VirtualChannel ChannelOf(DevicePosition position) => position.ChannelIndex() == 0 ? Primary : Secondary;
 

@@ -145,7 +145,7 @@ public sealed class ScanCommandTests
         foreach (var scenario in SimScenarios.All)
         {
             using var bench = scenario.Create();
-            var reports = BenchScanner.Scan(bench);
+            var reports = ChannelScanner.Scan(bench);
             Assert.Equal(4, reports.Count);
             foreach (var position in DevicePositionExtensions.All)
             {
@@ -166,7 +166,7 @@ public sealed class ScanCommandTests
         using var bench = SimScenarios.Find("empty")!.Create();
         var start = bench.Clock.Now;
 
-        var reports = BenchScanner.Scan(bench);
+        var reports = ChannelScanner.Scan(bench);
 
         Assert.Equal(4, reports.Count);
         Assert.All(reports, r => Assert.Equal(DeviceClass.Empty, r.Probe.Class));

@@ -50,7 +50,7 @@ public sealed class TopologyMessagesTests : IDisposable
     public void Scan_summary_counts_an_optical_drive_the_kernel_lists_when_no_position_holds_one()
     {
         using var bench = SimScenarios.Find("empty")!.Create();
-        var reports = BenchScanner.Scan(bench);
+        var reports = ChannelScanner.Scan(bench);
 
         var withKernelDrive = ScanCommand.Summary(bench, reports, kernelDrives: 1);
         var without = ScanCommand.Summary(bench, reports, kernelDrives: 0);

@@ -10,7 +10,7 @@ public sealed class NoDriveAdviceTests
     private static IReadOnlyList<PositionReport> ScanOf(string scenario)
     {
         using var bench = SimScenarios.Find(scenario)!.Create();
-        return BenchScanner.Scan(bench);
+        return ChannelScanner.Scan(bench);
     }
 
     [Fact]

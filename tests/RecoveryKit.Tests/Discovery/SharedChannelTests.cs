@@ -214,7 +214,7 @@ public sealed class SharedChannelTests : IDisposable
     public void The_scan_based_check_of_the_wizard_classifies_as_the_live_one_does()
     {
         using var bench = SimScenarios.Find("shared-cable-ldw411s")!.Create();
-        var reports = BenchScanner.Scan(bench);
+        var reports = ChannelScanner.Scan(bench);
         var master = reports.Single(r => r.Position == DevicePosition.SecondaryMaster);
         var slave = reports.Single(r => r.Position == DevicePosition.SecondarySlave);
 

@@ -16,7 +16,7 @@ public class HungBootCodeTests
         var disk = (VirtualHardDisk)bench.DeviceAt(DevicePosition.PrimaryMaster)!;
 
         // A scan leaves the boot code busy after IDENTIFY PACKET DEVICE.
-        var scan = BenchScanner.Scan(bench).Single(r => r.Position == DevicePosition.SecondaryMaster);
+        var scan = ChannelScanner.Scan(bench).Single(r => r.Position == DevicePosition.SecondaryMaster);
         Assert.Equal(DeviceClass.Atapi, scan.Probe.Class);
         Assert.Contains("hangs", scan.Probe.State, StringComparison.Ordinal);
 

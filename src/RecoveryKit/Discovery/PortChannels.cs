@@ -8,11 +8,11 @@ namespace RecoveryKit.Discovery;
 /// The bench PC's real IDE channels, found by discovery and opened for raw port I/O. Channels a kernel driver
 /// owns are left out (unless forced) and explained in <see cref="Notes"/>, as are AHCI and RAID controllers.
 /// </summary>
-public sealed class PortBench : IBench
+public sealed class PortChannels : IChannelSet
 {
     private readonly List<PortIoRegisters> _open = [];
 
-    private PortBench(string describe, List<BenchChannel> channels, List<string> notes, List<PortIoRegisters> open, bool sataWithoutTaskFile)
+    private PortChannels(string describe, List<OpenChannel> channels, List<string> notes, List<PortIoRegisters> open, bool sataWithoutTaskFile)
     {
         Describe = describe;
         Channels = channels;
@@ -26,17 +26,17 @@ public sealed class PortBench : IBench
 
     public string Describe { get; }
 
-    public IReadOnlyList<BenchChannel> Channels { get; }
+    public IReadOnlyList<OpenChannel> Channels { get; }
 
     /// <summary>Why some controllers or channels are not in <see cref="Channels"/>, and what to do.</summary>
     public IReadOnlyList<string> Notes { get; }
 
     /// <summary>Every channel discovery finds (or only the one at <paramref name="only"/>).</summary>
-    public static PortBench Open(bool forceKernelOwned, ChannelAddress? only = null)
+    public static PortChannels Open(bool forceKernelOwned, ChannelAddress? only = null)
     {
         var report = IdeDiscovery.Scan();
         var notes = report.Notes.Select(n => n.Advice).ToList();
-        var channels = new List<BenchChannel>();
+        var channels = new List<OpenChannel>();
         var open = new List<PortIoRegisters>();
         var candidates = report.Channels.Where(c => only is null || c.Address == only).ToList();
         if (only is { } wanted && candidates.Count == 0)
@@ -58,7 +58,7 @@ public sealed class PortBench : IBench
                 open.Add(regs);
                 var index = channel.Mode == ChannelMode.Legacy ? channel.Index : 2 + channels.Count;
                 var name = channel.Mode == ChannelMode.Legacy ? channel.Name : $"pci {channel.Controller} {channel.Name}";
-                channels.Add(new BenchChannel(index, name, regs));
+                channels.Add(new OpenChannel(index, name, regs));
             }
         }
         catch
@@ -71,7 +71,7 @@ public sealed class PortBench : IBench
             notes.Add("AHCI: no task-file registers — raw mode needs an IDE/legacy SATA mode or a PATA port; healthy drives are still listed through the kernel (SG_IO).");
         if (channels.Count == 0 && notes.Count == 0)
             notes.Add("no IDE controller with task-file registers was found (sysfs lists no PCI class 0101 device): raw mode needs a PATA port or SATA in IDE/legacy mode.");
-        return new PortBench("this PC's IDE ports", channels, notes, open, report.Notes.Any(n => n.Kind is not null));
+        return new PortChannels("this PC's IDE ports", channels, notes, open, report.Notes.Any(n => n.Kind is not null));
     }
 
     public bool TryPowerCycle(DevicePosition position) => false;

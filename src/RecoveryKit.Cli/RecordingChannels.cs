@@ -11,13 +11,13 @@ namespace RecoveryKit.Cli;
 /// transcript that cannot be written (a full disk) stops recording, never the drive work: the error is reported
 /// when the bench is closed.
 /// </summary>
-internal sealed class TranscriptBench : IBench
+internal sealed class RecordingChannels : IChannelSet
 {
-    private readonly IBench _inner;
+    private readonly IChannelSet _inner;
     private readonly TranscriptWriter _writer;
     private readonly string _path;
 
-    private TranscriptBench(IBench inner, TranscriptWriter writer, string path)
+    private RecordingChannels(IChannelSet inner, TranscriptWriter writer, string path)
     {
         _inner = inner;
         _writer = writer;
@@ -29,7 +29,7 @@ internal sealed class TranscriptBench : IBench
     /// Wraps <paramref name="inner"/> when a transcript path is given (a new file, created now: before any register
     /// access); otherwise returns it unchanged. On a refusal the inner bench is closed.
     /// </summary>
-    public static IBench Wrap(IBench inner, string? path)
+    public static IChannelSet Wrap(IChannelSet inner, string? path)
     {
         if (path is null)
             return inner;
@@ -39,12 +39,12 @@ internal sealed class TranscriptBench : IBench
             var stream = OutputFiles.CreateNew(path, "--transcript", "transcript");
             var writer = new TranscriptWriter(new StreamWriter(stream, new UTF8Encoding(false), 1 << 16), files.TranscriptFormat);
             writer.Header($"{TranscriptWriter.Signature}, {(files.TranscriptFormat == TranscriptFormat.Raw ? "raw" : "compact")} format 1 (docs/transcript.md)");
-            writer.Header($"version: {typeof(TranscriptBench).Assembly.GetName().Version}");
+            writer.Header($"version: {typeof(RecordingChannels).Assembly.GetName().Version}");
             writer.Header($"args: {TranscriptReader.JoinArguments(files.Arguments)}");
             writer.Header($"bench: {inner.Describe}");
             foreach (var c in inner.Channels)
                 writer.Header($"channel {c.Index} {c.Name.Replace(' ', '_')} {c.Registers.Address.CommandBase:X3} {c.Registers.Address.ControlBase:X3}");
-            return new TranscriptBench(inner, writer, path);
+            return new RecordingChannels(inner, writer, path);
         }
         catch
         {
@@ -55,10 +55,10 @@ internal sealed class TranscriptBench : IBench
 
     public string Describe => _inner.Describe;
 
-    public IReadOnlyList<BenchChannel> Channels { get; }
+    public IReadOnlyList<OpenChannel> Channels { get; }
 
     /// <summary>The real bench underneath (for notes and power cycles).</summary>
-    public IBench Inner => _inner;
+    public IChannelSet Inner => _inner;
 
     public bool TryPowerCycle(DevicePosition position)
     {
