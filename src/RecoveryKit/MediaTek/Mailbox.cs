@@ -21,11 +21,8 @@ public sealed class Mailbox : IFlashBus
 
     private readonly IAtaRegisters _regs;
     private readonly DeviceSelect _device;
-    private readonly byte _ready;
-    private readonly TimeSpan _timeout;
-    private readonly TimeSpan _pollStep;
-    // A wrong, not-busy status must be read this many times in a row before the drive counts as out of vendor mode.
-    private readonly int _confirmReads;
+    // The wait for the vendor status after each address (the same discipline as the other framings).
+    private readonly VendorStatusPoll _poll;
     private readonly BankAddressing _banking;
     // -1: not yet written. After the intro nothing proves which bank or A20 the drive holds (an earlier session may
     // have left another), so the first operation writes them instead of assuming bank 0 and A20 = 0.
@@ -41,10 +38,7 @@ public sealed class Mailbox : IFlashBus
     {
         _regs = regs;
         _device = device;
-        _ready = profile.VendorStatus.Value;
-        _timeout = profile.MailboxTimeout.Value;
-        _pollStep = profile.MailboxPollStep.Value;
-        _confirmReads = profile.MailboxConfirmReads.Value;
+        _poll = new VendorStatusPoll(regs, profile);
         _banking = profile.Banking.Value;
     }
 
@@ -119,7 +113,7 @@ public sealed class Mailbox : IFlashBus
         _regs.Write(TaskFileRegister.SectorCount, CodeAddress);
         _regs.Write(TaskFileRegister.LbaHigh, (byte)(address >> 8));
         _regs.Write(TaskFileRegister.LbaMid, (byte)address);
-        PollReady(address);
+        _poll.Wait(address);
     }
 
     /// <summary>
@@ -149,37 +143,5 @@ public sealed class Mailbox : IFlashBus
                     $"the device register does not keep bank {bank} for flash address {address:X6}h (wrote {value:X2}h three times)",
                     "The IDE cable is unreliable: reseat or replace it (short, 80-wire), power-cycle the drive and run again; sectors already verified are kept.");
         }
-    }
-
-    private void PollReady(uint address)
-    {
-        var status = _regs.Read(TaskFileRegister.StatusCommand);
-        if (status == _ready)
-            return;
-        var clock = _regs.Clock;
-        var deadline = clock.Now + _timeout;
-        var wrongInARow = 0;
-        while (true)
-        {
-            if ((status & (byte)AtaStatus.Busy) != 0)
-            {
-                if (clock.Now >= deadline)
-                    break;
-                wrongInARow = 0;
-                clock.Delay(_pollStep);
-            }
-            else if (++wrongInARow >= _confirmReads)
-            {
-                // A drive that left vendor mode reads the same wrong status every time; one bad read is the cable.
-                break;
-            }
-            status = _regs.Read(TaskFileRegister.StatusCommand);
-            if (status == _ready)
-                return;
-        }
-        throw new RecoveryKitException(new Failure(FailureKind.NotInVendorMode, "mailbox",
-            $"the drive left vendor mode at flash address {address:X6}h (status {status:X2}h, expected {_ready:X2}h)",
-            "The drive reset or lost power. Power-cycle it and run the same command again: RecoveryKit re-enters vendor mode and rewrites only what is not yet right.")
-        { Status = status });
     }
 }

@@ -18,11 +18,25 @@ internal sealed class VendorStatusPoll(IAtaRegisters regs, DriveProfile profile)
 
     public byte Ready => _ready;
 
+    /// <summary>Waits for the vendor status after an operation named <paramref name="what"/> (named in the failure).</summary>
     public void Wait(string what)
     {
-        var status = regs.Read(TaskFileRegister.StatusCommand);
+        if (!TryWait(out var status))
+            throw LeftVendorMode(what, status);
+    }
+
+    /// <summary>The same after a mailbox cycle at <paramref name="address"/>: nothing is formatted unless it fails.</summary>
+    public void Wait(uint address)
+    {
+        if (!TryWait(out var status))
+            throw LeftVendorMode($"flash address {address:X6}h", status);
+    }
+
+    private bool TryWait(out byte status)
+    {
+        status = regs.Read(TaskFileRegister.StatusCommand);
         if (status == _ready)
-            return;
+            return true;
         var clock = regs.Clock;
         var deadline = clock.Now + _timeout;
         var wrongInARow = 0;
@@ -31,21 +45,24 @@ internal sealed class VendorStatusPoll(IAtaRegisters regs, DriveProfile profile)
             if ((status & (byte)AtaStatus.Busy) != 0)
             {
                 if (clock.Now >= deadline)
-                    break;
+                    return false;
                 wrongInARow = 0;
                 clock.Delay(_pollStep);
             }
             else if (++wrongInARow >= _confirmReads)
             {
-                break;
+                // A drive that left vendor mode reads the same wrong status every time; one bad read is the cable.
+                return false;
             }
             status = regs.Read(TaskFileRegister.StatusCommand);
             if (status == _ready)
-                return;
+                return true;
         }
-        throw new RecoveryKitException(new Failure(FailureKind.NotInVendorMode, "mailbox",
+    }
+
+    private RecoveryKitException LeftVendorMode(string what, byte status) =>
+        new(new Failure(FailureKind.NotInVendorMode, "mailbox",
             $"the drive left vendor mode at {what} (status {status:X2}h, expected {_ready:X2}h)",
             "The drive reset or lost power. Power-cycle it and run the same command again: RecoveryKit re-enters vendor mode and rewrites only what is not yet right.")
         { Status = status });
-    }
 }
