@@ -61,8 +61,13 @@ public static class ChannelProbe
         }
 
         host.SoftReset(waitForMaster: false);
-        var master = ProbeOne(host, DeviceSelect.Master, present[0], masterIsDevice: false);
-        var slave = ProbeOne(host, DeviceSelect.Slave, present[1], masterIsDevice: master.Class != DeviceClass.Empty);
+        // Both reset signatures are read before either device gets a command: both devices latch every task-file write,
+        // so a PACKET command's byte count (LBA mid/high) sent to the master overwrites the slave's signature too. A dead
+        // drive on slave whose boot code aborts IDENTIFY PACKET DEVICE has nothing but that signature to show.
+        var masterSettled = Settle(host, DeviceSelect.Master, present[0]);
+        var slaveSettled = Settle(host, DeviceSelect.Slave, present[1]);
+        var master = masterSettled.Final ?? Classify(host, DeviceSelect.Master, masterSettled, masterIsDevice: false);
+        var slave = slaveSettled.Final ?? Classify(host, DeviceSelect.Slave, slaveSettled, masterIsDevice: master.Class != DeviceClass.Empty);
         return [master, slave];
     }
 
@@ -84,10 +89,16 @@ public static class ChannelProbe
     private static ProbeResult Empty(DeviceSelect device, byte status, string why) =>
         new(device, DeviceClass.Empty, null, null, null, status, why);
 
-    private static ProbeResult ProbeOne(AtaHost host, DeviceSelect device, bool present, bool masterIsDevice)
+    /// <summary>
+    /// A device after the reset: either already a result (absent, stuck busy, reads 7Fh) or its status and reset
+    /// signature, read before any command reaches the channel.
+    /// </summary>
+    private readonly record struct Settled(ProbeResult? Final, byte Status, Signature Signature);
+
+    private static Settled Settle(AtaHost host, DeviceSelect device, bool present)
     {
         if (!present)
-            return Empty(device, 0xFF, FloatingBus);
+            return new Settled(Empty(device, 0xFF, FloatingBus), 0xFF, default);
         host.Select(device);
         byte status;
         try
@@ -97,14 +108,19 @@ public static class ChannelProbe
         catch (RecoveryKitException ex)
         {
             var seen = ex.Failure.Status ?? 0x80;
-            return seen == 0x80
+            return new Settled(seen == 0x80
                 ? new ProbeResult(device, DeviceClass.StuckBusy, null, null, null, seen, $"stuck busy (status 80h for {AtaHost.FormatTime(host.Timeouts.Reset)} after reset): dead drive or hung controller")
-                : new ProbeResult(device, DeviceClass.Unknown, null, null, null, seen, $"busy after reset (status {seen:X2}h)");
+                : new ProbeResult(device, DeviceClass.Unknown, null, null, null, seen, $"busy after reset (status {seen:X2}h)"), seen, default);
         }
         if (status == 0x7F)
-            return new ProbeResult(device, DeviceClass.Unknown, null, null, null, status, "reads 7Fh: dead drive, or a cable with nothing on it");
-        var signature = host.ReadSignature();
+            return new Settled(new ProbeResult(device, DeviceClass.Unknown, null, null, null, status, "reads 7Fh: dead drive, or a cable with nothing on it"), status, default);
+        return new Settled(null, status, host.ReadSignature());
+    }
 
+    private static ProbeResult Classify(AtaHost host, DeviceSelect device, Settled settled, bool masterIsDevice)
+    {
+        var status = settled.Status;
+        var signature = settled.Signature;
         if (signature.IsAtapi)
             return ProbeAtapi(host, device, signature, masterIsDevice);
         if (signature.IsAta)

@@ -74,6 +74,24 @@ public sealed class ChannelProbeTests
     }
 
     [Fact]
+    public void A_dead_drive_as_slave_behind_a_working_atapi_drive_keeps_its_atapi_signature()
+    {
+        // ATA/ATAPI: both devices latch every task-file write, so the master's PACKET byte counts (LBA mid/high) land in
+        // the slave's signature registers too. The slave's reset signature must be read before the master gets commands.
+        // The dead drive's boot code aborts IDENTIFY PACKET DEVICE, so its signature is all that says what it is.
+        var clock = new VirtualClock();
+        var dead = MtkScenarios.Setups["dead-ldw411s"].Setup.Create(clock);
+        var working = MtkScenarios.Setups["update-ldw411s"].Setup.Create(clock);
+        var host = new AtaHost(new VirtualChannel(clock, ChannelAddress.Secondary, working, dead), AtaTimeouts.Scan);
+
+        var results = ChannelProbe.Probe(host);
+
+        Assert.Equal(DeviceClass.Atapi, results[0].Class);
+        Assert.Equal(DeviceClass.Atapi, results[1].Class);
+        Assert.Equal(new Signature(0x01, 0x01, 0x14, 0xEB), results[1].Signature);
+    }
+
+    [Fact]
     public void Floating_bus_is_reported_empty_on_both_positions_in_under_5_ms_of_virtual_time()
     {
         var wire = new Wire(null, null, AtaTimeouts.Scan);
