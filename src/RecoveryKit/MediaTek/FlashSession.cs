@@ -233,6 +233,8 @@ public static class FlashSession
             }
         }
 
+        plan.KeyBlock = keyRange;
+
         // 6. The addressing rules that could brick the drive if wrong, proven on the drive itself before the first erase.
         AddressingResult addressing;
         try
