@@ -43,6 +43,9 @@ public sealed class FlashPlan
     /// <summary>The drive's key block (families.json), when the session writes its sectors in a pass of their own: the estimate counts that pass's read-back.</summary>
     public FlashRange? KeyBlock { get; set; }
 
+    /// <summary>The family keeps no boot block in its flash; <see cref="BootBlock"/> is only the head written last (SPI Lite-On: 72h/52h).</summary>
+    public bool HeadLast { get; set; }
+
     public bool WriteBootCode { get; }
 
     /// <summary>Every sector, in execution order: outside the boot block first, boot block last.</summary>

@@ -234,6 +234,7 @@ public static class FlashSession
         }
 
         plan.KeyBlock = keyRange;
+        plan.HeadLast = headLast;
 
         // 6. The addressing rules that could brick the drive if wrong, proven on the drive itself before the first erase.
         AddressingResult addressing;
@@ -519,7 +520,8 @@ public static class FlashSession
     {
         if (plan.NothingToDo)
             return "the flash already holds this image (boot block " + (plan.BootBlockDiffers ? "differs and is left untouched" : "identical") + ")";
-        var boot = plan.RewritesBootBlock ? "boot block REWRITTEN last" : plan.BootBlockDiffers ? "boot block differs and is left untouched (--write-bootcode to rewrite)" : "boot block untouched";
+        var boot = plan.HeadLast ? (plan.RewritesBootBlock ? "no boot block in the flash; the first sector written last" : "no boot block in the flash")
+            : plan.RewritesBootBlock ? "boot block REWRITTEN last" : plan.BootBlockDiffers ? "boot block differs and is left untouched (--write-bootcode to rewrite)" : "boot block untouched";
         return $"{plan.SectorsToWrite} of {plan.Chip.Sectors.Count} sectors to write ({plan.SectorsToErase} erased), {plan.BytesToProgram} bytes to program; {boot}";
     }
 }
