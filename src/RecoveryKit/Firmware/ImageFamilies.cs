@@ -116,8 +116,8 @@ public static class ImageFamilies
             var range = Required(entry.BootBlock, source, where, "bootBlock");
             var start = Offset(range.Value!.Start, source, where, "bootBlock.start");
             var length = Offset(range.Value.Length, source, where, "bootBlock.length");
-            if (length <= 0)
-                throw Bad(source, $"{where}: bootBlock.length must be positive");
+            if (length < 0)
+                throw Bad(source, $"{where}: bootBlock.length must not be negative");
             bootBlock = new BootBlock(start, length, EvidenceOf(range, source, where, "bootBlock"));
         }
 

@@ -40,6 +40,12 @@ public sealed class FlashPlan
 
     public FlashRange BootBlock { get; }
 
+    /// <summary>The drive's key block (families.json), when the session writes its sectors in a pass of their own: the estimate counts that pass's read-back.</summary>
+    public FlashRange? KeyBlock { get; set; }
+
+    /// <summary>The family keeps no boot block in its flash; <see cref="BootBlock"/> is only the head written last (SPI Lite-On: 72h/52h).</summary>
+    public bool HeadLast { get; set; }
+
     public bool WriteBootCode { get; }
 
     /// <summary>Every sector, in execution order: outside the boot block first, boot block last.</summary>
@@ -76,6 +82,8 @@ public sealed class FlashPlan
     /// </summary>
     public TimeSpan Estimate(TimeSpan perRegisterAccess)
     {
+        if (Chip.Bus == FlashBusKind.Spi)
+            return EstimateSpi(perRegisterAccess);
         var write = perRegisterAccess * AccessesPerBusWrite;
         var read = perRegisterAccess * AccessesPerBusRead;
         TimeSpan Wait(TimeSpan typical) => (typical - (perRegisterAccess * AccessesBeforeSample) is var lead && lead > TimeSpan.Zero ? lead : TimeSpan.Zero) + read;
@@ -108,6 +116,44 @@ public sealed class FlashPlan
         }
         total += read * suspects.Sum(i => (long)Chip.Sectors[i].Size);
         return total + (work.Count == 0 ? TimeSpan.Zero : read * Chip.SizeBytes);
+    }
+
+    /// <summary>
+    /// The SPI counterpart of <see cref="Estimate"/> (PROTOCOL.md §5b): every SPI command is one buffer transaction — per
+    /// byte sent a buffer write (six register writes and a status poll), per byte received a buffer read (five writes,
+    /// a poll, the data read), and the execute (eight writes, a poll) while the drive clocks the bytes out. Erase and page
+    /// program are WREN, an RDSR for WEL, the command, the part's typical time, a last RDSR; the verify reads each written
+    /// sector back by 256-byte READs, and the whole flash is read back once at the end.
+    /// </summary>
+    private TimeSpan EstimateSpi(TimeSpan a)
+    {
+        TimeSpan Transaction(int tx, int rx) => (a * ((7 * tx) + (7 * rx) + 10)) + TimeSpan.FromMicroseconds(20 + tx + rx);
+        var status = Transaction(1, 1);
+        var enable = Transaction(1, 0) + status;
+        var page = Math.Max(1, Chip.PageSize);
+        var readPage = Transaction(4, page);
+        var total = TimeSpan.Zero;
+        var work = Sectors.Where(s => s.Action != SectorAction.Keep).ToList();
+        foreach (var step in work)
+        {
+            var size = step.Sector.Size;
+            if (step.Action == SectorAction.EraseAndProgram)
+                total += enable + Transaction(4, 0) + Chip.SectorEraseTime.Typical + status;
+            if (Chip.Program == ProgramModel.Page)
+            {
+                var pages = Math.Min(size / page, (step.BytesToProgram + page - 1) / page);
+                total += (enable + Transaction(4 + page, 0) + Chip.ProgramTime.Typical + status) * pages;
+            }
+            else
+            {
+                total += (enable + Transaction(5, 0) + Chip.ProgramTime.Typical + status) * step.BytesToProgram;
+            }
+            total += readPage * (size / page);
+        }
+        // FlashSession reads the whole flash back after each pass: everything else, the key block's sectors, the boot block (or head).
+        bool InKey(SectorPlan s) => KeyBlock is { } k && k.Overlaps(s.Sector.Start, (uint)s.Sector.Size);
+        var passes = (work.Any(s => !s.InBootBlock && !InKey(s)) ? 1 : 0) + (work.Any(s => !s.InBootBlock && InKey(s)) ? 1 : 0) + (RewritesBootBlock ? 1 : 0);
+        return total + (readPage * (Chip.SizeBytes / page) * passes);
     }
 
     /// <summary>

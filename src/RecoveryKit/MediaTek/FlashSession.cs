@@ -160,7 +160,12 @@ public static class FlashSession
         ChipSpec chip;
         IFlashEngine flash;
         FlashTarget target;
-        var bootBlock = new FlashRange((uint)family.BootBlock.Start, (uint)family.BootBlock.Length);
+        // A family with no flash boot block (Lite-On/BenQ SPI: vendor mode is in the controller's ROM) needs no flag, but its
+        // first 200h bytes still go last and alone: a Lite-On drive whose first 200h bytes are not blank answers the intro with
+        // 52h, locked (PROTOCOL.md §3 [F]), so a run stopped before the end must leave them as they were to be rerun.
+        var headLast = family.BootBlock.None;
+        var bootBlock = headLast ? new FlashRange(0, 0x200) : new FlashRange((uint)family.BootBlock.Start, (uint)family.BootBlock.Length);
+        var writeBootCode = request.WriteBootCode || headLast;
         FlashPlan plan;
         try
         {
@@ -189,7 +194,7 @@ public static class FlashSession
             // the image (those the plan changes, and boot-block sectors it keeps) a second time: a bit flipped on the
             // cable must not reach the backup of a sector about to go, nor the old boot block the read-back compares with.
             current = new byte[chip.SizeBytes];
-            plan = ReadForBackup(flash, current, image.Span, bootBlock, request.WriteBootCode);
+            plan = ReadForBackup(flash, current, image.Span, bootBlock, writeBootCode);
             BackupStore.Write(backupPath, current);
             if (secondBackup is not null)
                 BackupStore.Write(secondBackup, current);
@@ -224,9 +229,12 @@ public static class FlashSession
                 var kept = image.ToArray();
                 key.Of(current).CopyTo(kept.AsSpan(key.Start, key.Length));
                 image = kept;
-                plan = FlashPlan.Create(chip, current, image.Span, bootBlock, request.WriteBootCode);
+                plan = FlashPlan.Create(chip, current, image.Span, bootBlock, writeBootCode);
             }
         }
+
+        plan.KeyBlock = keyRange;
+        plan.HeadLast = headLast;
 
         // 6. The addressing rules that could brick the drive if wrong, proven on the drive itself before the first erase.
         AddressingResult addressing;
@@ -248,7 +256,7 @@ public static class FlashSession
         stages?.Report(new StageEvent("plan", Describe(plan)));
         if (!plan.NothingToDo && request.Confirm is { } confirm && !confirm(plan))
             throw Declined(vendor, "the plan was not confirmed");
-        if (plan.RewritesBootBlock && request.ConfirmBootCode is { } confirmBoot && !confirmBoot(plan))
+        if (plan.RewritesBootBlock && !headLast && request.ConfirmBootCode is { } confirmBoot && !confirmBoot(plan))
             throw Declined(vendor, "rewriting the boot code was not confirmed");
         if (!plan.NothingToDo)
         {
@@ -292,7 +300,9 @@ public static class FlashSession
         // 9. Only then, and only when the plan rewrites it, the boot block: last and alone, with its own verify and read-back.
         if (plan.RewritesBootBlock)
         {
-            stages?.Report(new StageEvent("boot-block", "everything else is written and verified; now the boot block, alone"));
+            stages?.Report(new StageEvent("boot-block", headLast
+                ? "everything else is written and verified; now the first sector (its first 200h bytes decide whether the drive answers 72h or 52h), alone"
+                : "everything else is written and verified; now the boot block, alone"));
             var boot = plan.BootBlockOnly();
             new Flasher(flash).Execute(boot, afterMain, image.Span, request.Progress, request.Cancel, report);
             CheckWholeFlash(flash, boot, image.ToArray(), request, report, backupPath, stages);
@@ -510,7 +520,8 @@ public static class FlashSession
     {
         if (plan.NothingToDo)
             return "the flash already holds this image (boot block " + (plan.BootBlockDiffers ? "differs and is left untouched" : "identical") + ")";
-        var boot = plan.RewritesBootBlock ? "boot block REWRITTEN last" : plan.BootBlockDiffers ? "boot block differs and is left untouched (--write-bootcode to rewrite)" : "boot block untouched";
+        var boot = plan.HeadLast ? (plan.RewritesBootBlock ? "no boot block in the flash; the first sector written last" : "no boot block in the flash")
+            : plan.RewritesBootBlock ? "boot block REWRITTEN last" : plan.BootBlockDiffers ? "boot block differs and is left untouched (--write-bootcode to rewrite)" : "boot block untouched";
         return $"{plan.SectorsToWrite} of {plan.Chip.Sectors.Count} sectors to write ({plan.SectorsToErase} erased), {plan.BytesToProgram} bytes to program; {boot}";
     }
 }

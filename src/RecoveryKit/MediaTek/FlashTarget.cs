@@ -62,10 +62,12 @@ public sealed class FlashTarget
         if (status == 0x7F)
             throw new RecoveryKitException(new Failure(FailureKind.NoDevice, "target", $"{where} reads 7Fh on every register",
                 "That is a dead or unpowered drive, or an empty cable with a pull-down: check the power plug and cable, power-cycle the drive and run 'scan'.") { Status = status });
-        if (status == profile.VendorStatus.Value)
+        if (VendorMode.ShowsVendorStatus(profile, status))
         {
-            // Left in vendor mode by an earlier run: DEVICE RESET brings an ATAPI drive back (an ATA disk just aborts it).
-            host.DeviceReset(device, profile.OutroTimeout.Value, "target");
+            // Left in vendor mode by an earlier run (one that stopped on a failure): the profile's outro steps bring it back,
+            // as they would have at the end of that run: the dialect's outro opcode (81h/F0h/BEh, which an SPI drive needs
+            // before it honours DEVICE RESET), then DEVICE RESET, falling back to SRST. An ATA disk never shows these statuses.
+            VendorMode.RunOutroSteps(host, device, profile, "target");
         }
         try
         {

@@ -220,64 +220,7 @@ public sealed class VendorMode
     public OutroResult Exit()
     {
         var device = Target.Device;
-        var timeout = Profile.OutroTimeout.Value;
-        var regs = Host.Registers;
-        var sent = new List<string>();
-        string? how = null;
-        RecoveryKitException? failed = null;
-        var inVendorMode = false;
-        var first = true;
-        foreach (var step in Profile.Outro.Value)
-        {
-            if (how is not null)
-                break;
-            switch (step.Kind)
-            {
-                case OutroStepKind.VendorOpcode:
-                    if (first)
-                    {
-                        regs.Write(TaskFileRegister.Device, device.RegisterValue());
-                        inVendorMode = regs.Read(TaskFileRegister.StatusCommand) == Profile.VendorStatus.Value;
-                        first = false;
-                    }
-                    if (!inVendorMode)
-                        continue;
-                    regs.Write(TaskFileRegister.Device, device.RegisterValue());
-                    regs.Write(TaskFileRegister.StatusCommand, step.Opcode);
-                    Host.Settle();
-                    regs.Write(TaskFileRegister.Device, device.RegisterValue()); // JungleFlasher re-selects before DEVICE RESET
-                    sent.Add(step.Name);
-                    break;
-                case OutroStepKind.DeviceReset:
-                    first = false;
-                    sent.Add(step.Name);
-                    try
-                    {
-                        Host.DeviceReset(device, timeout, "outro");
-                        how = step.Name;
-                    }
-                    catch (RecoveryKitException ex)
-                    {
-                        failed = ex;
-                    }
-                    break;
-                case OutroStepKind.SoftReset:
-                    first = false;
-                    sent.Add(step.Name);
-                    try
-                    {
-                        Host.SoftReset(waitForMaster: false);
-                        Host.Select(device);
-                        Host.WaitNotBusy("outro", timeout, device);
-                        how = step.Name;
-                    }
-                    catch (RecoveryKitException ex)
-                    {
-                        failed = ex;
-                    }
-                    break;
-            }
-        }
+        var (how, sent, failed) = RunOutroSteps(Host, device, Profile, "outro");
         if (how is null)
             throw failed ?? new RecoveryKitException(FailureKind.Internal, "outro", "the profile's outro has no reset step", "Check the drive profile's outro (drives.json).");
         var signature = Host.ReadSignature();
@@ -297,7 +240,92 @@ public sealed class VendorMode
         }
         return new OutroResult(how, signature, inquiry, "the drive runs its main firmware again") { Steps = sent };
     }
+
+    /// <summary>
+    /// The profile's outro steps, shared by <see cref="Exit"/> and by a later run that finds the drive still in vendor mode
+    /// (<see cref="FlashTarget.Acquire"/>): vendor opcodes only while the drive shows its vendor (or locked) status; a
+    /// reset step counts only when the drive is out of BSY <em>and</em> no longer shows that status (an SPI drive that did
+    /// not get its outro opcode ignores DEVICE RESET [R]), otherwise the next step (SRST) is tried.
+    /// </summary>
+    internal static (string? How, List<string> Sent, RecoveryKitException? Failed) RunOutroSteps(AtaHost host, DeviceSelect device, DriveProfile profile, string stage)
+    {
+        var timeout = profile.OutroTimeout.Value;
+        var regs = host.Registers;
+        var sent = new List<string>();
+        string? how = null;
+        RecoveryKitException? failed = null;
+        var inVendorMode = false;
+        var first = true;
+        foreach (var step in profile.Outro.Value)
+        {
+            if (how is not null)
+                break;
+            switch (step.Kind)
+            {
+                case OutroStepKind.VendorOpcode:
+                    if (first)
+                    {
+                        regs.Write(TaskFileRegister.Device, device.RegisterValue());
+                        inVendorMode = ShowsVendorStatus(profile, regs.Read(TaskFileRegister.StatusCommand));
+                        first = false;
+                    }
+                    if (!inVendorMode)
+                        continue;
+                    regs.Write(TaskFileRegister.Device, device.RegisterValue());
+                    regs.Write(TaskFileRegister.StatusCommand, step.Opcode);
+                    host.Settle();
+                    regs.Write(TaskFileRegister.Device, device.RegisterValue()); // JungleFlasher re-selects before DEVICE RESET
+                    sent.Add(step.Name);
+                    break;
+                case OutroStepKind.DeviceReset:
+                    first = false;
+                    sent.Add(step.Name);
+                    try
+                    {
+                        host.DeviceReset(device, timeout, stage);
+                        how = StillInVendorMode(host, device, profile, step.Name, stage, ref failed) ? null : step.Name;
+                    }
+                    catch (RecoveryKitException ex)
+                    {
+                        failed = ex;
+                    }
+                    break;
+                case OutroStepKind.SoftReset:
+                    first = false;
+                    sent.Add(step.Name);
+                    try
+                    {
+                        host.SoftReset(waitForMaster: false);
+                        host.Select(device);
+                        host.WaitNotBusy(stage, timeout, device);
+                        how = StillInVendorMode(host, device, profile, step.Name, stage, ref failed) ? null : step.Name;
+                    }
+                    catch (RecoveryKitException ex)
+                    {
+                        failed = ex;
+                    }
+                    break;
+            }
+        }
+        return (how, sent, failed);
+    }
+
+    /// <summary>The drive's vendor-mode status (or its locked SPI status, 52h): it is still in vendor mode.</summary>
+    internal static bool ShowsVendorStatus(DriveProfile profile, byte status) =>
+        status == profile.VendorStatus.Value || (profile.LockedStatus is { } locked && status == locked.Value);
+
+    private static bool StillInVendorMode(AtaHost host, DeviceSelect device, DriveProfile profile, string step, string stage, ref RecoveryKitException? failed)
+    {
+        var status = host.Registers.ReadAlternateStatus();
+        if (!ShowsVendorStatus(profile, status))
+            return false;
+        failed = new RecoveryKitException(new Failure(FailureKind.NotInVendorMode, stage,
+            $"after {step} the drive still shows its vendor-mode status {status:X2}h",
+            "Power the drive off and on, then run 'recoverykit reset POS' or the flash again.") { Status = status });
+        return true;
+    }
 }
+
 
 /// <summary>How the drive came back after leaving vendor mode.</summary>
 public sealed record OutroResult(string Method, Signature Signature, InquiryData? Inquiry, string State)

@@ -51,15 +51,21 @@ public sealed class JungleFlasherDriveTests : IDisposable
         Assert.Equal(image, flash);
     }
 
-    [Fact]
-    public void A_slim_drive_keeps_its_own_key_sector_when_the_image_carries_another_drives()
+    [Theory]
+    [InlineData("dead-dg16d4s", true)]
+    [InlineData("dead-dg16d4s", false)]
+    [InlineData("dead-dg16d5s", true)]
+    [InlineData("dead-dg16d5s", false)]
+    public void A_slim_drive_keeps_its_own_key_sector_when_the_image_carries_another_drives(string scenario, bool bootFlags)
     {
-        var image = File.ReadAllBytes(Image("dead-dg16d4s"));
-        var initial = Initial("dead-dg16d4s");
+        var image = File.ReadAllBytes(Image(scenario));
+        var initial = Initial(scenario);
         var dump = NewDump();
         Assert.NotEqual(initial.AsSpan(0x3E000, 0x1000).ToArray(), image.AsSpan(0x3E000, 0x1000).ToArray());
 
-        var r = _cli.Run("flash", "3", Image("dead-dg16d4s"), "--yes", "--write-bootcode", "--yes-bootcode", "--device", "sim:dead-dg16d4s", "--sim-dump", dump);
+        // The boot-code flags write nothing more on these drives (no flash boot block) and never let the image's key in.
+        string[] boot = bootFlags ? ["--write-bootcode", "--yes-bootcode"] : [];
+        var r = _cli.Run(["flash", "3", Image(scenario), "--yes", .. boot, "--device", "sim:" + scenario, "--sim-dump", dump]);
 
         Assert.True(r.Exit == 0, r.ToString());
         var flash = Dump(dump);
@@ -70,8 +76,8 @@ public sealed class JungleFlasherDriveTests : IDisposable
         // Hash only: the key sector's bytes never reach the output.
         Assert.DoesNotContain(Convert.ToHexString(initial.AsSpan(0x3E000, 8)), r.All, StringComparison.OrdinalIgnoreCase);
         // Written twice: beside the image and in the data folder (here beside the session log), the same bytes.
-        var backups = Directory.GetFiles(_cli.Dir, "dead-dg16d4s-backup-*.bin");
-        var copies = Directory.GetFiles(Path.Combine(_cli.Dir, "backups"), "dead-dg16d4s-backup-*.bin");
+        var backups = Directory.GetFiles(_cli.Dir, $"{scenario}-backup-*.bin");
+        var copies = Directory.GetFiles(Path.Combine(_cli.Dir, "backups"), $"{scenario}-backup-*.bin");
         Assert.Equal(initial, File.ReadAllBytes(Assert.Single(backups)));
         Assert.Equal(initial, File.ReadAllBytes(Assert.Single(copies)));
     }

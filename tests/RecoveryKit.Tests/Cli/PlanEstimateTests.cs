@@ -15,10 +15,10 @@ public sealed partial class PlanEstimateTests : IDisposable
     public static TheoryData<string, string> Benches()
     {
         var data = new TheoryData<string, string>();
-        // Every bench RecoveryKit can recover: not the worn flash (it cannot finish) nor an SPI drive (not written yet).
-        // Nor the shared-cable bench, which is refused before the plan (issue 17).
-        foreach (var s in SimScenarios.All.Where(s => s.MtkSetup is not null && s.Name != "worn-ldw411s" && s.Name != "shared-cable-ldw411s"
-                     && !MtkScenarios.Setups[s.MtkSetup].Setup.DriveProfile.Spi.Value))
+        // Every bench RecoveryKit can recover: not the worn flash (it cannot finish), nor the shared-cable bench, refused before
+        // the plan (issue 17), nor the locked DG-16D2S benches (52h: refused at the intro, exit 17). SPI benches are in.
+        string[] refused = ["worn-ldw411s", "shared-cable-ldw411s", "locked-dg16d2s", "wp-locked-dg16d2s", "xbox-dg16d2s"];
+        foreach (var s in SimScenarios.All.Where(s => s.MtkSetup is not null && !refused.Contains(s.Name)))
             data.Add(s.Name, s.Name == "dead-sohw832s-slave" ? "4" : string.Empty);
         return data;
     }

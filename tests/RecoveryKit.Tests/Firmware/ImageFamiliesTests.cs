@@ -144,4 +144,24 @@ public class ImageFamiliesTests
         var typo = Assert.Throws<RecoveryKitException>(() => ImageFamilies.Parse(json.Replace("\"flashSizes\"", "\"flashSize\""), "test.json"));
         Assert.Contains("test.json", typo.Failure.Cause);
     }
+
+    /// <summary>
+    /// PROTOCOL.md §3: a Lite-On SPI drive answers the intro with 72h on a blank flash (after the 2Eh/80h erase), a BenQ
+    /// one with 73h: vendor mode is in the controller's ROM, so these families keep no boot block in the flash. The
+    /// TS-H943A (parallel flash) keeps the default first 64 KiB.
+    /// </summary>
+    [Theory]
+    [InlineData("DG-16D2S", 0)]
+    [InlineData("DG-16D4S", 0)]
+    [InlineData("DG-16D5S", 0)]
+    [InlineData("VAD6038", 0)]
+    [InlineData("TS-H943A", 0x10000)]
+    public void SPI_families_keep_no_boot_block_in_the_flash_and_the_parallel_TS_H943A_its_first_bank(string name, int length)
+    {
+        var family = ImageFamilies.Find(name)!;
+
+        Assert.Equal(length, family.BootBlock.Length);
+        Assert.Equal(length == 0, family.BootBlock.None);
+        Assert.False(family.BootBlock.Overlaps(0, 0x1000) && length == 0);
+    }
 }

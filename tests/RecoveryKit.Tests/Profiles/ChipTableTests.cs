@@ -74,4 +74,23 @@ public class ChipTableTests
         Assert.Equal(size, chip.SizeBytes);
         Assert.All(chip.Sectors, s => Assert.Equal(sector, s.Size));
     }
+
+    /// <summary>
+    /// Eon EN25P80/EN25P16 data sheets: uniform 64 KiB sectors erased with SECTOR ERASE D8h, no 4 KiB 20h erase (a 20h
+    /// would erase nothing). The W25P20 follows its family's W25P80/16 data sheet (graded R: no W25P20 data sheet seen).
+    /// </summary>
+    [Theory]
+    [InlineData("EN25P80", 0x100000, "D")]
+    [InlineData("EN25P16", 0x200000, "D")]
+    [InlineData("W25P20", 0x40000, "R")]
+    public void Uniform_64_KiB_SPI_parts_erase_whole_64_KiB_sectors_with_D8h(string name, int size, string grade)
+    {
+        var chip = ProfileCatalog.FindChip(name)!;
+
+        Assert.Equal(size, chip.SizeBytes);
+        Assert.Equal((byte)0xD8, chip.Spi!.SectorEraseOpcode);
+        Assert.Equal(size / 0x10000, chip.Sectors.Count);
+        Assert.All(chip.Sectors, s => Assert.Equal(0x10000, s.Size));
+        Assert.Equal(grade, chip.Grade);
+    }
 }
