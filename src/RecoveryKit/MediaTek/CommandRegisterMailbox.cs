@@ -42,10 +42,15 @@ public sealed class CommandRegisterMailbox : IFlashBus
     }
 
     /// <summary>DEV ← dev; LBAM ← A[7:0]; LBAH ← A[15:8]; DEV ← dev | A[23:16]; CMD ← 00h; DEV ← dev; poll; read LBAL.</summary>
+    /// <remarks>The address phase is written here and in <see cref="Write"/> themselves: the bus call is the one that touches the registers (issue 14's call depth).</remarks>
     public byte Read(uint address)
     {
         var start = _regs.Clock.Now;
-        Address(address);
+        var bank = Bank(address);
+        _regs.Write(TaskFileRegister.Device, _device.RegisterValue());
+        _regs.Write(TaskFileRegister.LbaMid, (byte)address);
+        _regs.Write(TaskFileRegister.LbaHigh, (byte)(address >> 8));
+        _regs.Write(TaskFileRegister.Device, _device.RegisterValue(bank));
         _regs.Write(TaskFileRegister.StatusCommand, ReadOpcode);
         ReadSampleLatency = _regs.Clock.Now - start;
         _regs.Write(TaskFileRegister.Device, _device.RegisterValue());
@@ -57,7 +62,11 @@ public sealed class CommandRegisterMailbox : IFlashBus
     /// <summary>DEV ← dev; LBAM ← A[7:0]; LBAH ← A[15:8]; DEV ← dev | A[23:16]; LBAL ← data; CMD ← 01h; DEV ← dev; poll.</summary>
     public void Write(uint address, byte data)
     {
-        Address(address);
+        var bank = Bank(address);
+        _regs.Write(TaskFileRegister.Device, _device.RegisterValue());
+        _regs.Write(TaskFileRegister.LbaMid, (byte)address);
+        _regs.Write(TaskFileRegister.LbaHigh, (byte)(address >> 8));
+        _regs.Write(TaskFileRegister.Device, _device.RegisterValue(bank));
         _regs.Write(TaskFileRegister.LbaLow, data);
         _regs.Write(TaskFileRegister.StatusCommand, WriteOpcode);
         _regs.Write(TaskFileRegister.Device, _device.RegisterValue());
@@ -65,16 +74,14 @@ public sealed class CommandRegisterMailbox : IFlashBus
         Cycles++;
     }
 
-    private void Address(uint address)
+    /// <summary>A23..A16 for the device register's low bits; more than 4 bits is refused before any register write.</summary>
+    private static byte Bank(uint address)
     {
         var bank = address >> 16;
         if (bank > 0x0F)
             throw new RecoveryKitException(FailureKind.ChipUnknown, "mailbox",
                 $"address {address:X6}h needs more bank bits than the device register carries",
                 "Check --flash-chip and the drive profile.");
-        _regs.Write(TaskFileRegister.Device, _device.RegisterValue());
-        _regs.Write(TaskFileRegister.LbaMid, (byte)address);
-        _regs.Write(TaskFileRegister.LbaHigh, (byte)(address >> 8));
-        _regs.Write(TaskFileRegister.Device, _device.RegisterValue((byte)bank));
+        return (byte)bank;
     }
 }

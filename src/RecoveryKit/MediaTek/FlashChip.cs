@@ -65,12 +65,6 @@ public sealed class FlashChip : IFlashEngine
     /// <summary>Where the first unlock cycle of a command aimed at <paramref name="near"/> goes (see <see cref="Command"/>).</summary>
     public uint UnlockAddressNear(uint near) => Command(Spec.UnlockFirst, near);
 
-    private void Unlock(uint near)
-    {
-        _mailbox.Write(Command(Spec.UnlockFirst, near), 0xAA);
-        _mailbox.Write(Command(Spec.UnlockSecond, near), 0x55);
-    }
-
     /// <inheritdoc />
     public uint? CommandAddressNear(uint near) => UnlockAddressNear(near);
 
@@ -80,11 +74,24 @@ public sealed class FlashChip : IFlashEngine
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Every command sequence (the unlock cycles AAh/55h, the command, the data) is a run of bus writes made from the
+    /// operation itself, not from nested helpers: a register write is one call (the bus) below the engine.
+    /// </remarks>
     public int ProgramSector(FlashSector sector, ReadOnlySpan<byte> want, ReadOnlySpan<byte> have, bool erased)
     {
+        var first = Command(Spec.UnlockFirst, sector.Start);
+        var second = Command(Spec.UnlockSecond, sector.Start);
         if (Spec.Program == ProgramModel.Page)
         {
-            ProgramPage(sector.Start, want);
+            // One page write of the whole sector (automatic erase; unloaded bytes become FFh), as ProgramPage.
+            _mailbox.Write(first, 0xAA);
+            _mailbox.Write(second, 0x55);
+            _mailbox.Write(first, 0xA0);
+            for (var i = 0; i < want.Length; i++)
+                _mailbox.Write(sector.Start + (uint)i, want[i]);
+            _clock.Delay(Spec.PageLoadWindow);
+            WaitDone("page write", sector.Start + (uint)want.Length - 1, want[^1], Spec.ProgramTime);
             return 1;
         }
         var sent = 0;
@@ -93,7 +100,13 @@ public sealed class FlashChip : IFlashEngine
             var target = want[i];
             if (erased ? target == 0xFF : have[i] == target)
                 continue;
-            ProgramByte(sector.Start + (uint)i, target);
+            // As ProgramByte: the unlock cycles and A0h near the byte (the same bank), then the byte.
+            var address = sector.Start + (uint)i;
+            _mailbox.Write(Command(Spec.UnlockFirst, address), 0xAA);
+            _mailbox.Write(Command(Spec.UnlockSecond, address), 0x55);
+            _mailbox.Write(Command(Spec.UnlockFirst, address), 0xA0);
+            _mailbox.Write(address, target);
+            WaitDone("program", address, target, Spec.ProgramTime);
             sent++;
         }
         return sent;
@@ -102,7 +115,8 @@ public sealed class FlashChip : IFlashEngine
     /// <summary>Programs one byte (only clears bits: erase first where a bit must become 1).</summary>
     public void ProgramByte(uint address, byte value)
     {
-        Unlock(address);
+        _mailbox.Write(Command(Spec.UnlockFirst, address), 0xAA);
+        _mailbox.Write(Command(Spec.UnlockSecond, address), 0x55);
         _mailbox.Write(Command(Spec.UnlockFirst, address), 0xA0);
         _mailbox.Write(address, value);
         WaitDone("program", address, value, Spec.ProgramTime);
@@ -111,8 +125,10 @@ public sealed class FlashChip : IFlashEngine
     /// <summary>Writes one page of a page-write part (automatic erase; unloaded bytes become FFh).</summary>
     public void ProgramPage(uint pageStart, ReadOnlySpan<byte> data)
     {
-        Unlock(pageStart);
-        _mailbox.Write(Command(Spec.UnlockFirst, pageStart), 0xA0);
+        var first = Command(Spec.UnlockFirst, pageStart);
+        _mailbox.Write(first, 0xAA);
+        _mailbox.Write(Command(Spec.UnlockSecond, pageStart), 0x55);
+        _mailbox.Write(first, 0xA0);
         for (var i = 0; i < data.Length; i++)
             _mailbox.Write(pageStart + (uint)i, data[i]);
         // The write cycle starts once no load has come for the byte-load window (chips.json: pageLoadWindowUs).
@@ -121,20 +137,28 @@ public sealed class FlashChip : IFlashEngine
         WaitDone("page write", last, data[^1], Spec.ProgramTime);
     }
 
+    /// <summary>Sector erase: AAh 55h 80h AAh 55h to the unlock addresses (in the sector's bank), then 30h at the sector.</summary>
     public void EraseSector(FlashSector sector)
     {
-        Unlock(sector.Start);
-        _mailbox.Write(Command(Spec.UnlockFirst, sector.Start), 0x80);
-        Unlock(sector.Start);
+        var first = Command(Spec.UnlockFirst, sector.Start);
+        var second = Command(Spec.UnlockSecond, sector.Start);
+        _mailbox.Write(first, 0xAA);
+        _mailbox.Write(second, 0x55);
+        _mailbox.Write(first, 0x80);
+        _mailbox.Write(first, 0xAA);
+        _mailbox.Write(second, 0x55);
         _mailbox.Write(sector.Start, 0x30);
         WaitDone("sector erase", sector.Start, 0xFF, Spec.SectorEraseTime);
     }
 
+    /// <summary>Chip erase: AAh 55h 80h AAh 55h 10h to the unlock addresses of bank 0.</summary>
     public void EraseChip()
     {
-        Unlock(0);
+        _mailbox.Write(Command(Spec.UnlockFirst, 0), 0xAA);
+        _mailbox.Write(Command(Spec.UnlockSecond, 0), 0x55);
         _mailbox.Write(Spec.UnlockFirst, 0x80);
-        Unlock(0);
+        _mailbox.Write(Command(Spec.UnlockFirst, 0), 0xAA);
+        _mailbox.Write(Command(Spec.UnlockSecond, 0), 0x55);
         _mailbox.Write(Spec.UnlockFirst, 0x10);
         WaitDone("chip erase", 0, 0xFF, Spec.ChipEraseTime);
     }

@@ -279,33 +279,51 @@ public static class FlashSession
             current.AsSpan((int)step.Sector.Start, step.Sector.Size).CopyTo(afterMain.AsSpan((int)step.Sector.Start));
         var outside = plan.OutsideBootBlock();
         var main = keyRange is { } keyOnly ? outside.Without(keyOnly) : outside;
-        if (!main.NothingToDo)
-        {
-            new Flasher(flash).Execute(main, current, image.Span, request.Progress, request.Cancel, report);
-            CheckWholeFlash(flash, main, afterMain, request, report, backupPath, stages);
-        }
 
         // 8b. The key block's sectors, when they change: after everything else verified, before the boot block.
-        if (keyRange is { } keys && outside.Within(keys) is { NothingToDo: false } keyPass)
-        {
-            stages?.Report(new StageEvent("key-block", "everything else outside the boot block is written and verified; now the key block's sector"));
-            var afterKey = afterMain.ToArray();
-            foreach (var step in keyPass.Sectors.Where(s => s.Action != SectorAction.Keep))
-                image.Span.Slice((int)step.Sector.Start, step.Sector.Size).CopyTo(afterKey.AsSpan((int)step.Sector.Start));
-            new Flasher(flash).Execute(keyPass, afterMain, image.Span, request.Progress, request.Cancel, report);
-            CheckWholeFlash(flash, keyPass, afterKey, request, report, backupPath, stages);
-            afterMain = afterKey;
-        }
-
         // 9. Only then, and only when the plan rewrites it, the boot block: last and alone, with its own verify and read-back.
-        if (plan.RewritesBootBlock)
+        // The passes are one loop that calls the flasher itself (and again for what the read-back finds changed): the
+        // flasher is one call below this method, whichever pass writes (issue 14's call depth).
+        for (var pass = 0; pass < 3; pass++)
         {
-            stages?.Report(new StageEvent("boot-block", headLast
-                ? "everything else is written and verified; now the first sector (its first 200h bytes decide whether the drive answers 72h or 52h), alone"
-                : "everything else is written and verified; now the boot block, alone"));
-            var boot = plan.BootBlockOnly();
-            new Flasher(flash).Execute(boot, afterMain, image.Span, request.Progress, request.Cancel, report);
-            CheckWholeFlash(flash, boot, image.ToArray(), request, report, backupPath, stages);
+            FlashPlan part;
+            byte[] from;
+            byte[] expected;
+            if (pass == 0)
+            {
+                if (main.NothingToDo)
+                    continue;
+                (part, from, expected) = (main, current, afterMain);
+            }
+            else if (pass == 1)
+            {
+                if (keyRange is not { } keys || outside.Within(keys) is not { NothingToDo: false } keyPass)
+                    continue;
+                stages?.Report(new StageEvent("key-block", "everything else outside the boot block is written and verified; now the key block's sector"));
+                var afterKey = afterMain.ToArray();
+                foreach (var step in keyPass.Sectors.Where(s => s.Action != SectorAction.Keep))
+                    image.Span.Slice((int)step.Sector.Start, step.Sector.Size).CopyTo(afterKey.AsSpan((int)step.Sector.Start));
+                (part, from, expected) = (keyPass, afterMain, afterKey);
+            }
+            else
+            {
+                if (!plan.RewritesBootBlock)
+                    continue;
+                stages?.Report(new StageEvent("boot-block", headLast
+                    ? "everything else is written and verified; now the first sector (its first 200h bytes decide whether the drive answers 72h or 52h), alone"
+                    : "everything else is written and verified; now the boot block, alone"));
+                (part, from, expected) = (plan.BootBlockOnly(), afterMain, image.ToArray());
+            }
+            new Flasher(flash).Execute(part, from, image.Span, request.Progress, request.Cancel, report);
+            for (var round = 0; CheckWholeFlash(flash, part, expected, report, backupPath, stages, round) is { } again; round++)
+            {
+                var rewritten = new Flasher(flash).Execute(again.Plan, again.Now, expected, request.Progress, request.Cancel);
+                report.Retries += rewritten.Retries + again.Wrong;
+                foreach (var step in again.Plan.Sectors.Where(s => s.Action != SectorAction.Keep))
+                    report.Set(step.Sector.Index, SectorState.New);
+            }
+            if (pass == 1)
+                afterMain = expected;
         }
         stages?.Report(new StageEvent("verify", plan.NothingToDo ? "the flash already holds this image; nothing written" : $"{plan.SectorsToWrite} {(plan.SectorsToWrite == 1 ? "sector" : "sectors")} written and verified by read-back"));
 
@@ -394,51 +412,46 @@ public static class FlashSession
     /// Reads the whole chip back after the write. Per-sector verify reads through the same bank select as the
     /// write, so a bank or address byte corrupted on the cable can send a sector's erase and program somewhere
     /// else and still verify; only a full read-back shows the collateral damage. Damage outside a boot block
-    /// that must be left alone is written once more; anything still wrong is a typed failure, never success.
+    /// that must be left alone is returned as the plan to write once more (the caller runs it: <paramref name="round"/> 0);
+    /// anything still wrong after that (<paramref name="round"/> 1), or a boot-block sector changed, is a typed failure,
+    /// never success. Null: the flash holds <paramref name="expected"/>.
     /// </summary>
-    private static void CheckWholeFlash(IFlashEngine flash, FlashPlan pass, byte[] expected, FlashRequest request, FlashReport report, string backupPath, IProgress<StageEvent>? stages)
+    private static (FlashPlan Plan, byte[] Now, int Wrong)? CheckWholeFlash(IFlashEngine flash, FlashPlan pass, byte[] expected, FlashReport report, string backupPath, IProgress<StageEvent>? stages, int round)
     {
         var chip = pass.Chip;
         var now = new byte[chip.SizeBytes];
-        for (var round = 0; ; round++)
+        flash.Read(0, now);
+        var wrong = new List<FlashSector>();
+        foreach (var sector in chip.Sectors)
         {
-            flash.Read(0, now);
-            var wrong = new List<FlashSector>();
-            foreach (var sector in chip.Sectors)
-            {
-                var have = now.AsSpan((int)sector.Start, sector.Size);
-                var want = expected.AsSpan((int)sector.Start, sector.Size);
-                if (have.SequenceEqual(want))
-                    continue;
-                // Only a sector that looks wrong is read again until two reads agree: a bit flipped on the cable
-                // is not damage in the flash, and re-reading everything would double the read-back.
-                flash.ReadConfirmed(sector.Start, have);
-                if (!have.SequenceEqual(want))
-                    wrong.Add(sector);
-            }
-            if (wrong.Count == 0)
-                return;
-            // A boot-block sector this pass may not write (left alone, or waiting for its own pass) that changed.
-            var bootHit = pass.RewritesBootBlock ? [] : wrong.Where(s => pass.BootBlock.Overlaps(s.Start, (uint)s.Size)).ToList();
-            if (round > 0 || bootHit.Count > 0)
-            {
-                foreach (var sector in wrong)
-                    report.Set(sector.Index, SectorState.Unknown);
-                throw new RecoveryKitException(new Failure(FailureKind.VerifyFailed, "verify",
-                    $"the whole-flash read-back after writing differs in {wrong.Count} sector(s) ({string.Join(", ", wrong.Take(8).Select(s => $"{s.Index} at {s.Start:X6}h"))})"
-                    + (bootHit.Count > 0 ? "; the boot block was changed although it was not being written" : string.Empty),
-                    bootHit.Count > 0
-                        ? $"Do not power the drive off. Reseat the IDE cable and run again with --write-bootcode to restore the boot block (the old flash is saved in {backupPath})."
-                        : "Reseat the IDE cable (a noisy cable misdirects writes), then run the same command again: only sectors that still differ are written.")
-                { Detail = report.Summary(), SectorMap = report.Summary(), SectorStates = report.Snapshot() });
-            }
-            stages?.Report(new StageEvent("verify", $"whole-flash read-back found {wrong.Count} sector(s) changed outside the sector being written; writing them again"));
-            var again = FlashPlan.Create(chip, now, expected, pass.BootBlock, pass.RewritesBootBlock);
-            var second = new Flasher(flash).Execute(again, now, expected, request.Progress, request.Cancel);
-            report.Retries += second.Retries + wrong.Count;
-            foreach (var step in again.Sectors.Where(s => s.Action != SectorAction.Keep))
-                report.Set(step.Sector.Index, SectorState.New);
+            var have = now.AsSpan((int)sector.Start, sector.Size);
+            var want = expected.AsSpan((int)sector.Start, sector.Size);
+            if (have.SequenceEqual(want))
+                continue;
+            // Only a sector that looks wrong is read again until two reads agree: a bit flipped on the cable
+            // is not damage in the flash, and re-reading everything would double the read-back.
+            flash.ReadConfirmed(sector.Start, have);
+            if (!have.SequenceEqual(want))
+                wrong.Add(sector);
         }
+        if (wrong.Count == 0)
+            return null;
+        // A boot-block sector this pass may not write (left alone, or waiting for its own pass) that changed.
+        var bootHit = pass.RewritesBootBlock ? [] : wrong.Where(s => pass.BootBlock.Overlaps(s.Start, (uint)s.Size)).ToList();
+        if (round > 0 || bootHit.Count > 0)
+        {
+            foreach (var sector in wrong)
+                report.Set(sector.Index, SectorState.Unknown);
+            throw new RecoveryKitException(new Failure(FailureKind.VerifyFailed, "verify",
+                $"the whole-flash read-back after writing differs in {wrong.Count} sector(s) ({string.Join(", ", wrong.Take(8).Select(s => $"{s.Index} at {s.Start:X6}h"))})"
+                + (bootHit.Count > 0 ? "; the boot block was changed although it was not being written" : string.Empty),
+                bootHit.Count > 0
+                    ? $"Do not power the drive off. Reseat the IDE cable and run again with --write-bootcode to restore the boot block (the old flash is saved in {backupPath})."
+                    : "Reseat the IDE cable (a noisy cable misdirects writes), then run the same command again: only sectors that still differ are written.")
+            { Detail = report.Summary(), SectorMap = report.Summary(), SectorStates = report.Snapshot() });
+        }
+        stages?.Report(new StageEvent("verify", $"whole-flash read-back found {wrong.Count} sector(s) changed outside the sector being written; writing them again"));
+        return (FlashPlan.Create(chip, now, expected, pass.BootBlock, pass.RewritesBootBlock), now, wrong.Count);
     }
 
     /// <summary>

@@ -97,26 +97,127 @@ public sealed class Flasher
     public FlashReport Execute(FlashPlan plan, ReadOnlySpan<byte> current, ReadOnlySpan<byte> image, IProgress<FlashProgress>? progress, CancellationToken cancel) =>
         Execute(plan, current, image, progress, cancel, new FlashReport(plan.Chip));
 
-    /// <summary>Executes <paramref name="plan"/>, recording into an existing <paramref name="report"/> (a later pass of the same run).</summary>
+    /// <summary>
+    /// Executes <paramref name="plan"/>, recording into an existing <paramref name="report"/> (a later pass of the same run).
+    /// One loop does every sector's steps (erase, program, verify, retry) and then the recheck of the sectors the unlock
+    /// cycles may have hit (<see cref="UnlockSuspects"/>), rewriting those that changed: the engine is called straight from
+    /// here, so a register write is at most three calls below the flasher (engine, bus, channel) — issue 14's call depth.
+    /// </summary>
     public FlashReport Execute(FlashPlan plan, ReadOnlySpan<byte> current, ReadOnlySpan<byte> image, IProgress<FlashProgress>? progress, CancellationToken cancel, FlashReport report)
     {
         var work = plan.Sectors.Where(s => s.Action != SectorAction.Keep).ToList();
         var done = 0;
         var readBack = new byte[plan.Chip.Sectors.Max(s => s.Size)];
-        foreach (var step in work)
+        List<int>? suspects = null;
+        HashSet<int>? written = null;
+        for (var next = 0; ; next++)
         {
-            if (cancel.IsCancellationRequested)
+            SectorPlan step;
+            var rewrite = next >= work.Count;
+            if (!rewrite)
             {
-                throw new RecoveryKitException(new Failure(FailureKind.Cancelled, "flash",
-                    $"stopped on request after {done} of {work.Count} sectors; every sector is either old or verified new",
-                    "Run the same command again to finish: only sectors that still differ are written.")
-                { Detail = report.Summary(), SectorMap = report.Summary(), SectorStates = report.Snapshot() });
+                if (cancel.IsCancellationRequested)
+                {
+                    throw new RecoveryKitException(new Failure(FailureKind.Cancelled, "flash",
+                        $"stopped on request after {done} of {work.Count} sectors; every sector is either old or verified new",
+                        "Run the same command again to finish: only sectors that still differ are written.")
+                    { Detail = report.Summary(), SectorMap = report.Summary(), SectorStates = report.Snapshot() });
+                }
+                step = work[next];
             }
+            else
+            {
+                // Everything planned is written: a sector an unlock cycle may have hit is read again (twice, so a read glitch
+                // is not a changed sector); one that changed is rewritten, or reported unknown where the plan may not write.
+                suspects ??= UnlockSuspects(work);
+                written ??= new HashSet<int>(work.Select(w => w.Sector.Index));
+                if (next - work.Count >= suspects.Count)
+                    return report;
+                var index = suspects[next - work.Count];
+                var suspect = _chip.Spec.Sectors[index];
+                var planned = plan.Sectors.First(s => s.Sector.Index == index);
+                var expected = (written.Contains(index) ? image : current).Slice((int)suspect.Start, suspect.Size);
+                var seen = readBack.AsSpan(0, suspect.Size);
+                var suspectBank = (int)(suspect.Start >> 16);
+                progress?.Report(new FlashProgress("verify", suspectBank, index, work.Count, work.Count));
+                _chip.Read(suspect.Start, seen);
+                if (seen.SequenceEqual(expected))
+                    continue;
+                _chip.Read(suspect.Start, seen); // a second look: a read glitch is not a changed sector
+                if (seen.SequenceEqual(expected))
+                    continue;
+                if (planned.BootBlockLeftAlone || (planned.InBootBlock && !plan.WriteBootCode))
+                {
+                    report.Set(index, SectorState.Unknown);
+                    throw new RecoveryKitException(new Failure(FailureKind.VerifyFailed, "verify",
+                        $"sector {index} at {suspect.Start:X6}h (boot block, not to be written) changed while other sectors were written: a bus cycle was lost",
+                        "Reseat or replace the IDE cable. The backup holds the old boot block; with --write-bootcode the next run rewrites it.")
+                    { Detail = report.Summary(), SectorMap = report.Summary(), SectorStates = report.Snapshot() });
+                }
+                report.Retries++;
+                progress?.Report(new FlashProgress("retry", suspectBank, index, work.Count, work.Count));
+                step = planned with { Action = SectorAction.EraseAndProgram };
+            }
+
             var sector = step.Sector;
             var bank = (int)(sector.Start >> 16);
+            var doneSoFar = rewrite ? work.Count : done;
             try
             {
-                WriteSector(step, current, image, report, readBack, progress, done, work.Count);
+                // The sector's steps: erase where planned, program what differs, verify by read-back, retry from a clean sector.
+                var want = image.Slice((int)sector.Start, sector.Size);
+                var erase = step.Action == SectorAction.EraseAndProgram;
+                var autoErase = _chip.Spec.Bus == FlashBusKind.Parallel && _chip.Spec.Program == ProgramModel.Page;
+                for (var attempt = 0; ; attempt++)
+                {
+                    var have = readBack.AsSpan(0, sector.Size);
+                    if (autoErase)
+                    {
+                        // Page-write parts (W29C0x0) erase as they write: the whole sector goes as pages.
+                        progress?.Report(new FlashProgress("program", bank, sector.Index, doneSoFar, work.Count));
+                        report.Set(sector.Index, SectorState.Unknown);
+                        _chip.ProgramSector(sector, want, have, erased: true);
+                    }
+                    else
+                    {
+                        if (erase)
+                        {
+                            progress?.Report(new FlashProgress("erase", bank, sector.Index, doneSoFar, work.Count));
+                            report.Set(sector.Index, SectorState.Unknown);
+                            _chip.EraseSector(sector);
+                            report.Set(sector.Index, SectorState.Erased);
+                        }
+                        else if (attempt == 0)
+                        {
+                            // Program-only: the bytes the plan read tell which ones differ.
+                            current.Slice((int)sector.Start, sector.Size).CopyTo(have);
+                        }
+                        progress?.Report(new FlashProgress("program", bank, sector.Index, doneSoFar, work.Count));
+                        var needed = erase ? want.IndexOfAnyExcept((byte)0xFF) >= 0 : !have.SequenceEqual(want);
+                        if (needed)
+                        {
+                            report.Set(sector.Index, SectorState.Unknown);
+                            _chip.ProgramSector(sector, want, have, erase);
+                        }
+                    }
+                    progress?.Report(new FlashProgress("verify", bank, sector.Index, doneSoFar, work.Count));
+                    _chip.Read(sector.Start, have);
+                    var mismatch = FirstMismatch(have, want);
+                    if (mismatch < 0)
+                    {
+                        report.Set(sector.Index, SectorState.New);
+                        break;
+                    }
+                    if (attempt >= RetriesPerSector)
+                    {
+                        throw new RecoveryKitException(FailureKind.VerifyFailed, "verify",
+                            $"sector {sector.Index} still differs after {attempt + 1} attempts: {sector.Start + (uint)mismatch:X6}h holds {have[mismatch]:X2}h, the image has {want[mismatch]:X2}h",
+                            "The flash may be worn or the cable noisy: reseat the IDE cable, power-cycle the drive and run again; sectors already verified are kept.");
+                    }
+                    report.Retries++;
+                    progress?.Report(new FlashProgress("retry", bank, sector.Index, doneSoFar, work.Count));
+                    erase = true; // a retry starts from a clean sector
+                }
             }
             catch (RecoveryKitException ex) when (ex.Failure.Kind != FailureKind.Cancelled)
             {
@@ -124,30 +225,33 @@ public sealed class Flasher
                 throw new RecoveryKitException(ex.Failure with
                 {
                     Kind = ex.Failure.Kind == FailureKind.VerifyFailed ? FailureKind.VerifyFailed : FailureKind.WriteFailed,
-                    Cause = $"{ex.Failure.Cause} (sector {sector.Index} at {sector.Start:X6}h, bank {bank})",
+                    Cause = rewrite
+                        ? $"{ex.Failure.Cause} (sector {sector.Index} at {sector.Start:X6}h, bank {bank}, rewritten after it changed)"
+                        : $"{ex.Failure.Cause} (sector {sector.Index} at {sector.Start:X6}h, bank {bank})",
                     Detail = report.Summary(),
                     SectorMap = report.Summary(),
                     SectorStates = report.Snapshot(),
                 }, ex);
             }
-            done++;
-            progress?.Report(new FlashProgress("done", bank, sector.Index, done, work.Count));
+            if (!rewrite)
+            {
+                done++;
+                progress?.Report(new FlashProgress("done", bank, sector.Index, done, work.Count));
+            }
         }
-        RecheckUnlockSectors(plan, work, current, image, report, readBack, progress);
-        return report;
     }
 
     /// <summary>
     /// A bus cycle lost on the way (a dropped mailbox commit) can leave the part waiting for program data, so
     /// the first cycle of the next command — AAh to the unlock address — is programmed as data there. Parts that
     /// decode only A14..A0 put that address in another sector than the one being written (x5555h: sector 5 or 13
-    /// of the bank on 4 KiB parts), which that sector's own verify never sees. Once everything is written, such
-    /// sectors are read again; one that changed is rewritten (or, where the plan may not write, reported unknown).
+    /// of the bank on 4 KiB parts), which that sector's own verify never sees. The sectors such cycles of
+    /// <paramref name="work"/> land in (other than the one written), in ascending order, for <see cref="Execute(FlashPlan, ReadOnlySpan{byte}, ReadOnlySpan{byte}, IProgress{FlashProgress}?, CancellationToken, FlashReport)"/>
+    /// to read again once everything is written.
     /// </summary>
-    private void RecheckUnlockSectors(FlashPlan plan, List<SectorPlan> work, ReadOnlySpan<byte> current, ReadOnlySpan<byte> image, FlashReport report, byte[] readBack, IProgress<FlashProgress>? progress)
+    private List<int> UnlockSuspects(List<SectorPlan> work)
     {
         var spec = _chip.Spec;
-        var written = new HashSet<int>(work.Select(w => w.Sector.Index));
         var suspects = new SortedSet<int>();
         foreach (var step in work)
         {
@@ -160,106 +264,7 @@ public sealed class Flasher
                     suspects.Add(target.Index);
             }
         }
-        foreach (var index in suspects)
-        {
-            var sector = spec.Sectors[index];
-            var step = plan.Sectors.First(s => s.Sector.Index == index);
-            var expected = (written.Contains(index) ? image : current).Slice((int)sector.Start, sector.Size);
-            var have = readBack.AsSpan(0, sector.Size);
-            var bank = (int)(sector.Start >> 16);
-            progress?.Report(new FlashProgress("verify", bank, index, work.Count, work.Count));
-            _chip.Read(sector.Start, have);
-            if (have.SequenceEqual(expected))
-                continue;
-            _chip.Read(sector.Start, have); // a second look: a read glitch is not a changed sector
-            if (have.SequenceEqual(expected))
-                continue;
-            if (step.BootBlockLeftAlone || (step.InBootBlock && !plan.WriteBootCode))
-            {
-                report.Set(index, SectorState.Unknown);
-                throw new RecoveryKitException(new Failure(FailureKind.VerifyFailed, "verify",
-                    $"sector {index} at {sector.Start:X6}h (boot block, not to be written) changed while other sectors were written: a bus cycle was lost",
-                    "Reseat or replace the IDE cable. The backup holds the old boot block; with --write-bootcode the next run rewrites it.")
-                { Detail = report.Summary(), SectorMap = report.Summary(), SectorStates = report.Snapshot() });
-            }
-            report.Retries++;
-            progress?.Report(new FlashProgress("retry", bank, index, work.Count, work.Count));
-            try
-            {
-                WriteSector(step with { Action = SectorAction.EraseAndProgram }, current, image, report, readBack, progress, work.Count, work.Count);
-            }
-            catch (RecoveryKitException ex) when (ex.Failure.Kind != FailureKind.Cancelled)
-            {
-                report.Set(index, SectorState.Unknown);
-                throw new RecoveryKitException(ex.Failure with
-                {
-                    Kind = ex.Failure.Kind == FailureKind.VerifyFailed ? FailureKind.VerifyFailed : FailureKind.WriteFailed,
-                    Cause = $"{ex.Failure.Cause} (sector {index} at {sector.Start:X6}h, bank {bank}, rewritten after it changed)",
-                    Detail = report.Summary(),
-                    SectorMap = report.Summary(),
-                    SectorStates = report.Snapshot(),
-                }, ex);
-            }
-        }
-    }
-
-    private void WriteSector(SectorPlan step, ReadOnlySpan<byte> current, ReadOnlySpan<byte> image, FlashReport report, byte[] readBack, IProgress<FlashProgress>? progress, int done, int total)
-    {
-        var sector = step.Sector;
-        var want = image.Slice((int)sector.Start, sector.Size);
-        var bank = (int)(sector.Start >> 16);
-        var erase = step.Action == SectorAction.EraseAndProgram;
-        for (var attempt = 0; ; attempt++)
-        {
-            var have = readBack.AsSpan(0, sector.Size);
-            var autoErase = _chip.Spec.Bus == FlashBusKind.Parallel && _chip.Spec.Program == ProgramModel.Page;
-            if (autoErase)
-            {
-                // Page-write parts (W29C0x0) erase as they write: the whole sector goes as pages.
-                progress?.Report(new FlashProgress("program", bank, sector.Index, done, total));
-                report.Set(sector.Index, SectorState.Unknown);
-                _chip.ProgramSector(sector, want, have, erased: true);
-            }
-            else
-            {
-                if (erase)
-                {
-                    progress?.Report(new FlashProgress("erase", bank, sector.Index, done, total));
-                    report.Set(sector.Index, SectorState.Unknown);
-                    _chip.EraseSector(sector);
-                    report.Set(sector.Index, SectorState.Erased);
-                }
-                else if (attempt == 0)
-                {
-                    // Program-only: the bytes the plan read tell which ones differ.
-                    current.Slice((int)sector.Start, sector.Size).CopyTo(have);
-                }
-                progress?.Report(new FlashProgress("program", bank, sector.Index, done, total));
-                var needed = erase ? want.IndexOfAnyExcept((byte)0xFF) >= 0 : !have.SequenceEqual(want);
-                if (needed)
-                {
-                    report.Set(sector.Index, SectorState.Unknown);
-                    _chip.ProgramSector(sector, want, have, erase);
-                }
-            }
-            progress?.Report(new FlashProgress("verify", bank, sector.Index, done, total));
-            _chip.Read(sector.Start, have);
-            var mismatch = FirstMismatch(have, want);
-            if (mismatch < 0)
-            {
-                report.Set(sector.Index, SectorState.New);
-                return;
-            }
-            if (attempt >= RetriesPerSector)
-            {
-                throw new RecoveryKitException(FailureKind.VerifyFailed, "verify",
-                    $"sector {sector.Index} still differs after {attempt + 1} attempts: {sector.Start + (uint)mismatch:X6}h holds {have[mismatch]:X2}h, the image has {want[mismatch]:X2}h",
-                    "The flash may be worn or the cable noisy: reseat the IDE cable, power-cycle the drive and run again; sectors already verified are kept.");
-            }
-            report.Retries++;
-            progress?.Report(new FlashProgress("retry", bank, sector.Index, done, total));
-            erase = true; // a retry starts from a clean sector
-        }
+        return [.. suspects];
     }
 
     private static int FirstMismatch(ReadOnlySpan<byte> have, ReadOnlySpan<byte> want)

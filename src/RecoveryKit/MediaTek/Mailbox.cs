@@ -63,10 +63,20 @@ public sealed class Mailbox : IFlashBus
     public TimeSpan ReadSampleLatency { get; private set; }
 
     /// <summary>Reads one byte from the flash bus.</summary>
+    /// <remarks>
+    /// The address phase (SC ← 15h, LBA high, LBA mid, the status wait) is written here and in <see cref="Write"/>
+    /// themselves, not through a helper: the bus call is the one that touches the registers (issue 14's call depth).
+    /// Only a change of bank or A20 goes through <see cref="Switch"/>.
+    /// </remarks>
     public byte Read(uint address)
     {
         var start = _regs.Clock.Now;
-        Address(address);
+        if ((int)((address >> 16) & 0x0F) != _bank || (int)((address >> 20) & 1) != _a20)
+            Switch(address);
+        _regs.Write(TaskFileRegister.SectorCount, CodeAddress);
+        _regs.Write(TaskFileRegister.LbaHigh, (byte)(address >> 8));
+        _regs.Write(TaskFileRegister.LbaMid, (byte)address);
+        _poll.Wait(address);
         _regs.Write(TaskFileRegister.SectorCount, CodeArm);
         _regs.Write(TaskFileRegister.SectorCount, CodeRead);
         ReadSampleLatency = _regs.Clock.Now - start;
@@ -74,10 +84,15 @@ public sealed class Mailbox : IFlashBus
         return _regs.Read(TaskFileRegister.LbaLow);
     }
 
-    /// <summary>Writes one byte to the flash bus (a command cycle or program data).</summary>
+    /// <summary>Writes one byte to the flash bus (a command cycle or program data): the address phase, LBA low, then SC 20h 40h 42h 01h.</summary>
     public void Write(uint address, byte data)
     {
-        Address(address);
+        if ((int)((address >> 16) & 0x0F) != _bank || (int)((address >> 20) & 1) != _a20)
+            Switch(address);
+        _regs.Write(TaskFileRegister.SectorCount, CodeAddress);
+        _regs.Write(TaskFileRegister.LbaHigh, (byte)(address >> 8));
+        _regs.Write(TaskFileRegister.LbaMid, (byte)address);
+        _poll.Wait(address);
         _regs.Write(TaskFileRegister.LbaLow, data);
         _regs.Write(TaskFileRegister.SectorCount, CodeArm);
         _regs.Write(TaskFileRegister.SectorCount, CodeWrite1);
@@ -86,7 +101,13 @@ public sealed class Mailbox : IFlashBus
         Cycles++;
     }
 
-    private void Address(uint address)
+    /// <summary>
+    /// A20 (features bit 0) and the bank (the device register's head bits) for <paramref name="address"/>, when either
+    /// differs from what the drive was last given. The bank bits are read back when the drive echoes the device register
+    /// (checked once, at the first bank change): a bank bit lost on the cable would send every later cycle — and the
+    /// verify reads with them — to another 64 KiB, where they would agree with each other and go unnoticed.
+    /// </summary>
+    private void Switch(uint address)
     {
         var bank = (int)((address >> 16) & 0x0F);
         var a20 = (int)((address >> 20) & 1);
@@ -101,29 +122,13 @@ public sealed class Mailbox : IFlashBus
                 _regs.Write(TaskFileRegister.ErrorFeatures, (byte)a20);
             _a20 = a20;
         }
-        if (bank != _bank)
-        {
-            if (bank != 0 && !_banking.DeviceHeadBits)
-                throw new RecoveryKitException(FailureKind.ChipUnknown, "mailbox",
-                    $"address {address:X6}h is above 64 KiB, and this drive profile carries no bank bits",
-                    "Check --flash-chip and the drive profile.");
-            SelectBank((byte)bank, address);
-            _bank = bank;
-        }
-        _regs.Write(TaskFileRegister.SectorCount, CodeAddress);
-        _regs.Write(TaskFileRegister.LbaHigh, (byte)(address >> 8));
-        _regs.Write(TaskFileRegister.LbaMid, (byte)address);
-        _poll.Wait(address);
-    }
-
-    /// <summary>
-    /// Writes the bank bits and, when the drive echoes the device register (checked once, at the first bank
-    /// change), reads them back: a bank bit lost on the cable would send every later cycle — and the verify
-    /// reads with them — to another 64 KiB, where they would agree with each other and go unnoticed.
-    /// </summary>
-    private void SelectBank(byte bank, uint address)
-    {
-        var value = _device.RegisterValue(bank);
+        if (bank == _bank)
+            return;
+        if (bank != 0 && !_banking.DeviceHeadBits)
+            throw new RecoveryKitException(FailureKind.ChipUnknown, "mailbox",
+                $"address {address:X6}h is above 64 KiB, and this drive profile carries no bank bits",
+                "Check --flash-chip and the drive profile.");
+        var value = _device.RegisterValue((byte)bank);
         if (_bank >= 0)
             _echoesDevice ??= _regs.Read(TaskFileRegister.Device) == _device.RegisterValue((byte)_bank);
         else if (_echoesDevice is null)
@@ -131,17 +136,19 @@ public sealed class Mailbox : IFlashBus
             // The first select: whether the drive echoes the device register is learnt from this write's read-back.
             _regs.Write(TaskFileRegister.Device, value);
             _echoesDevice = _regs.Read(TaskFileRegister.Device) == value;
+            _bank = bank;
             return;
         }
         for (var attempt = 0; ; attempt++)
         {
             _regs.Write(TaskFileRegister.Device, value);
             if (_echoesDevice == false || _regs.Read(TaskFileRegister.Device) == value)
-                return;
+                break;
             if (attempt >= 2)
                 throw new RecoveryKitException(FailureKind.DeviceTimeout, "mailbox",
                     $"the device register does not keep bank {bank} for flash address {address:X6}h (wrote {value:X2}h three times)",
                     "The IDE cable is unreliable: reseat or replace it (short, 80-wire), power-cycle the drive and run again; sectors already verified are kept.");
         }
+        _bank = bank;
     }
 }

@@ -190,7 +190,11 @@ public sealed class SpiFlashChip : IFlashEngine
         WaitIdle("page program", Spec.ProgramTime.Typical, Spec.ProgramTime.Maximum, address);
     }
 
-    /// <summary>Programs page by page, skipping every page that is already right (or all FFh after an erase).</summary>
+    /// <summary>
+    /// Programs page by page, skipping every page that is already right (or all FFh after an erase). Each page is
+    /// WREN (and WEL), PAGE PROGRAM sent from here, then WIP polled: as <see cref="ProgramPage"/>, whose transaction is
+    /// not nested a call deeper (issue 14's call depth).
+    /// </summary>
     public int ProgramSector(FlashSector sector, ReadOnlySpan<byte> want, ReadOnlySpan<byte> have, bool erased)
     {
         var page = Spec.PageSize;
@@ -201,7 +205,17 @@ public sealed class SpiFlashChip : IFlashEngine
             var target = want.Slice(offset, length);
             if (erased ? target.IndexOfAnyExcept((byte)0xFF) < 0 : target.SequenceEqual(have.Slice(offset, length)))
                 continue;
-            ProgramPage(sector.Start + (uint)offset, target);
+            var address = sector.Start + (uint)offset;
+            if ((address % (uint)page) + (uint)length > (uint)page)
+                throw new ArgumentException("a page program stays inside one page");
+            PrepareWrite();
+            var command = new byte[4 + length];
+            command[0] = PageProgram;
+            WriteAddress(command.AsSpan(1), address);
+            target.CopyTo(command.AsSpan(4));
+            EnableWrite();
+            _bus.Transact(command, []);
+            WaitIdle("page program", Spec.ProgramTime.Typical, Spec.ProgramTime.Maximum, address);
             sent++;
         }
         return sent;
@@ -212,9 +226,11 @@ public sealed class SpiFlashChip : IFlashEngine
     {
         _bus.Transact([WriteEnable], []);
         byte status = 0;
+        Span<byte> reply = stackalloc byte[1];
         for (var i = 0; i < WelReads; i++)
         {
-            status = ReadStatus(_bus);
+            _bus.Transact([ReadStatusRegister], reply); // RDSR, sent from here (not through ReadStatus): one call to the bus
+            status = reply[0];
             if ((status & Wel) != 0)
                 return;
         }
@@ -235,9 +251,11 @@ public sealed class SpiFlashChip : IFlashEngine
         var step = TimeSpan.FromTicks(Math.Clamp(typical.Ticks / 10, TimeSpan.TicksPerMicrosecond, TimeSpan.TicksPerMillisecond * 10));
         if (typical > TimeSpan.Zero)
             _clock.Delay(typical);
+        Span<byte> reply = stackalloc byte[1];
         while (true)
         {
-            var status = ReadStatus(_bus);
+            _bus.Transact([ReadStatusRegister], reply); // RDSR, sent from here: one call to the bus
+            var status = reply[0];
             if ((status & Wip) == 0)
                 return status;
             if (_clock.Now - start > limit)
