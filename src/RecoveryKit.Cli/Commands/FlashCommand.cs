@@ -72,7 +72,7 @@ internal static class FlashCommand
         session.AllowSharedChannel = parse.GetValue(options.SharedChannel);
         terminal.Output.WriteLine($"Flashing {image.Identity.Display} ({Path.GetFileName(image.SourcePath)}) to {session.Where} as {drive.Name} on {session.Bench.Describe}");
         log.Stage("position", session.Where);
-        return Execute(terminal, log, session, image, settings);
+        return FlashRun.Execute(terminal, log, session, image, settings);
     }
 
     /// <summary>Reads the image and says what the reader decided (DOS path translated, other letter case used).</summary>
@@ -85,113 +85,11 @@ internal static class FlashCommand
         return image;
     }
 
-    /// <summary>
-    /// Runs a flash session on an open position and renders it; shared by 'flash' and 'unbrick'. The other device on the
-    /// cable is checked before the intro and identified again afterwards, also when the flash fails (issue 17).
-    /// </summary>
-    internal static int Execute(Terminal terminal, SessionLog log, DriveSession session, FirmwareImage image, FlashSettings settings)
-    {
-        NeighbourCheck.Guard(terminal, session, new InlineProgress<StageEvent>(e =>
-        {
-            terminal.Output.WriteLine($"[{e.Stage}] {e.Message}");
-            log.Stage(e.Stage, e.Message);
-        }));
-        return NeighbourCheck.Around(terminal, log, session, () => ExecuteCore(terminal, log, session, image, settings));
-    }
-
-    private static int ExecuteCore(Terminal terminal, SessionLog log, DriveSession session, FirmwareImage image, FlashSettings settings)
-    {
-        var output = terminal.Output;
-        var yes = settings.Yes;
-        var (drive, family) = PickProfile(image, settings.Profile);
-        var chip = settings.Chip is null ? null : ProfileCatalog.FindChip(settings.Chip) ?? throw new RecoveryKitException(FailureKind.Usage, "flash-chip",
-            $"'{settings.Chip}' is not in the chip table", $"Use one of: {string.Join(", ", ProfileCatalog.Chips.Select(c => c.Name))}.");
-        var backup = settings.Backup ?? DefaultBackupPath(image);
-        var confirmQuestion = settings.ConfirmByModelName
-            ? $"Type the drive's model name ({drive.Name}) to write it:"
-            : "Type YES to write it:";
-        var confirmAnswer = settings.ConfirmByModelName ? drive.Name : "YES";
-
-        using var work = terminal.BeginWork();
-        var start = session.Host.Clock.Now;
-        try
-        {
-            var request = new FlashRequest
-            {
-                Image = image.Data,
-                ImageName = Path.GetFileName(image.SourcePath),
-                Firmware = image,
-                ForceModel = settings.ForceModel,
-                IgnoreChecksum = settings.IgnoreChecksum,
-                IgnoreFamilySize = settings.IgnoreFamilySize,
-                Profile = drive,
-                Family = family,
-                ChipOverride = chip,
-                WriteBootCode = settings.WriteBootCode,
-                BackupPath = backup,
-                SecondBackupPath = family.DriveUnique.Value ? SecondBackupPath(backup, log.Path) : null,
-                TakeImageKey = settings.TakeImageKey,
-                ConfirmImageKey = settings.YesImageKey ? _ => true : check => Confirm(terminal,
-                    $"This REPLACES the drive's own key block (hash {check.DriveHash}) with the image's (hash {check.ImageHash}): the drive takes another drive's identity. Type KEY to replace it (or run with --yes-image-key):", "KEY", StringComparison.Ordinal),
-                Confirm = yes ? null : plan =>
-                {
-                    output.WriteLine($"Plan: {FlashSession.Describe(plan)}; {EstimateWords(session, plan, start)}.");
-                    return Confirm(terminal, confirmQuestion, confirmAnswer);
-                },
-                ConfirmBootCode = settings.YesBootCode ? null : plan => Confirm(terminal,
-                    "This rewrites the BOOT CODE: a power cut now leaves nothing to talk to. Type BOOTCODE to rewrite it (or run with --yes-bootcode):", "BOOTCODE", StringComparison.Ordinal),
-                PowerCycle = (result, attempt) => PowerCycle(terminal, session, result, attempt, drive.VendorStatus.Value),
-                Stages = new InlineProgress<StageEvent>(e =>
-                {
-                    output.WriteLine($"[{e.Stage}] {e.Message}");
-                    log.Stage(e.Stage, e.Message);
-                }),
-                Progress = new BankProgress(terminal),
-                Cancel = work.Token,
-                Neighbour = session.Neighbour,
-            };
-            FlashOutcome outcome;
-            try
-            {
-                outcome = FlashSession.Run(session.Host, session.Device, session.Where, request);
-            }
-            finally
-            {
-                terminal.ClearLive(); // the live bar never outlives the write, whatever ends it
-            }
-            output.WriteLine($"Done in {AtaHost.FormatTime(outcome.DeviceTime)} of drive time. Chip {outcome.Chip.Name}, {outcome.Report.Summary()}.");
-            output.WriteLine($"Backup of the old flash: {outcome.BackupPath}{(outcome.SecondBackupPath is { } copy ? $" (copy: {copy})" : "")}");
-            log.Stage("outcome", $"{outcome.Report.Summary()}; came back: {outcome.Outro.CameBack}");
-            output.WriteLine($"Session log: {log.Path}");
-            if (terminal.Json)
-            {
-                var plan = outcome.Plan;
-                JsonOutput.Write(terminal.Output, new FlashJson(session.Where, image.SourcePath, image.Identity.Display, drive.Name, outcome.Chip.Name, outcome.Id.ToString(),
-                    new PlanJson(plan.SectorsToWrite, plan.Chip.Sectors.Count, plan.SectorsToErase, plan.BytesToProgram, plan.RewritesBootBlock, plan.BootBlockDiffers,
-                        Math.Round(plan.Estimate(RegisterAccess).TotalSeconds, 2), FlashSession.Describe(plan)),
-                    outcome.Report.Summary(), outcome.Report.Retries, outcome.BackupPath, Math.Round(outcome.DeviceTime.TotalSeconds, 2),
-                    DriveCommands.Outro(outcome.Outro), log.Path, outcome.SecondBackupPath,
-                    outcome.KeyBlock is { } k ? new KeyBlockJson(k.Block.ToString(), k.DriveHash, k.ImageHash, k.Decision.ToString()) : null), c => c.FlashJson);
-            }
-            if (outcome.Outro.CameBack)
-            {
-                output.WriteLine($"The drive is back: {outcome.Outro.Inquiry!.Vendor} {outcome.Outro.Inquiry.Product} {outcome.Outro.Inquiry.Revision}.");
-                return 0;
-            }
-            terminal.Error.WriteLine($"error: outro: the flash holds the new image (verified), but {outcome.Outro.State}. Power-cycle the drive; if it still does not answer, the image may not suit this drive's boot code (try the vendor's updater once it enumerates).");
-            return (int)FailureKind.WriteFailed;
-        }
-        finally
-        {
-            terminal.ClearLive();
-        }
-    }
-
     /// <summary>Per register access on the bench: what the virtual channel charges, and about what a legacy IDE port costs.</summary>
     internal static readonly TimeSpan RegisterAccess = TimeSpan.FromMicroseconds(1);
 
     /// <summary>The plan's estimate of the whole run: drive time already spent (intro, chip ID, backup) plus the plan's own.</summary>
-    private static string EstimateWords(DriveSession session, FlashPlan plan, TimeSpan start)
+    internal static string EstimateWords(DriveSession session, FlashPlan plan, TimeSpan start)
     {
         var spent = session.Host.Clock.Now - start;
         return $"about {AtaHost.FormatTime(spent + plan.Estimate(RegisterAccess))} of drive time in all ({AtaHost.FormatTime(spent)} of it already spent on the backup)";

@@ -134,7 +134,7 @@ internal static class UnbrickCommand
         output.WriteLine("Step 4 of 5 — checking, backing up and writing:");
         using var session = DriveSession.Open(device, options.Bench, position, parse.GetValue(options.Transcript));
         session.AllowSharedChannel = parse.GetValue(options.SharedChannel);
-        var result = FlashCommand.Execute(terminal, log, session, image,
+        var result = FlashRun.Execute(terminal, log, session, image,
             new FlashSettings(yes, writeBootCode, chip, Backup: null, Profile: null, ForceModel: false, ConfirmByModelName: true, YesBootCode: yesBootCode,
                 IgnoreChecksum: parse.GetValue(gates.IgnoreChecksum), IgnoreFamilySize: parse.GetValue(gates.IgnoreFamilySize)));
         output.WriteLine(result == 0
