@@ -38,7 +38,7 @@ public static class RecoveryKitCli
         "16 another MediaTek drive (or one that cannot say what it is) shares the cable (refused before the intro, or changed by a --shared-channel session), 17 SPI flash locked (52h, or SRWD held by WP#; nothing erased).";
 
     /// <summary>Runs the command line on a terminal (tests build their own, with scripted input and a Ctrl-C of their own).</summary>
-    internal static int Run(string[] args, Terminal terminal, Action<RecoveryKit.Emulation.ReplayBench>? replayOpened = null)
+    internal static int Run(string[] args, Terminal terminal, Action<RecoveryKit.Emulation.ReplayBench>? replayOpened = null, Action<RecoveryKit.Emulation.SimBench>? simOpened = null)
     {
         var output = terminal.Output;
         var error = terminal.Error;
@@ -70,6 +70,7 @@ public static class RecoveryKitCli
                 ForceKernelOwned = parse.GetValue(options.ForceKernelOwned),
                 Sim = SimDumps.Configure(parse.GetValue(options.Variant), parse.GetValue(options.SimDump)),
                 ReplayOpened = replayOpened,
+                SimOpened = simOpened,
             };
             return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
         }

@@ -26,6 +26,7 @@ public static class Backends
             options.Sim?.Variant?.ApplyTo(bench);
             if (options.Sim?.OnDispose is { } dump)
                 bench.OnDispose = dump;
+            options.SimOpened?.Invoke(bench);
             return bench;
         }
         if (spec.StartsWith(ReplayPrefix, StringComparison.OrdinalIgnoreCase))
@@ -78,4 +79,7 @@ public sealed record ChannelOptions
 
     /// <summary>Told of each replay bench opened ('replay' collects them for its verdict).</summary>
     public Action<ReplayBench>? ReplayOpened { get; init; }
+
+    /// <summary>Told of each virtual bench opened, before any register access (tests watch its channels in a run of the command line).</summary>
+    public Action<SimBench>? SimOpened { get; init; }
 }
