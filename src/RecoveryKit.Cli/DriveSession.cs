@@ -40,11 +40,11 @@ internal sealed class DriveSession : IDisposable
     /// for, is created before the first register access and records the whole bench, the scan included, so that
     /// 'replay' can run the same command against it.
     /// </summary>
-    public static DriveSession Open(string? device, ChannelOptions benchOptions, string? position, string? transcriptPath)
+    public static DriveSession Open(string? device, ChannelOptions benchOptions, string? position, string? transcriptPath, SessionFiles files)
     {
         if (transcriptPath is not null)
             OutputFiles.CheckName(transcriptPath, "--transcript");
-        var bench = RecordingChannels.Wrap(Backends.Open(device, benchOptions), transcriptPath);
+        var bench = RecordingChannels.Wrap(Backends.Open(device, benchOptions), transcriptPath, files);
         try
         {
             OpenChannel channel;

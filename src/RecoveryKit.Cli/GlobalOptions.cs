@@ -72,6 +72,9 @@ internal sealed class GlobalOptions
     /// </summary>
     public ChannelOptions Bench { get; set; } = ChannelOptions.Default;
 
+    /// <summary>This run's transcript format, command line and file warnings (set with <see cref="Bench"/>; passed on, never global).</summary>
+    public SessionFiles Files { get; set; } = SessionFiles.None;
+
     public Option<bool> SharedChannel { get; } = new("--shared-channel")
     {
         Description = "Enter vendor mode even though another MediaTek-brand drive (or a device that cannot say what it is) shares the cable: asks you to type that drive's model (--yes never does). Two such drives were bad-flashed together in the field.",

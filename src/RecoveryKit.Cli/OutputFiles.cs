@@ -8,43 +8,20 @@ namespace RecoveryKit.Cli;
 /// What one command line run is writing besides the drive: the transcript format asked for, the command line
 /// (for the transcript's header, so 'replay' can run it again), and the warnings about files that could not be
 /// written along the way (a full disk under the transcript or log), which are reported at the end instead of
-/// stopping a flash halfway.
+/// stopping a flash halfway. Made once per run of the command line and passed as a value (on
+/// <see cref="GlobalOptions.Files"/>, to the session log and the transcript), never kept in a global: a run inside
+/// another ('replay', 'mtkflash') has its own, whose warnings pass to the enclosing run when it ends.
 /// </summary>
-internal sealed class SessionFiles
+internal sealed class SessionFiles(IReadOnlyList<string> arguments, bool raw)
 {
-    [ThreadStatic]
-    private static SessionFiles? _current;
+    /// <summary>For code that runs outside a command line (a unit test): no arguments, the compact transcript.</summary>
+    public static SessionFiles None => new([], raw: false);
 
-    private SessionFiles(IReadOnlyList<string> arguments, TranscriptFormat format)
-    {
-        Arguments = arguments;
-        TranscriptFormat = format;
-    }
+    public IReadOnlyList<string> Arguments { get; } = arguments;
 
-    /// <summary>The run on this thread (a fresh default when none was started, e.g. in a unit test).</summary>
-    public static SessionFiles Current => _current ??= new SessionFiles([], TranscriptFormat.Compact);
-
-    public IReadOnlyList<string> Arguments { get; }
-
-    public TranscriptFormat TranscriptFormat { get; }
+    public TranscriptFormat TranscriptFormat { get; } = raw ? TranscriptFormat.Raw : TranscriptFormat.Compact;
 
     public List<string> Warnings { get; } = [];
-
-    /// <summary>Starts a run; returns the one it replaces, to be restored by <see cref="End"/> (mtkflash runs a command inside its own).</summary>
-    public static SessionFiles? Begin(IReadOnlyList<string> arguments, bool raw)
-    {
-        var previous = _current;
-        _current = new SessionFiles(arguments, raw ? TranscriptFormat.Raw : TranscriptFormat.Compact);
-        return previous;
-    }
-
-    /// <summary>Ends a run: its warnings pass to the enclosing run, if any.</summary>
-    public static void End(SessionFiles? previous)
-    {
-        if (previous is not null && _current is not null)
-            previous.Warnings.AddRange(_current.Warnings);
-        _current = previous;
-    }
 }
 
 /// <summary>

@@ -16,12 +16,14 @@ internal sealed class RecordingChannels : IChannelSet
     private readonly IChannelSet _inner;
     private readonly TranscriptWriter _writer;
     private readonly string _path;
+    private readonly SessionFiles _files;
 
-    private RecordingChannels(IChannelSet inner, TranscriptWriter writer, string path)
+    private RecordingChannels(IChannelSet inner, TranscriptWriter writer, string path, SessionFiles files)
     {
         _inner = inner;
         _writer = writer;
         _path = path;
+        _files = files;
         Channels = inner.Channels.Select(c => c with { Registers = new RegisterTranscript(c.Registers, writer) }).ToList();
     }
 
@@ -29,13 +31,12 @@ internal sealed class RecordingChannels : IChannelSet
     /// Wraps <paramref name="inner"/> when a transcript path is given (a new file, created now: before any register
     /// access); otherwise returns it unchanged. On a refusal the inner bench is closed.
     /// </summary>
-    public static IChannelSet Wrap(IChannelSet inner, string? path)
+    public static IChannelSet Wrap(IChannelSet inner, string? path, SessionFiles files)
     {
         if (path is null)
             return inner;
         try
         {
-            var files = SessionFiles.Current;
             var stream = OutputFiles.CreateNew(path, "--transcript", "transcript");
             var writer = new TranscriptWriter(new StreamWriter(stream, new UTF8Encoding(false), 1 << 16), files.TranscriptFormat);
             writer.Header($"{TranscriptWriter.Signature}, {(files.TranscriptFormat == TranscriptFormat.Raw ? "raw" : "compact")} format 1 (docs/transcript.md)");
@@ -44,7 +45,7 @@ internal sealed class RecordingChannels : IChannelSet
             writer.Header($"bench: {inner.Describe}");
             foreach (var c in inner.Channels)
                 writer.Header($"channel {c.Index} {c.Name.Replace(' ', '_')} {c.Registers.Address.CommandBase:X3} {c.Registers.Address.ControlBase:X3}");
-            return new RecordingChannels(inner, writer, path);
+            return new RecordingChannels(inner, writer, path, files);
         }
         catch
         {
@@ -74,7 +75,7 @@ internal sealed class RecordingChannels : IChannelSet
             _writer.Dispose();
             if (_writer.Error is { } error)
             {
-                SessionFiles.Current.Warnings.Add(
+                _files.Warnings.Add(
                     $"the transcript {TranscriptWriter.Escape(_path)} is incomplete: writing it failed after {_writer.FailedAtAccess} of {_writer.Accesses} register accesses ({error.Message}); the drive work was not affected");
             }
         }

@@ -38,7 +38,7 @@ public static class RecoveryKitCli
         "16 another MediaTek drive (or one that cannot say what it is) shares the cable (refused before the intro, or changed by a --shared-channel session), 17 SPI flash locked (52h, or SRWD held by WP#; nothing erased).";
 
     /// <summary>Runs the command line on a terminal (tests build their own, with scripted input and a Ctrl-C of their own).</summary>
-    internal static int Run(string[] args, Terminal terminal, Action<RecoveryKit.Emulation.ReplayBench>? replayOpened = null, Action<RecoveryKit.Emulation.SimBench>? simOpened = null)
+    internal static int Run(string[] args, Terminal terminal, Action<RecoveryKit.Emulation.ReplayBench>? replayOpened = null, Action<RecoveryKit.Emulation.SimBench>? simOpened = null, SessionFiles? enclosing = null)
     {
         var output = terminal.Output;
         var error = terminal.Error;
@@ -61,7 +61,8 @@ public static class RecoveryKitCli
                 JsonOutput.WriteError(terminal.Stdout, new Failure(FailureKind.Usage, "usage", string.Join(" ", problems), "Run 'recoverykit --help' (or 'recoverykit COMMAND --help') for the commands and options."));
             return (int)FailureKind.Usage;
         }
-        var outer = SessionFiles.Begin(args, parse.GetValue(options.TranscriptRaw));
+        var files = new SessionFiles(args, parse.GetValue(options.TranscriptRaw));
+        options.Files = files;
         terminal.Json = parse.GetValue(options.Json);
         try
         {
@@ -96,13 +97,17 @@ public static class RecoveryKitCli
         }
         finally
         {
-            // Files that could not be written along the way (a full disk under the transcript): said once, at the end.
-            if (outer is null)
+            // Files that could not be written along the way (a full disk under the transcript): said once, at the end
+            // of the outermost run (a run inside 'replay' or 'mtkflash' hands its warnings to the enclosing one).
+            if (enclosing is null)
             {
-                foreach (var warning in SessionFiles.Current.Warnings)
+                foreach (var warning in files.Warnings)
                     error.WriteLine($"warning: {OneLine(warning)}");
             }
-            SessionFiles.End(outer);
+            else
+            {
+                enclosing.Warnings.AddRange(files.Warnings);
+            }
         }
     }
 
@@ -129,9 +134,9 @@ public static class RecoveryKitCli
         foreach (var command in RecoveryKit.Cli.Commands.DriveCommands.Create(options, terminal))
             yield return command;
         yield return RecoveryKit.Cli.Commands.ReplayCommand.Create(terminal,
-            (args, error, replayOpened) => Run(args, new Terminal(terminal.Output, error, terminal.Input, interactive: false, terminal.LiveProgress), replayOpened));
+            (args, error, replayOpened) => Run(args, new Terminal(terminal.Output, error, terminal.Input, interactive: false, terminal.LiveProgress), replayOpened, enclosing: options.Files));
         yield return RecoveryKit.Cli.Commands.MtkFlashCommand.Create(options, terminal,
-            args => Run(args, terminal));
+            args => Run(args, terminal, enclosing: options.Files));
         foreach (var command in RecoveryKit.Cli.Commands.FirmwareCommands.Create(terminal.Output))
             yield return command;
         yield return RecoveryKit.Cli.Commands.DrivesCommand.Create(options, terminal);

@@ -19,18 +19,21 @@ internal sealed class SessionLog : IDisposable
     private static SessionLog? _selfLogOwner;
 
     private readonly Logger _logger;
+    private readonly SessionFiles _files;
     private Exception? _error;
     private bool _disposed;
 
-    private SessionLog(Logger logger, string path)
+    private SessionLog(Logger logger, string path, SessionFiles files)
     {
         _logger = logger;
+        _files = files;
         Path = path;
     }
 
     public string Path { get; }
 
-    public static SessionLog Open(string? requested, string command)
+    /// <param name="files">The run's files: a log write that fails is reported with its warnings at the end.</param>
+    public static SessionLog Open(string? requested, string command, SessionFiles files)
     {
         string path;
         if (!string.IsNullOrWhiteSpace(requested))
@@ -69,7 +72,7 @@ internal sealed class SessionLog : IDisposable
                 .MinimumLevel.Information()
                 .WriteTo.File(unique, outputTemplate: "{Timestamp:yyyy-MM-dd HH:mm:ss.fff} {Level:u3} {Message:l}{NewLine}", shared: false, buffered: false)
                 .CreateLogger();
-            var log = new SessionLog(logger, unique);
+            var log = new SessionLog(logger, unique, files);
             lock (SelfLogGate)
             {
                 _selfLogOwner = log;
@@ -105,7 +108,7 @@ internal sealed class SessionLog : IDisposable
         if (_error is not null)
             return;
         _error = new IOException(message.Trim());
-        SessionFiles.Current.Warnings.Add($"the session log {TranscriptWriter.Escape(Path)} is incomplete: writing it failed ({TranscriptWriter.Escape(message.Trim())}); the drive work was not affected");
+        _files.Warnings.Add($"the session log {TranscriptWriter.Escape(Path)} is incomplete: writing it failed ({TranscriptWriter.Escape(message.Trim())}); the drive work was not affected");
     }
 
     public void Dispose()
@@ -113,7 +116,7 @@ internal sealed class SessionLog : IDisposable
         if (_disposed)
             return;
         // What could not be written along the way goes into the log too, while it still can be written.
-        foreach (var warning in SessionFiles.Current.Warnings.ToList())
+        foreach (var warning in _files.Warnings.ToList())
             Write(LogEventLevel.Warning, warning);
         _disposed = true;
         _logger.Dispose();

@@ -268,13 +268,13 @@ internal static class DriveCommands
 
     private static int WithSession(ParseResult parse, GlobalOptions options, Terminal terminal, string name, string? position, SessionJob job, bool needsConfirmation = false)
     {
-        using var log = SessionLog.Open(parse.GetValue(options.Log), name);
+        using var log = SessionLog.Open(parse.GetValue(options.Log), name, options.Files);
         try
         {
             if (needsConfirmation && !parse.GetValue(options.Yes) && !terminal.Interactive)
                 throw new RecoveryKitException(FailureKind.Cancelled, "confirm", $"'{name}' needs a confirmation and nobody can answer (no terminal)", "Add --yes to confirm from a script.");
             log.Stage("start", $"RecoveryKit {typeof(DriveCommands).Assembly.GetName().Version} {name} {position ?? "(auto)"} device={parse.GetValue(options.Device) ?? "auto"}");
-            using var session = DriveSession.Open(parse.GetValue(options.Device), options.Bench, position, parse.GetValue(options.Transcript));
+            using var session = DriveSession.Open(parse.GetValue(options.Device), options.Bench, position, parse.GetValue(options.Transcript), options.Files);
             log.Stage("position", session.Where);
             var stages = new InlineProgress<StageEvent>(e =>
             {

@@ -34,7 +34,7 @@ internal static class FlashCommand
         {
             var values = parse.GetValue(args) ?? [];
             var (position, imagePath) = values.Length == 2 ? (values[0], values[1]) : ((string?)null, values[0]);
-            using var log = SessionLog.Open(parse.GetValue(options.Log), "flash");
+            using var log = SessionLog.Open(parse.GetValue(options.Log), "flash", options.Files);
             try
             {
                 return Run(parse, options, terminal, log, position, imagePath, parse.GetValue(writeBoot), parse.GetValue(chip), parse.GetValue(backup), parse.GetValue(profile), parse.GetValue(force), parse.GetValue(yesBoot), gates, keys);
@@ -68,7 +68,7 @@ internal static class FlashCommand
         // Every file this run writes is created before the first register access (the backup: beside the image by default).
         using var reserved = OutputFiles.ReserveBackup(backupPath ?? DefaultBackupPath(image), "--backup");
         settings = settings with { Backup = reserved.Path };
-        using var session = DriveSession.Open(parse.GetValue(options.Device), options.Bench, position, parse.GetValue(options.Transcript));
+        using var session = DriveSession.Open(parse.GetValue(options.Device), options.Bench, position, parse.GetValue(options.Transcript), options.Files);
         session.AllowSharedChannel = parse.GetValue(options.SharedChannel);
         terminal.Output.WriteLine($"Flashing {image.Identity.Display} ({Path.GetFileName(image.SourcePath)}) to {session.Where} as {drive.Name} on {session.Bench.Describe}");
         log.Stage("position", session.Where);

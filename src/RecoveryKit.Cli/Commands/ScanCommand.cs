@@ -14,8 +14,8 @@ internal static class ScanCommand
         var command = new Command("scan", "List every IDE/ATAPI position (1-4 as MtkFlash numbered them) and what is on it.");
         command.SetAction(parse =>
         {
-            using var bench = RecordingChannels.Wrap(Backends.Open(parse.GetValue(options.Device), options.Bench), parse.GetValue(options.Transcript));
-            using var log = SessionLog.Open(parse.GetValue(options.Log), "scan");
+            using var bench = RecordingChannels.Wrap(Backends.Open(parse.GetValue(options.Device), options.Bench), parse.GetValue(options.Transcript), options.Files);
+            using var log = SessionLog.Open(parse.GetValue(options.Log), "scan", options.Files);
             log.Stage("start", $"RecoveryKit {typeof(ScanCommand).Assembly.GetName().Version} scan device={parse.GetValue(options.Device) ?? "auto"}");
             var reports = ChannelScanner.Scan(bench);
             foreach (var r in reports)

@@ -44,7 +44,7 @@ internal static class SelftestCommand
                     ?? throw new RecoveryKitException(FailureKind.Usage, "selftest", "no position given", PositionSpec.Help);
                 var spec = PositionSpec.Parse(text);
                 using var bench = RecordingChannels.Wrap(Backends.Open(device ?? (spec.Kind == PositionSpecKind.Port ? $"port:0x{spec.PortBase:X}" : null), options.Bench),
-                    parse.GetValue(options.Transcript));
+                    parse.GetValue(options.Transcript), options.Files);
                 var channel = bench.Channels.FirstOrDefault(c => c.Registers.Address.CommandBase == spec.PortBase)
                     ?? throw new RecoveryKitException(FailureKind.NoDevice, "selftest", $"{bench.Describe} has no usable channel at 0x{spec.PortBase:X3}",
                         (bench is RecordingChannels t ? t.Inner : bench) is PortChannels ports && ports.Notes.Count > 0 ? string.Join(" ", ports.Notes) : "Run 'recoverykit scan' to see the channels.");

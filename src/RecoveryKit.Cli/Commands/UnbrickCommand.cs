@@ -32,7 +32,7 @@ internal static class UnbrickCommand
         };
         command.SetAction(parse =>
         {
-            using var log = SessionLog.Open(parse.GetValue(options.Log), "unbrick");
+            using var log = SessionLog.Open(parse.GetValue(options.Log), "unbrick", options.Files);
             try
             {
                 return Run(parse, options, terminal, log, parse.GetValue(simulate), parse.GetValue(image), parse.GetValue(writeBoot), parse.GetValue(chip), parse.GetValue(yesBoot), gates);
@@ -132,7 +132,7 @@ internal static class UnbrickCommand
 
         // Steps 4-5: checks, plan, confirmation, backup, write, verify, reset.
         output.WriteLine("Step 4 of 5 — checking, backing up and writing:");
-        using var session = DriveSession.Open(device, options.Bench, position, parse.GetValue(options.Transcript));
+        using var session = DriveSession.Open(device, options.Bench, position, parse.GetValue(options.Transcript), options.Files);
         session.AllowSharedChannel = parse.GetValue(options.SharedChannel);
         var result = FlashRun.Execute(terminal, log, session, image,
             new FlashSettings(yes, writeBootCode, chip, Backup: null, Profile: null, ForceModel: false, ConfirmByModelName: true, YesBootCode: yesBootCode,

@@ -58,3 +58,48 @@ public sealed class SessionFilesTests : IDisposable
         Assert.Contains("cannot create", Assert.Single(r.ErrorLines), StringComparison.Ordinal);
     }
 }
+
+/// <summary>
+/// A run's files (transcript format, command line, warnings) are passed to what writes them, never kept per thread:
+/// a failure reported from another thread still reaches the run it belongs to. Serilog's self-log is process-wide,
+/// so this runs alone.
+/// </summary>
+[Collection(nameof(RecoveryKitDataEnvironment))]
+public sealed class SessionFilesPassingTests : IDisposable
+{
+    private readonly CliHarness _cli = new();
+
+    public void Dispose() => _cli.Dispose();
+
+    [Fact]
+    public void A_log_write_failure_reported_on_another_thread_is_a_warning_of_the_run_that_owns_the_log()
+    {
+        var files = new SessionFiles(["scan"], raw: false);
+        var path = _cli.PathOf("owned.log");
+
+        using (SessionLog.Open(path, "scan", files))
+        {
+            // Serilog reports a sink that cannot write through its self-log, on whatever thread was writing.
+            var writer = new Thread(() => Serilog.Debugging.SelfLog.WriteLine("No space left on device"));
+            writer.Start();
+            writer.Join();
+        }
+
+        var warning = Assert.Single(files.Warnings);
+        Assert.Contains("owned.log", warning, StringComparison.Ordinal);
+        Assert.Contains("No space left on device", warning, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_raw_transcript_switch_is_the_runs_own_not_left_over_from_an_earlier_run_on_the_thread()
+    {
+        var raw = _cli.PathOf("raw.txt");
+        var compact = _cli.PathOf("compact.txt");
+
+        Assert.Equal(0, _cli.Run("identify", "3", "--device", "sim:update-ldw411s", "--transcript", raw, "--transcript-raw").Exit);
+        Assert.Equal(0, _cli.Run("identify", "3", "--device", "sim:update-ldw411s", "--transcript", compact).Exit);
+
+        Assert.Contains(File.ReadLines(raw), l => l.StartsWith('#') && l.Contains("raw format", StringComparison.Ordinal));
+        Assert.Contains(File.ReadLines(compact), l => l.StartsWith('#') && l.Contains("compact format", StringComparison.Ordinal));
+    }
+}
