@@ -134,6 +134,7 @@ internal static class UnbrickCommand
         output.WriteLine("Step 4 of 5 — checking, backing up and writing:");
         using var session = DriveSession.Open(device, options.Bench, position, parse.GetValue(options.Transcript));
         session.AllowSharedChannel = parse.GetValue(options.SharedChannel);
+        session.AcceptLocked = parse.GetValue(options.TryLocked);
         var result = FlashCommand.Execute(terminal, log, session, image,
             new FlashSettings(yes, writeBootCode, chip, Backup: null, Profile: null, ForceModel: false, ConfirmByModelName: true, YesBootCode: yesBootCode,
                 IgnoreChecksum: parse.GetValue(gates.IgnoreChecksum), IgnoreFamilySize: parse.GetValue(gates.IgnoreFamilySize)));
