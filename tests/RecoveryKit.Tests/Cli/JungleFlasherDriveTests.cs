@@ -125,6 +125,8 @@ public sealed class JungleFlasherDriveTests : IDisposable
         Assert.Equal(17, r.Exit);
         Assert.Contains("52h", r.Err, StringComparison.Ordinal);
         Assert.Contains("--liteon-erase", r.Err, StringComparison.Ordinal);
+        Assert.Contains("--try-locked", r.Err, StringComparison.Ordinal);
+        Assert.Contains("answered the intro with 52h", r.ToString(), StringComparison.Ordinal); // not "power-cycle it": that changes nothing here
         Assert.Equal(Initial("locked-dg16d2s"), Dump(dump));
     }
 
