@@ -238,6 +238,7 @@ public static class FlashSession
 
         plan.KeyBlock = keyRange;
         plan.HeadLast = headLast;
+        plan.SpiMailbox = (request.Profile.SpiBuffer?.Value.ExecuteFollowUp is not null, request.Profile.MailboxPollStep.Value);
 
         // 6. The addressing rules that could brick the drive if wrong, proven on the drive itself before the first erase.
         AddressingResult addressing;
