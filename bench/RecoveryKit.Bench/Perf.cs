@@ -10,7 +10,7 @@ internal sealed record PerfRow(
     Cost Setup, Cost Backup, Cost Write, Cost Verify, Cost Outro, int Retries, long NeedlessFF,
     Cost Baseline, long BaselineNeedlessFF, FloorCost Floor, double HostSeconds, bool Correct, bool BaselineCorrect)
 {
-    /// <summary>FlashPlan.Estimate(8 µs per mailbox cycle), what the CLI shows before asking; compare with write + verify.</summary>
+    /// <summary>FlashPlan.Estimate at the rig's port cycle (the CLI uses the same 1 µs), what the CLI shows before asking; compare with write + verify.</summary>
     public double EstimateSeconds { get; init; }
 
     public double RecoveryKitSeconds => Setup.Seconds + Backup.Seconds + Write.Seconds + Verify.Seconds + Outro.Seconds;
@@ -106,7 +106,7 @@ internal static class Perf
             plan.BytesToProgram, m0.To(m1), m1.To(m2), meter.Write, meter.Verify + readBack, m3.To(m4), report.Retries, needless,
             baseCost, baseFF, FloorCost.Of(c, rig.Channel.PortCycle), host, correct, baseCorrect)
         {
-            EstimateSeconds = plan.Estimate(TimeSpan.FromMicroseconds(8)).TotalSeconds,
+            EstimateSeconds = plan.Estimate(rig.Channel.PortCycle).TotalSeconds,
         };
     }
 

@@ -105,10 +105,11 @@ internal static class PerfCommand
             sb.AppendLine($"- MtkFlash-way ÷ RecoveryKit total ≥ 2 on the realistic update: met in {upd.Count - miss.Count} of {upd.Count} rows" +
                 (miss.Count == 0 ? "" : $", MISSED in {miss.Count} ({string.Join(", ", miss.Select(r => $"{r.Chip} {r.BaselineOverRecoveryKit:0.00}"))})") +
                 $" (range {upd.Min(r => r.BaselineOverRecoveryKit):0.00}–{upd.Max(r => r.BaselineOverRecoveryKit):0.00}; against the write phase alone {upd.Min(r => r.BaselineOverWrite):0.0}–{upd.Max(r => r.BaselineOverWrite):0.0})." +
-                (miss.Count == 0 ? "" : " Cause: RecoveryKit reads the whole chip three times for safety (the backup twice, so a bit flipped on the cable cannot reach it; once more after writing, so a misdirected write cannot pass), " +
-                    "and on a small chip with 64 KiB sectors those reads outweigh the few sectors an update rewrites; the write phase alone is still far ahead."));
+                (miss.Count == 0 ? "" : " Where RecoveryKit's time goes in the rows that miss (the safety reads and waits, not the write):"));
             foreach (var r in miss)
-                sb.AppendLine($"  - {r.Chip}: {r.BaselineOverRecoveryKit:0.00}: backup {r.Backup.Seconds:0.00} s of {r.RecoveryKitSeconds:0.00} s total.");
+                sb.AppendLine($"  - {r.Chip}: {r.BaselineOverRecoveryKit:0.00}: of {r.RecoveryKitSeconds:0.00} s, backup {r.Backup.Seconds:0.00} s (the chip once, differing sectors twice), " +
+                    $"setup {r.Setup.Seconds:0.00} s (target check, the other device's IDENTIFY window, intro, chip ID), write {r.Write.Seconds:0.00} s, verify {r.Verify.Seconds:0.00} s (per sector and the whole-chip read-back), " +
+                    $"outro {r.Outro.Seconds:0.00} s (reboot wait); 2.00 would need {r.Baseline.Seconds / 2:0.00} s.");
             var full = rows.Where(r => r.Kind == "full").ToList();
             if (full.Count > 0)
                 sb.AppendLine($"- Full rewrite (no target): MtkFlash-way ÷ RecoveryKit total {full.Min(r => r.BaselineOverRecoveryKit):0.00}–{full.Max(r => r.BaselineOverRecoveryKit):0.00}, write phase alone {full.Min(r => r.BaselineOverWrite):0.00}–{full.Max(r => r.BaselineOverWrite):0.00}: when every sector changes there is little to skip (only FFh bytes), " +

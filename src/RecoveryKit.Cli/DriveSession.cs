@@ -28,6 +28,9 @@ internal sealed class DriveSession : IDisposable
     /// <summary>--shared-channel was given: a risky neighbour is let through after the typed confirmation (issue 17).</summary>
     public bool AllowSharedChannel { get; set; }
 
+    /// <summary>--try-locked was given: the drive's locked status (52h) is taken as vendor mode, with the flash checked first.</summary>
+    public bool AcceptLocked { get; set; }
+
     /// <summary>The shared-cable gate this session's vendor-mode work runs through (see <see cref="NeighbourCheck"/>).</summary>
     public SharedChannelGuard? Neighbour { get; set; }
 

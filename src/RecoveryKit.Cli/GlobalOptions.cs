@@ -66,6 +66,12 @@ internal sealed class GlobalOptions
         Recursive = true,
     };
 
+    public Option<string?> SimLoad { get; } = new("--sim-load")
+    {
+        Description = "With --device sim:SCENARIO: start each virtual MediaTek drive from DIR/POSITION.bin, the flash an earlier run's --sim-dump wrote (to go on from where that run left the drive).",
+        Recursive = true,
+    };
+
     /// <summary>
     /// How this run opens benches, resolved once from --force-kernel-owned, --variant and --sim-dump before the
     /// command runs (each run builds its own GlobalOptions, so a run inside another keeps its own).
@@ -81,11 +87,19 @@ internal sealed class GlobalOptions
         Recursive = true,
     };
 
+    public Option<bool> TryLocked { get; } = new("--try-locked")
+    {
+        Description = "A Lite-On SPI drive that answers 52h ('flash locked', forum evidence only): go on in vendor mode instead of refusing. The flash is read before anything is erased and the run stops there if it reads blank; the chip's block protection is cleared before writing.",
+        Recursive = true,
+    };
+
     public void AddTo(RootCommand root)
     {
         root.Add(SharedChannel);
+        root.Add(TryLocked);
         root.Add(Variant);
         root.Add(SimDump);
+        root.Add(SimLoad);
         root.Add(ForceKernelOwned);
         root.Add(Device);
         root.Add(Json);

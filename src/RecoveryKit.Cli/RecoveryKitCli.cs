@@ -69,7 +69,7 @@ public static class RecoveryKitCli
             options.Bench = new ChannelOptions
             {
                 ForceKernelOwned = parse.GetValue(options.ForceKernelOwned),
-                Sim = SimDumps.Configure(parse.GetValue(options.Variant), parse.GetValue(options.SimDump)),
+                Sim = SimDumps.Configure(parse.GetValue(options.Variant), parse.GetValue(options.SimDump), parse.GetValue(options.SimLoad)),
                 ReplayOpened = replayOpened,
                 SimOpened = simOpened,
             };

@@ -11,14 +11,17 @@ internal static class SimDumps
     /// Reads --variant and checks --sim-dump once per command, before any bench is opened: a bad variant file
     /// or a dump folder that already holds files stops the command before it touches anything.
     /// </summary>
-    public static SimOptions? Configure(string? variantPath, string? dumpDirectory)
+    public static SimOptions? Configure(string? variantPath, string? dumpDirectory, string? loadDirectory = null)
     {
-        if (variantPath is null && dumpDirectory is null)
+        if (variantPath is null && dumpDirectory is null && loadDirectory is null)
             return null;
         var variant = variantPath is null ? null : DriveVariant.Load(variantPath);
+        if (loadDirectory is not null && !Directory.Exists(loadDirectory))
+            throw new RecoveryKitException(FailureKind.Usage, "sim-load", $"{loadDirectory} is not a folder",
+                "Give --sim-load the folder an earlier run's --sim-dump wrote (it holds POSITION.bin files).");
         if (dumpDirectory is not null)
             Prepare(dumpDirectory);
-        return new SimOptions(variant, dumpDirectory is null ? null : b => Write(b, dumpDirectory));
+        return new SimOptions(variant, dumpDirectory is null ? null : b => Write(b, dumpDirectory)) { LoadDirectory = loadDirectory };
     }
 
     /// <summary>Creates the folder if needed; refuses one that already holds files (a dump is a test artefact: never mix two runs).</summary>

@@ -50,7 +50,7 @@ internal static class DriveCommands
                     : ResolveProfile(parse.GetValue(profile), inquiry);
                 if (parse.GetValue(profile) is null && inquiry is null)
                     stages.Report(new StageEvent("profile", $"the drive cannot say what it is; reading the chip ID needs only what every MtkFlash-era profile shares (intro, vendor status, SC-code mailbox): using {drive.Name}'s (--profile names another)"));
-                var vendor = VendorSession.Open(session.Host, session.Device, session.Where, drive, null, PowerCycler(terminal, session, drive), stages, session.Neighbour);
+                var vendor = VendorSession.Open(session.Host, session.Device, session.Where, drive, null, PowerCycler(terminal, session, drive), stages, session.Neighbour, session.AcceptLocked);
                 terminal.Output.WriteLine($"Flash chip: {vendor.Chip.Spec} — ID {vendor.Id}, third byte {vendor.Id.Third:X2}h");
                 terminal.Output.WriteLine($"  in MtkFlash's words: {string.Join("  ", MtkFlashCommand.ChipWords(vendor.Id, ProfileCatalog.FindChip(vendor.Id.Manufacturer, vendor.Id.Device)))}");
                 chipJson = new ChipIdJson(vendor.Chip.Spec.Name, vendor.Id.ToString(), $"{vendor.Id.Third:X2}h");
@@ -77,7 +77,7 @@ internal static class DriveCommands
             return WithSession(parse, options, terminal, "backup", parse.GetValue(position), (session, log, stages) =>
         {
             var drive = ResolveProfile(parse.GetValue(profile), Inquiry(session));
-            var vendor = VendorSession.Open(session.Host, session.Device, session.Where, drive, FindChip(parse.GetValue(chip)), PowerCycler(terminal, session, drive), stages, session.Neighbour);
+            var vendor = VendorSession.Open(session.Host, session.Device, session.Where, drive, FindChip(parse.GetValue(chip)), PowerCycler(terminal, session, drive), stages, session.Neighbour, session.AcceptLocked);
             var path = FlashOperations.Backup(vendor, reserved.Path, stages);
             var outro = ReportOutro(terminal, vendor.Vendor.Exit());
             string? copy = null;
@@ -110,7 +110,7 @@ internal static class DriveCommands
             {
                 var image = FlashCommand.LoadImage(terminal, log, imagePath);
                 var (drive, _) = FlashCommand.PickProfile(image, null);
-                var vendor = VendorSession.Open(session.Host, session.Device, session.Where, drive, FindChip(parse.GetValue(chip)), PowerCycler(terminal, session, drive), stages, session.Neighbour);
+                var vendor = VendorSession.Open(session.Host, session.Device, session.Where, drive, FindChip(parse.GetValue(chip)), PowerCycler(terminal, session, drive), stages, session.Neighbour, session.AcceptLocked);
                 var differing = FlashOperations.Verify(vendor, image.Data.Span, stages);
                 var outro = ReportOutro(terminal, vendor.Vendor.Exit());
                 if (parse.GetValue(options.Json))
@@ -174,7 +174,7 @@ internal static class DriveCommands
                     throw new RecoveryKitException(FailureKind.Cancelled, "confirm", "the erase was not confirmed; nothing was erased",
                         includeBoot ? "Run it again and type the word, or add --yes-bootcode." : "Run it again when ready.");
             }
-            var vendor = VendorSession.Open(session.Host, session.Device, session.Where, drive, FindChip(parse.GetValue(chip)), PowerCycler(terminal, session, drive), stages, session.Neighbour);
+            var vendor = VendorSession.Open(session.Host, session.Device, session.Where, drive, FindChip(parse.GetValue(chip)), PowerCycler(terminal, session, drive), stages, session.Neighbour, session.AcceptLocked);
             var saved = FlashOperations.Erase(vendor, new FlashRange((uint)family.BootBlock.Start, (uint)family.BootBlock.Length), includeBoot, reserved.Path, stages);
             terminal.Output.WriteLine($"Erased. The backup of what was there: {saved}");
             if (parse.GetValue(options.Json))
@@ -221,7 +221,7 @@ internal static class DriveCommands
             var outcome = MediaTek.LiteOnErase.Run(target, family, request);
             ReportOutro(terminal, outcome.Outro);
             terminal.Output.WriteLine(outcome.Erased
-                ? "The flash is erased (72h). Next: flash this drive's own backup (recoverykit flash POS BACKUP --write-bootcode)."
+                ? $"The flash is erased (72h). Next: write this drive's own backup back: recoverykit flash {(session.Position is { } p ? ((int)p).ToString(System.Globalization.CultureInfo.InvariantCulture) : "POS")} {(request.BackupPath is { } b ? (b.Contains(' ', StringComparison.Ordinal) ? $"\"{b}\"" : b) : "BACKUP.bin")}" + (drive.Spi.Value ? "" : " --write-bootcode")
                 : "The drive did not confirm the erase (no 72h). Power-cycle it and check with 'recoverykit identify POS --chip'.");
             return outcome.Erased ? 0 : (int)FailureKind.NotInVendorMode;
         }, needsConfirmation: true);
@@ -282,6 +282,7 @@ internal static class DriveCommands
                 log.Stage(e.Stage, e.Message);
             });
             session.AllowSharedChannel = parse.GetValue(options.SharedChannel);
+            session.AcceptLocked = parse.GetValue(options.TryLocked);
             NeighbourCheck.Guard(terminal, session, stages);
             var rc = NeighbourCheck.Around(terminal, log, session, () => job(session, log, stages));
             log.Stage("outcome", $"exit {rc}");

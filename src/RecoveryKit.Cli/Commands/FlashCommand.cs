@@ -70,6 +70,7 @@ internal static class FlashCommand
         settings = settings with { Backup = reserved.Path };
         using var session = DriveSession.Open(parse.GetValue(options.Device), options.Bench, position, parse.GetValue(options.Transcript), options.Files);
         session.AllowSharedChannel = parse.GetValue(options.SharedChannel);
+        session.AcceptLocked = parse.GetValue(options.TryLocked);
         terminal.Output.WriteLine($"Flashing {image.Identity.Display} ({Path.GetFileName(image.SourcePath)}) to {session.Where} as {drive.Name} on {session.Bench.Describe}");
         log.Stage("position", session.Where);
         return FlashRun.Execute(terminal, log, session, image, settings);

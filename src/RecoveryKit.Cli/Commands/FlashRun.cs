@@ -72,6 +72,7 @@ internal static class FlashRun
                         Progress = new BankProgress(terminal),
                         Cancel = work.Token,
                         Neighbour = session.Neighbour,
+                        AcceptLocked = session.AcceptLocked,
                     };
                     FlashOutcome outcome;
                     try

@@ -163,12 +163,16 @@ internal static class MtkFlashCommand
                 forwarded.AddRange(["--variant", variant]);
             if (parse.GetValue(options.SimDump) is { } dump)
                 forwarded.AddRange(["--sim-dump", dump]);
+            if (parse.GetValue(options.SimLoad) is { } load)
+                forwarded.AddRange(["--sim-load", load]);
             if (parse.GetValue(options.ForceKernelOwned))
                 forwarded.Add("--force-kernel-owned");
             if (parse.GetValue(options.Yes))
                 forwarded.Add("--yes");
             if (parse.GetValue(options.SharedChannel))
                 forwarded.Add("--shared-channel");
+            if (parse.GetValue(options.TryLocked))
+                forwarded.Add("--try-locked");
             if (parse.GetValue(options.Json))
                 forwarded.Add("--json");
             if (parse.GetValue(profile) is { } name)

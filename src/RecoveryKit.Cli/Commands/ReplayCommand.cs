@@ -55,7 +55,7 @@ internal static class ReplayCommand
     internal static List<string> Rewrite(IReadOnlyList<string> recorded, string transcript, string scratch)
     {
         var result = new List<string>();
-        var drop = new HashSet<string>(StringComparer.Ordinal) { "--device", "--transcript", "--log", "--backup", "--output", "-o", "--sim-dump", "--variant" };
+        var drop = new HashSet<string>(StringComparer.Ordinal) { "--device", "--transcript", "--log", "--backup", "--output", "-o", "--sim-dump", "--sim-load", "--variant" };
         var dropFlags = new HashSet<string>(StringComparer.Ordinal) { "--transcript-raw", "--simulate", "--yes", "-y" };
         string? output = null;
         var hadBackup = false;

@@ -134,6 +134,7 @@ internal static class UnbrickCommand
         output.WriteLine("Step 4 of 5 — checking, backing up and writing:");
         using var session = DriveSession.Open(device, options.Bench, position, parse.GetValue(options.Transcript), options.Files);
         session.AllowSharedChannel = parse.GetValue(options.SharedChannel);
+        session.AcceptLocked = parse.GetValue(options.TryLocked);
         var result = FlashRun.Execute(terminal, log, session, image,
             new FlashSettings(yes, writeBootCode, chip, Backup: null, Profile: null, ForceModel: false, ConfirmByModelName: true, YesBootCode: yesBootCode,
                 IgnoreChecksum: parse.GetValue(gates.IgnoreChecksum), IgnoreFamilySize: parse.GetValue(gates.IgnoreFamilySize)));
@@ -275,6 +276,9 @@ internal static class UnbrickCommand
             return $"Drive state: partly written — {map}. Unless the boot block was being rewritten (--write-bootcode), the drive still answers the intro: power-cycle it and run the same command again; only what differs is rewritten.";
         return failure.Stage switch
         {
+            // A locked or other-profile answer (52h, an SPI status for a parallel profile) is definite: a power cycle changes nothing.
+            "vendor-intro" when failure.Kind is FailureKind.FlashProtected or FailureKind.ChipUnknown =>
+                $"Drive state: unchanged — it answered the intro with {(failure.Status is { } status ? $"{status:X2}h" : "a vendor status")} and was sent nothing more.",
             "vendor-intro" => "Drive state: unchanged — it never entered vendor mode. Power-cycle it while RecoveryKit resends the intro (run it again).",
             "outro" => "Drive state: the flash holds the new image (verified); the drive has not answered yet. Power-cycle it and run 'recoverykit scan'.",
             _ => "Drive state: unchanged — nothing was erased or written.",

@@ -24,6 +24,8 @@ public static class Backends
                 $"Use one of: {string.Join(", ", SimScenarios.All.Select(s => SimPrefix + s.Name))}.");
             var bench = scenario.Create();
             options.Sim?.Variant?.ApplyTo(bench);
+            if (options.Sim?.LoadDirectory is { } load)
+                bench.LoadFlash(load);
             if (options.Sim?.OnDispose is { } dump)
                 bench.OnDispose = dump;
             options.SimOpened?.Invoke(bench);
@@ -36,7 +38,7 @@ public static class Backends
             return replay;
         }
         if (options.Sim is not null)
-            throw new RecoveryKitException(FailureKind.Usage, "device", "--variant and --sim-dump change virtual drives only",
+            throw new RecoveryKitException(FailureKind.Usage, "device", "--variant, --sim-dump and --sim-load change virtual drives only",
                 "Use them with --device sim:SCENARIO.");
         if (spec is "auto" or "ports")
             return OpenPorts(options.ForceKernelOwned, null);
@@ -59,8 +61,12 @@ public static class Backends
     }
 }
 
-/// <summary>What --variant and --sim-dump asked for: the variant applied to each virtual bench, and what to do with it when it closes (the dump).</summary>
-public sealed record SimOptions(DriveVariant? Variant, Action<SimBench>? OnDispose);
+/// <summary>What --variant, --sim-dump and --sim-load asked for: the variant applied to each virtual bench, and what to do with it when it closes (the dump).</summary>
+public sealed record SimOptions(DriveVariant? Variant, Action<SimBench>? OnDispose)
+{
+    /// <summary>--sim-load: the folder of an earlier --sim-dump whose flashes the bench's MediaTek drives start from.</summary>
+    public string? LoadDirectory { get; init; }
+}
 
 /// <summary>
 /// How a command line opens its benches: passed as a value to every <see cref="Backends.Open"/> (never a global),

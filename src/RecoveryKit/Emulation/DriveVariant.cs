@@ -89,12 +89,19 @@ public sealed record DriveVariant
     /// </summary>
     public bool? HearsSharedChannel { get; init; }
 
+    /// <summary>
+    /// An SPI drive that entered vendor mode at the locked status (52h) clocks no SPI transaction: every byte it
+    /// returns reads FFh and nothing reaches the chip. What "locked" may really mean ([F] geremia-12956 says only "first
+    /// 200h bytes not blank"); the host's --try-locked must stop before any erase on such a drive.
+    /// </summary>
+    public bool LockedHidesFlash { get; init; }
+
     /// <summary>The keys a variant file may hold, for the usage message.</summary>
     public static IReadOnlyList<string> Keys { get; } =
     [
         "ignoresBankBits", "ignoresA20", "busyAfterResetMs", "identifyDeviceAbortMs", "chipTimeFactor", "seed", "framing", "introStatus",
         "echoesDevice", "bankRegister", "ignoresOutro", "introDelayMs", "introKeys", "eraseTrigger", "note",
-        "hearsSharedChannel",
+        "hearsSharedChannel", "lockedHidesFlash",
     ];
 
     /// <summary>Reads a variant file. A file that cannot be read is a file error; anything wrong inside it is a usage error.</summary>
@@ -171,6 +178,7 @@ public sealed record DriveVariant
             IntroKeys = doc.IntroKeys?.Select(k => Hex(name, "introKeys", k)).ToArray(),
             EraseTrigger = doc.EraseTrigger is { } trigger ? Hex(name, "eraseTrigger", trigger) : null,
             HearsSharedChannel = doc.HearsSharedChannel,
+            LockedHidesFlash = doc.LockedHidesFlash ?? false,
         };
     }
 
@@ -221,6 +229,7 @@ internal sealed class DriveVariantJson
     public string? EraseTrigger { get; set; }
     public string? Note { get; set; }
     public bool? HearsSharedChannel { get; set; }
+    public bool? LockedHidesFlash { get; set; }
 }
 
 [JsonSourceGenerationOptions(

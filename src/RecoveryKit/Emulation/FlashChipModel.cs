@@ -366,6 +366,13 @@ public sealed class FlashChipModel : IDriveFlash
     /// were left powered (an operation that never ends, a stuck erase, leaves its cells as they are): the content a
     /// programmer would read after the run. A copy.
     /// </summary>
+    public void Restore(ReadOnlySpan<byte> contents)
+    {
+        if (contents.Length != _cells.Length)
+            throw new ArgumentException($"a {Spec.Name} holds {_cells.Length} bytes, not {contents.Length}", nameof(contents));
+        contents.CopyTo(_cells);
+    }
+
     public byte[] SettledContents()
     {
         for (var i = 0; i < 4; i++)

@@ -26,6 +26,12 @@ public interface IDriveFlash
     /// <summary>Power is cut: an operation in progress is left half done.</summary>
     void PowerLoss(Random random);
 
+    /// <summary>
+    /// The array as a programmer left it, before the bench runs (--sim-load: a flash dumped by an earlier run's
+    /// --sim-dump). <paramref name="contents"/> is exactly <see cref="SizeBytes"/> long; status bits are not changed.
+    /// </summary>
+    void Restore(ReadOnlySpan<byte> contents);
+
     /// <summary>The array once every started operation has run to its end (a copy).</summary>
     byte[] SettledContents();
 

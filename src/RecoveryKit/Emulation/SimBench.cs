@@ -1,4 +1,5 @@
 using RecoveryKit.Ata;
+using RecoveryKit.Diagnostics;
 using RecoveryKit.Discovery;
 
 namespace RecoveryKit.Emulation;
@@ -65,6 +66,31 @@ public sealed class SimBench : IChannelSet
             written.Add(path);
         }
         return written;
+    }
+
+    /// <summary>
+    /// --sim-load: each virtual MediaTek drive whose <c>DIR/POSITION.bin</c> exists (as <see cref="DumpFlash"/> wrote it)
+    /// starts from that flash, so a run can go on from where an earlier one left the drive (a Lite-On erase, then the
+    /// flash back). A file of the wrong size, or for a position with no MediaTek drive, is refused before anything runs.
+    /// </summary>
+    public IReadOnlyList<string> LoadFlash(string directory)
+    {
+        var drives = MtkDrives().ToDictionary(d => (int)d.Position, d => d.Drive);
+        var loaded = new List<string>();
+        foreach (var path in Directory.EnumerateFiles(directory, "*.bin").Order(StringComparer.Ordinal))
+        {
+            var name = Path.GetFileNameWithoutExtension(path);
+            if (!int.TryParse(name, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var position) || !drives.TryGetValue(position, out var drive))
+                throw new RecoveryKitException(FailureKind.Usage, "sim-load", $"{path}: this bench has no virtual MediaTek drive at position {name}",
+                    $"--sim-load takes the folder an earlier --sim-dump wrote on the same bench (its files are named after positions {string.Join(", ", drives.Keys.Order())}).");
+            var info = new FileInfo(path);
+            if (info.Length != drive.Memory.SizeBytes)
+                throw new RecoveryKitException(FailureKind.Usage, "sim-load", $"{path} is {info.Length} bytes, but the drive at position {position} has a {drive.Memory.SizeBytes}-byte {drive.Memory.PartName}",
+                    "Give --sim-load the folder an earlier --sim-dump wrote on the same bench.");
+            drive.LoadFlash(File.ReadAllBytes(path));
+            loaded.Add(path);
+        }
+        return loaded;
     }
 
     /// <summary>Runs once when the bench is disposed (the CLI dumps the flash here for --sim-dump).</summary>

@@ -192,6 +192,13 @@ public sealed class VirtualMtkDrive : VirtualAtapiDrive
     /// <summary>Intros received (opcode 80h), honoured or not.</summary>
     public int IntrosReceived { get; private set; }
 
+    /// <summary>Before the bench runs: the flash as an earlier run left it (--sim-load); the drive then boots from it.</summary>
+    public void LoadFlash(ReadOnlySpan<byte> contents)
+    {
+        Memory.Restore(contents);
+        Decide();
+    }
+
     private void Decide()
     {
         var image = Memory.Contents.ToArray();
@@ -349,6 +356,8 @@ public sealed class VirtualMtkDrive : VirtualAtapiDrive
         _step = MailboxPhase.Idle;
         _vendorStatus = status;
         Spi?.Reset();
+        if (Spi is not null)
+            Spi.HidesFlash = status == 0x52 && Variant.LockedHidesFlash;
         Status = status;
     }
 

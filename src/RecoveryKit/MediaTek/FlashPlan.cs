@@ -46,6 +46,12 @@ public sealed class FlashPlan
     /// <summary>The family keeps no boot block in its flash; <see cref="BootBlock"/> is only the head written last (SPI Lite-On: 72h/52h).</summary>
     public bool HeadLast { get; set; }
 
+    /// <summary>
+    /// SPI estimate: the mailbox's timing as the run meets it — whether each execute is followed by a second command the
+    /// drive also answers busy (phat 05h), and the pause between status polls while it is busy (the profile's).
+    /// </summary>
+    public (bool ExecuteFollowUp, TimeSpan PollStep) SpiMailbox { get; set; }
+
     public bool WriteBootCode { get; }
 
     /// <summary>Every sector, in execution order: outside the boot block first, boot block last.</summary>
@@ -127,11 +133,24 @@ public sealed class FlashPlan
     /// </summary>
     private TimeSpan EstimateSpi(TimeSpan a)
     {
-        TimeSpan Transaction(int tx, int rx) => (a * ((7 * tx) + (7 * rx) + 10)) + TimeSpan.FromMicroseconds(20 + tx + rx);
+        // The drive is busy about 20 µs plus a microsecond per byte clocked after an execute ([R]; the same after the phat
+        // dialect's 05h), and the host sees the end of it on its poll grid: one read, then a read after every poll step.
+        var (followUp, pollStep) = SpiMailbox;
+        TimeSpan Busy(TimeSpan busy)
+        {
+            var grid = pollStep + a;
+            if (pollStep <= TimeSpan.Zero || busy <= a)
+                return busy > a ? busy : a;
+            return a + (grid * Math.Ceiling((busy - a) / grid));
+        }
+        TimeSpan Transaction(int tx, int rx) => (a * ((7 * tx) + (7 * rx) + 9)) + Busy(TimeSpan.FromMicroseconds(20 + tx + rx))
+            + (followUp ? (a * 2) + Busy(TimeSpan.FromMicroseconds(20)) : TimeSpan.Zero);
         var status = Transaction(1, 1);
         var enable = Transaction(1, 0) + status;
         var page = Math.Max(1, Chip.PageSize);
-        var readPage = Transaction(4, page);
+        // Reads go by 256-byte READs whatever the program unit (an SST part programs one byte per 02h).
+        var chunk = SpiFlashChip.ReadChunk;
+        var readPage = Transaction(4, chunk);
         var total = TimeSpan.Zero;
         var work = Sectors.Where(s => s.Action != SectorAction.Keep).ToList();
         foreach (var step in work)
@@ -148,12 +167,12 @@ public sealed class FlashPlan
             {
                 total += (enable + Transaction(5, 0) + Chip.ProgramTime.Typical + status) * step.BytesToProgram;
             }
-            total += readPage * (size / page);
+            total += readPage * ((size + chunk - 1) / chunk);
         }
         // FlashSession reads the whole flash back after each pass: everything else, the key block's sectors, the boot block (or head).
         bool InKey(SectorPlan s) => KeyBlock is { } k && k.Overlaps(s.Sector.Start, (uint)s.Sector.Size);
         var passes = (work.Any(s => !s.InBootBlock && !InKey(s)) ? 1 : 0) + (work.Any(s => !s.InBootBlock && InKey(s)) ? 1 : 0) + (RewritesBootBlock ? 1 : 0);
-        return total + (readPage * (Chip.SizeBytes / page) * passes);
+        return total + (readPage * ((Chip.SizeBytes + chunk - 1) / chunk) * passes);
     }
 
     /// <summary>

@@ -74,6 +74,9 @@ public sealed class FlashRequest
     /// <summary>The shared-cable gate (null: refuse a risky neighbour); the caller re-identifies the neighbour after the run.</summary>
     public Discovery.SharedChannelGuard? Neighbour { get; init; }
 
+    /// <summary>--try-locked: take the profile's locked status (52h) as vendor mode; the flash is checked before any erase.</summary>
+    public bool AcceptLocked { get; init; }
+
     public IProgress<FlashProgress>? Progress { get; init; }
 
     public CancellationToken Cancel { get; init; }
@@ -171,7 +174,7 @@ public static class FlashSession
         {
             // 2. The position must hold an ATAPI drive a profile covers (never a hard disk); what it says it is, is
             // read at the position itself, whatever way the position was named, and checked before any vendor command.
-            target = FlashTarget.Acquire(host, device, request.Profile, where, allowOtherProfile: true, neighbour: request.Neighbour);
+            target = FlashTarget.Acquire(host, device, request.Profile, where, allowOtherProfile: true, neighbour: request.Neighbour, acceptLocked: request.AcceptLocked);
             if (request.Firmware is { } early && target.Identity is { } said)
                 CheckModelBeforeIntro(early, said, request, stages);
 
@@ -235,6 +238,7 @@ public static class FlashSession
 
         plan.KeyBlock = keyRange;
         plan.HeadLast = headLast;
+        plan.SpiMailbox = (request.Profile.SpiBuffer?.Value.ExecuteFollowUp is not null, request.Profile.MailboxPollStep.Value);
 
         // 6. The addressing rules that could brick the drive if wrong, proven on the drive itself before the first erase.
         AddressingResult addressing;

@@ -12,14 +12,21 @@ namespace RecoveryKit.MediaTek;
 /// </summary>
 public sealed class FlashTarget
 {
-    private FlashTarget(AtaHost host, DeviceSelect device, DriveProfile profile, string where, InquiryData? identity)
+    private FlashTarget(AtaHost host, DeviceSelect device, DriveProfile profile, string where, InquiryData? identity, bool acceptLocked)
     {
         Host = host;
         Device = device;
         Profile = profile;
         Where = where;
         Identity = identity;
+        AcceptLockedStatus = acceptLocked;
     }
+
+    /// <summary>
+    /// --try-locked: the profile's locked status (52h, graded [F]/[R]) is taken as vendor mode instead of a refusal. The
+    /// session then checks on the drive itself, before anything is erased, that the flash reads back what 52h claims.
+    /// </summary>
+    public bool AcceptLockedStatus { get; }
 
     /// <summary>
     /// What the drive said it is (INQUIRY) before vendor mode, read at the position itself whatever way the position
@@ -46,11 +53,12 @@ public sealed class FlashTarget
     /// </summary>
     /// <param name="resetOnly">The caller sends no vendor command, only the outro's standard resets ('reset'): a drive of
     /// another profile, or of none, is not refused.</param>
+    /// <param name="acceptLocked">--try-locked: see <see cref="AcceptLockedStatus"/>.</param>
     /// <param name="neighbour">The shared-cable gate (issue 17): run after the drive's own checks, before any vendor command, unless
     /// <paramref name="resetOnly"/>. Null: <see cref="Discovery.SharedChannelGuard.Strict"/>, which refuses a MediaTek-brand
     /// neighbour or one that cannot say what it is.</param>
     public static FlashTarget Acquire(AtaHost host, DeviceSelect device, DriveProfile profile, string where, bool allowOtherProfile = false, bool resetOnly = false,
-        Discovery.SharedChannelGuard? neighbour = null)
+        Discovery.SharedChannelGuard? neighbour = null, bool acceptLocked = false)
     {
         // The drive's own waits (post-reset delay, IDENTIFY window, PACKET limits) where its profile overrides the defaults.
         host = host.With(profile.HostTimeouts(host.Timeouts));
@@ -114,7 +122,7 @@ public sealed class FlashTarget
         // vendor command, and both drives have then been sent nothing but identification.
         if (!resetOnly)
             (neighbour ?? Discovery.SharedChannelGuard.Strict).Check(host, device, where);
-        return new FlashTarget(host, device, profile, where, inquiry);
+        return new FlashTarget(host, device, profile, where, inquiry, acceptLocked);
     }
 
     /// <summary>

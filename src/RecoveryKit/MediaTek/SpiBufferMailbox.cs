@@ -17,13 +17,15 @@ public sealed class SpiBufferMailbox : ISpiBus
     private readonly SpiBufferDialect _dialect;
     private readonly VendorStatusPoll _poll;
 
-    public SpiBufferMailbox(IAtaRegisters regs, DeviceSelect device, DriveProfile profile)
+    /// <param name="readyStatus">The status the drive answers while ready in this session: the one it entered vendor mode
+    /// with (the profile's vendor status, or its locked status under --try-locked). Null: the profile's vendor status.</param>
+    public SpiBufferMailbox(IAtaRegisters regs, DeviceSelect device, DriveProfile profile, byte? readyStatus = null)
     {
         _regs = regs;
         _device = device;
         _dialect = profile.SpiBuffer?.Value ?? throw new RecoveryKitException(FailureKind.Internal, "profile",
             $"drive profile {profile.Name} has no spiBuffer dialect", "Check drives.json: an SPI drive needs spiBuffer.");
-        _poll = new VendorStatusPoll(regs, profile);
+        _poll = new VendorStatusPoll(regs, profile, readyStatus);
     }
 
     public SpiBufferDialect Dialect => _dialect;

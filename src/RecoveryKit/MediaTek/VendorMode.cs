@@ -52,7 +52,7 @@ public sealed record IntroResult(byte Status, byte Key, VendorStatusMeaning Mean
         _ when status == expected => "The drive is in vendor mode.",
         VendorStatusMeaning.ParallelFlash => $"Vendor mode with a parallel flash, but this drive profile expects {expected:X2}h: check that the right profile was picked.",
         VendorStatusMeaning.SpiLocked =>
-            "The drive answered 52h: vendor mode with its SPI flash locked (the first 200h bytes are not blank); nothing was changed. The only known unlock is the Lite-On erase ('recoverykit erase POS --liteon-erase'), which wipes the whole flash and the drive's own key block with it: use it only with a backup of this drive.",
+            "The drive answered 52h: vendor mode with its SPI flash locked (the first 200h bytes are not blank); nothing was changed. Two ways on: '--try-locked' (52h as 'locked' is forum evidence only) goes on in vendor mode, clears the chip's block protection and stops before any erase if the flash reads blank; or the Lite-On erase ('recoverykit erase POS --liteon-erase'), which wipes the whole flash and the drive's own key block with it: use that only with a backup of this drive.",
         VendorStatusMeaning.SpiAccessible or VendorStatusMeaning.BenqSerialFlash =>
             $"The drive answered {status:X2}h: it keeps its firmware in serial (SPI) flash, which this drive profile does not expect ({expected:X2}h); nothing was changed: pick the drive's own profile (recoverykit drives lists DG-16D2S, DG-16D4S, DG-16D5S, VAD6038).",
         VendorStatusMeaning.Invalid => $"Status {status:X2}h is not a vendor-mode status: the drive's firmware refused the intro. Power-cycle the drive and try again.",
@@ -139,6 +139,10 @@ public sealed class VendorMode
 
     private static VendorStatusMeaning Classify(byte status) => IntroResult.Classify(status);
 
+    private static string LockedAccepted(byte status, Graded<byte> locked) =>
+        $"WARNING: the drive answered {status:X2}h, which means 'SPI flash locked' only on [{locked.Grade}] evidence; --try-locked goes on in vendor mode. " +
+        "The flash is read before anything is erased, and the run stops there if it reads blank (the lock would be hiding it).";
+
     /// <summary>
     /// Sends the intro with each of the profile's dialects, resending on 51h; when the drive does not answer,
     /// asks <paramref name="powerCycle"/> (the technician, or a virtual bench) to power-cycle the drive and
@@ -161,7 +165,13 @@ public sealed class VendorMode
                         break;
                 }
                 if (Profile.LockedStatus is { } locked && last.Status == locked.Value)
+                {
+                    // 52h means "locked" only on forum evidence ([F] phat, [R] slim): --try-locked takes it as vendor mode,
+                    // and VendorSession checks on the flash itself, before any erase, that the drive lets it be read.
+                    if (Target.AcceptLockedStatus)
+                        return last with { Entered = true, Advice = LockedAccepted(last.Status, locked) };
                     throw LeaveAfterRefusal(Refused(last, FailureKind.FlashProtected), last);
+                }
                 if (last.Meaning is VendorStatusMeaning.SpiAccessible or VendorStatusMeaning.SpiLocked or VendorStatusMeaning.BenqSerialFlash)
                     throw LeaveAfterRefusal(Refused(last, FailureKind.ChipUnknown), last);
             }

@@ -25,9 +25,9 @@ public sealed class VendorSession
     public IFlashEngine Chip { get; }
 
     public static VendorSession Open(AtaHost host, DeviceSelect device, string where, DriveProfile profile, ChipSpec? chipOverride,
-        Func<IntroResult, int, bool>? powerCycle, IProgress<StageEvent>? stages, Discovery.SharedChannelGuard? neighbour = null)
+        Func<IntroResult, int, bool>? powerCycle, IProgress<StageEvent>? stages, Discovery.SharedChannelGuard? neighbour = null, bool acceptLocked = false)
     {
-        var target = FlashTarget.Acquire(host, device, profile, where, neighbour: neighbour);
+        var target = FlashTarget.Acquire(host, device, profile, where, neighbour: neighbour, acceptLocked: acceptLocked);
         return Open(target, chipOverride, powerCycle, stages);
     }
 
@@ -42,13 +42,22 @@ public sealed class VendorSession
             : $"{target.Where} is an ATAPI device running only its boot code (it cannot say what it is)"));
         var vendor = new VendorMode(target);
         var intro = vendor.Enter(powerCycle);
-        stages?.Report(new StageEvent("vendor-intro", $"vendor mode entered (status {intro.Status:X2}h, key {intro.Key:X2}h)"));
+        var locked = intro.Meaning == VendorStatusMeaning.SpiLocked;
+        stages?.Report(new StageEvent("vendor-intro", locked
+            ? $"vendor mode entered at the locked status {intro.Status:X2}h (key {intro.Key:X2}h). {intro.Advice}"
+            : $"vendor mode entered (status {intro.Status:X2}h, key {intro.Key:X2}h)"));
         if (profile.Framing.Value == FlashFraming.SpiBuffer)
         {
-            var spi = new SpiBufferMailbox(host.Registers, device, profile);
+            // A session entered at the locked status keeps answering it while ready (the drive decided it at the intro).
+            var spi = new SpiBufferMailbox(host.Registers, device, profile, readyStatus: intro.Status);
             var spiId = SpiFlashChip.ReadId(spi);
+            if (locked && spiId.IsNoAnswer && chipOverride is null)
+                throw LockHidesFlash(vendor, intro, $"no flash chip answered the ID command (read {spiId})");
             var spiSpec = ChooseChip(spiId, chipOverride, stages, FlashBusKind.Spi);
-            return new VendorSession(vendor, intro, spiId, new SpiFlashChip(spi, spiSpec, host.Clock));
+            var spiChip = new SpiFlashChip(spi, spiSpec, host.Clock);
+            if (locked)
+                CheckLockedFlashReads(vendor, intro, spiChip, stages);
+            return new VendorSession(vendor, intro, spiId, spiChip);
         }
         IFlashBus mailbox = profile.Framing.Value == FlashFraming.CommandRegister
             ? new CommandRegisterMailbox(host.Registers, device, profile)
@@ -57,6 +66,42 @@ public sealed class VendorSession
         FlashChip.ExitIdMode(mailbox);
         var spec = ChooseChip(id, chipOverride, stages, FlashBusKind.Parallel);
         return new VendorSession(vendor, intro, id, new FlashChip(mailbox, spec, host.Clock));
+    }
+
+    /// <summary>
+    /// --try-locked, checked on the drive before anything can be erased: 52h claims the first 200h bytes are not blank
+    /// ([F] geremia-12956). If two reads of them agree and are not all FFh, the drive lets its flash be read and the
+    /// session goes on (the SPI engine clears the block protection before it erases). If they read blank, the lock hides
+    /// the flash: a backup would be empty and a differential write would rewrite everything blind, so the drive leaves
+    /// vendor mode and the run stops with nothing changed.
+    /// </summary>
+    private static void CheckLockedFlashReads(VendorMode vendor, IntroResult intro, IFlashEngine chip, IProgress<StageEvent>? stages)
+    {
+        var head = new byte[Math.Min(0x200, chip.Spec.SizeBytes)];
+        chip.ReadConfirmed(0, head);
+        if (head.AsSpan().IndexOfAnyExcept((byte)0xFF) >= 0)
+        {
+            stages?.Report(new StageEvent("locked-check", $"the drive answered {intro.Status:X2}h (locked) and its first {head.Length:X}h flash bytes read back, not blank, as that status says: going on (--try-locked)"));
+            return;
+        }
+        throw LockHidesFlash(vendor, intro, $"its first {head.Length:X}h flash bytes read back blank");
+    }
+
+    /// <summary>Leaves vendor mode (best effort) and builds the --try-locked refusal: the lock hides the flash.</summary>
+    private static RecoveryKitException LockHidesFlash(VendorMode vendor, IntroResult intro, string what)
+    {
+        try
+        {
+            vendor.Exit();
+        }
+        catch (RecoveryKitException)
+        {
+            // The refusal below is what the technician needs; a failed outro is left to the next run's vendor-status check.
+        }
+        return new RecoveryKitException(new Failure(FailureKind.FlashProtected, "locked-check",
+            $"the drive answered {intro.Status:X2}h (SPI flash locked, first 200h bytes not blank), but {what}: the lock hides the flash, so nothing can be backed up or written safely; nothing was changed",
+            "Leave the drive as it is. The known way on is the Lite-On erase ('recoverykit erase POS --liteon-erase') with a backup of this drive taken earlier; without one, the drive's key block would be lost.")
+        { Status = intro.Status });
     }
 
     /// <summary>The chip from the table that answered <paramref name="id"/>, or the override; refuses to guess.</summary>

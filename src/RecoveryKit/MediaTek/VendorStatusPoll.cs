@@ -9,9 +9,9 @@ namespace RecoveryKit.MediaTek;
 /// drive shows its vendor status again. Busy statuses (F2h = 72h with BSY) are waited out up to the profile's mailbox
 /// timeout; a wrong, not-busy status read the profile's confirm count in a row means the drive left vendor mode.
 /// </summary>
-internal sealed class VendorStatusPoll(IAtaRegisters regs, DriveProfile profile)
+internal sealed class VendorStatusPoll(IAtaRegisters regs, DriveProfile profile, byte? ready = null)
 {
-    private readonly byte _ready = profile.VendorStatus.Value;
+    private readonly byte _ready = ready ?? profile.VendorStatus.Value;
     private readonly TimeSpan _timeout = profile.MailboxTimeout.Value;
     private readonly TimeSpan _pollStep = profile.MailboxPollStep.Value;
     private readonly int _confirmReads = profile.MailboxConfirmReads.Value;

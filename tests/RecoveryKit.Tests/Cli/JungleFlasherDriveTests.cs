@@ -125,7 +125,60 @@ public sealed class JungleFlasherDriveTests : IDisposable
         Assert.Equal(17, r.Exit);
         Assert.Contains("52h", r.Err, StringComparison.Ordinal);
         Assert.Contains("--liteon-erase", r.Err, StringComparison.Ordinal);
+        Assert.Contains("--try-locked", r.Err, StringComparison.Ordinal);
+        Assert.Contains("answered the intro with 52h", r.ToString(), StringComparison.Ordinal); // not "power-cycle it": that changes nothing here
         Assert.Equal(Initial("locked-dg16d2s"), Dump(dump));
+    }
+
+    [Fact]
+    public void Try_locked_recovers_a_52h_drive_in_one_run_and_keeps_its_own_key_block()
+    {
+        var image = File.ReadAllBytes(Image("locked-dg16d2s"));
+        var initial = Initial("locked-dg16d2s");
+        var dump = NewDump();
+
+        var r = _cli.Run("flash", "3", Image("locked-dg16d2s"), "--yes", "--try-locked", "--device", "sim:locked-dg16d2s", "--sim-dump", dump);
+
+        Assert.True(r.Exit == 0, r.ToString());
+        Assert.Contains("WARNING", r.Out, StringComparison.Ordinal);
+        var flash = Dump(dump);
+        // PROTOCOL.md §7: the key block is 20 bytes at 1FF00h; everything else is the image's.
+        Assert.Equal(initial.AsSpan(0x1FF00, 20).ToArray(), flash.AsSpan(0x1FF00, 20).ToArray());
+        Assert.NotEqual(image.AsSpan(0x1FF00, 20).ToArray(), flash.AsSpan(0x1FF00, 20).ToArray());
+        Array.Copy(initial, 0x1FF00, image, 0x1FF00, 20);
+        Assert.Equal(image, flash);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Try_locked_stops_before_any_erase_when_the_lock_hides_the_flash(bool chipNamed)
+    {
+        var variant = _cli.PathOf("hides.json");
+        File.WriteAllText(variant, """{ "lockedHidesFlash": true }""");
+        var dump = NewDump();
+        var transcript = _cli.PathOf($"hidden-{chipNamed}.txt");
+        string[] args = ["flash", "3", Image("locked-dg16d2s"), "--yes", "--try-locked", "--device", "sim:locked-dg16d2s", "--variant", variant,
+            "--sim-dump", dump, "--transcript", transcript];
+
+        var r = _cli.Run(chipNamed ? [.. args, "--flash-chip", "SST25VF020"] : args);
+
+        Assert.Equal(17, r.Exit);
+        Assert.Contains("hides the flash", r.Err, StringComparison.Ordinal);
+        Assert.Equal(Initial("locked-dg16d2s"), Dump(dump));
+        Assert.DoesNotContain(new RecoveryKit.Profiles.VendorTrigger(0x2E, 0x80), NoEraseTriggerTests.DeliveredPairs(transcript));
+    }
+
+    [Fact]
+    public void Try_locked_does_not_lift_a_status_register_held_by_WP()
+    {
+        var dump = NewDump();
+
+        var r = _cli.Run("flash", "3", Image("wp-locked-dg16d2s"), "--yes", "--try-locked", "--device", "sim:wp-locked-dg16d2s", "--sim-dump", dump);
+
+        Assert.Equal(17, r.Exit);
+        Assert.Contains("SRWD", r.Err, StringComparison.Ordinal);
+        Assert.Equal(Initial("wp-locked-dg16d2s"), Dump(dump));
     }
 
     [Fact]
@@ -157,6 +210,52 @@ public sealed class JungleFlasherDriveTests : IDisposable
         Assert.DoesNotContain(Dump(erasedDump), b => b != 0xFF);
         Assert.Contains(new RecoveryKit.Profiles.VendorTrigger(0x2E, 0x80), NoEraseTriggerTests.DeliveredPairs(transcript));
         Assert.Contains("72h", erase.Out, StringComparison.Ordinal);
+        Assert.Contains($"recoverykit flash 3 {backup}", erase.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("--write-bootcode", erase.Out, StringComparison.Ordinal); // an SPI drive has no boot block in its flash
+
+        // The same virtual drive, as the erase left it, gets its backup back (the command the erase printed).
+        var restoredDump = NewDump();
+        var flash = _cli.Run("flash", "3", backup, "--yes", "--device", "sim:locked-dg16d2s", "--sim-load", erasedDump, "--sim-dump", restoredDump);
+
+        Assert.True(flash.Exit == 0, flash.ToString());
+        Assert.Equal(initial, Dump(restoredDump));
+    }
+
+    [Fact]
+    public void Sim_load_starts_the_virtual_drive_from_a_dump_so_an_erased_drive_scans_as_boot_code_only()
+    {
+        var blank = NewDump();
+        Directory.CreateDirectory(blank);
+        File.WriteAllBytes(Path.Combine(blank, "3.bin"), Enumerable.Repeat((byte)0xFF, Initial("locked-dg16d2s").Length).ToArray());
+
+        var before = _cli.Run("scan", "--device", "sim:locked-dg16d2s");
+        var after = _cli.Run("scan", "--device", "sim:locked-dg16d2s", "--sim-load", blank);
+
+        Assert.Equal(0, before.Exit);
+        Assert.Equal(0, after.Exit);
+        Assert.Contains("DG-16D2S", before.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("DG-16D2S", after.Out, StringComparison.Ordinal);
+        Assert.Contains("boot code only", after.Out, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("missing-folder")]
+    [InlineData("wrong-size")]
+    [InlineData("no-drive-there")]
+    public void Sim_load_refuses_a_folder_that_is_not_a_dump_of_this_bench_with_a_usage_error(string what)
+    {
+        var dir = NewDump();
+        if (what != "missing-folder")
+        {
+            Directory.CreateDirectory(dir);
+            File.WriteAllBytes(Path.Combine(dir, what == "wrong-size" ? "3.bin" : "1.bin"), new byte[1000]);
+        }
+
+        var r = _cli.Run("scan", "--device", "sim:locked-dg16d2s", "--sim-load", dir);
+
+        Assert.Equal(2, r.Exit);
+        Assert.Single(r.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("error:", StringComparison.Ordinal));
+        Assert.Contains("--sim-load", r.Err, StringComparison.Ordinal);
     }
 
     [Fact]

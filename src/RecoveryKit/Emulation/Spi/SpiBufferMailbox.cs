@@ -110,6 +110,9 @@ public sealed class SpiBufferMailbox
         return head.IndexOfAnyExcept((byte)0xFF) < 0 ? (byte)0x72 : (byte)0x52;
     }
 
+    /// <summary>Variant lockedHidesFlash in a session entered at 52h: no SPI transaction reaches the chip, every reply byte reads FFh.</summary>
+    public bool HidesFlash { get; set; }
+
     /// <summary>A new vendor session (intro accepted, or power-up).</summary>
     public void Reset()
     {
@@ -224,6 +227,11 @@ public sealed class SpiBufferMailbox
         {
             ProtocolErrors++;
             return ExecuteOverhead;
+        }
+        if (HidesFlash)
+        {
+            _buffer.AsSpan(tx, rx).Fill(0xFF);
+            return ExecuteOverhead + (ByteTime * (tx + rx));
         }
         if (_awaitingEnd)
             ProtocolErrors++; // phat: a second execute before 05h runs on inside the same CS# low transaction

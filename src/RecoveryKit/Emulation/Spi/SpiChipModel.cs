@@ -305,7 +305,10 @@ public sealed class SpiChipModel : IDriveFlash
             _page[offset] = _in[4 + i];
             _pageLoaded[offset] = true;
         }
-        Start(Operation.PageProgram, Part.PageProgram.Typical, pageBase);
+        var time = Part.ProgramsByTheByte
+            ? Part.PageProgram.Typical * Math.Min(data, SpiPart.PageSize) / SpiPart.PageSize
+            : Part.PageProgram.Typical;
+        Start(Operation.PageProgram, time, pageBase);
     }
 
     private void SectorErase()
@@ -400,6 +403,13 @@ public sealed class SpiChipModel : IDriveFlash
         }
         _busy = Operation.None;
         PowerUp();
+    }
+
+    public void Restore(ReadOnlySpan<byte> contents)
+    {
+        if (contents.Length != _cells.Length)
+            throw new ArgumentException($"a {PartName} holds {_cells.Length} bytes, not {contents.Length}", nameof(contents));
+        contents.CopyTo(_cells);
     }
 
     public byte[] SettledContents()

@@ -32,6 +32,13 @@ public sealed record SpiPart(string Name, byte ManufacturerId, byte DeviceId, in
     public const int PageSize = 256;
     public const int SectorSize = 0x1000;
 
+    /// <summary>
+    /// SST 25-series: 02h is BYTE-PROGRAM (SST25VF020 datasheet [D]: one byte, tBP 20 µs), so a program takes
+    /// <see cref="PageProgram"/> (the time of a 256-byte page, 256 byte programs) times the bytes sent over 256. A host
+    /// that sends one byte per 02h waits tBP; one that sends a page (JungleFlasher's framing, §5b) waits 256 tBP.
+    /// </summary>
+    public bool ProgramsByTheByte { get; init; }
+
     /// <summary>The status-register bits WRSR can change: the BP field and bit 7 (SRWD, or BPL on SST parts).</summary>
     public byte WritableStatusMask => (byte)(0x80 | (((1 << BpBits) - 1) << 2));
 
@@ -80,7 +87,7 @@ public static class SpiParts
     private static SpiPart Sst(string name) =>
         new(name, 0xBF, 0x43, 0x40000, 0x60, true, 2, 0x10000, true,
             Ms(3.6, 5.2), Ms(18, 25), Ms(70, 100), Ms(0.01, 0.02),
-            "D (SST25VF020 datasheet class: tBP 20 us, tSE 25 ms, tSCE 100 ms maximum); the page time is 256 byte programs");
+            "D (SST25VF020 datasheet class: tBP 20 us, tSE 25 ms, tSCE 100 ms maximum); the page time is 256 byte programs") { ProgramsByTheByte = true };
 
     private static readonly SpiPart[] All =
     [

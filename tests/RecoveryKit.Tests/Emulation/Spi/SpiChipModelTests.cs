@@ -152,6 +152,23 @@ public sealed class SpiChipModelTests
     }
 
     [Fact]
+    public void SST_byte_program_of_one_byte_is_done_within_the_datasheets_20_us_not_a_page_time()
+    {
+        // SST25VF020 data sheet: 02h is BYTE-PROGRAM, TBP 20 µs maximum (there is no 256-byte page buffer).
+        var wire = Ready("SST25VF020");
+        wire.Transaction([0x50]);
+        wire.Wrsr(0x00);
+        wire.WaitReady(Step);
+        wire.Wren();
+
+        wire.PageProgram(0x1000, [0x5A]);
+        wire.Clock.Advance(TimeSpan.FromMicroseconds(20));
+
+        Assert.Equal(0x00, wire.Rdsr());
+        Assert.Equal(0x5A, wire.ReadFlash(0x1000, 1)[0]);
+    }
+
+    [Fact]
     public void SST_parts_power_up_protected_and_take_WRSR_only_right_after_EWSR()
     {
         var wire = Ready("SST25VF020");
