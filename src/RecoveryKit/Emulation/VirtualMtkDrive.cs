@@ -384,15 +384,21 @@ public sealed class VirtualMtkDrive : VirtualAtapiDrive
     {
         var bank = Variant.IgnoresBankBits ? 0 : DeviceRegister & 0x0F;
         var address = (uint)((bank << 16) | (_addressHigh << 8) | _addressLow);
+        // The same faults as the SC-code mailbox: a lost write, a hang after the N-th write, a flipped read bit.
         if (write)
         {
             MailboxWrites++;
-            Flash.Write(address, _dataOut);
+            if (MailboxWrites != Faults.DropWriteNumber)
+                Flash.Write(address, _dataOut);
+            if (Faults.StuckBusyAfterCommits > 0 && MailboxWrites == Faults.StuckBusyAfterCommits)
+                _hung = true;
         }
         else
         {
             MailboxReads++;
             _dataIn = Flash.Read(address);
+            if (MailboxReads == Faults.FlipReadNumber || (Faults.FlipReadProbability > 0 && _random.NextDouble() < Faults.FlipReadProbability))
+                _dataIn ^= (byte)(1 << _random.Next(8));
         }
     }
 
