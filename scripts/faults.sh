@@ -17,7 +17,7 @@
 # writes bench/results/<date>-<host>-faults.{md,json}. Exit 0 when there was no crash, no silent loss, no boot block
 # left broken outside the boot-code case, no wrong definite sector state and no key block lost or foreign (an honest
 # "unknown" is counted as not known in the table but does not fail the run); 3 otherwise. Bounded: a 1500 s budget
-# inside (split evenly over cases and kinds), 30 minutes outside. --case A,B / --kind X,Y run some.
+# inside (each case and kind gets an even share of what is left), 30 minutes outside. --case A,B / --kind X,Y run some.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1

@@ -161,7 +161,8 @@ internal static class FaultCampaign
         var wall = Stopwatch.StartNew();
         var cases = onlyCase is null ? CaseNames : onlyCase.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var kinds = only is null ? Kinds : only.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var perBudget = budget / cases.Sum(name => kinds.Count(k => Applies(k, name)));
+        // Each case-and-kind gets an even share of what is left, so time a fast one did not use goes to the slower ones.
+        var combosLeft = cases.Sum(name => kinds.Count(k => Applies(k, name)));
         var all = new List<FaultRun>();
         var tables = new StringBuilder();
         var notes = new List<string>();
@@ -177,6 +178,7 @@ internal static class FaultCampaign
             {
                 Console.Error.WriteLine($"{caseName}: the clean run failed, case skipped: {ex.Failure}");
                 tables.AppendLine($"{caseName}: the clean run failed ({ex.Failure.Kind} at {ex.Failure.Stage}): case skipped.").AppendLine();
+                combosLeft -= kinds.Count(k => Applies(k, caseName));
                 continue;
             }
             Console.Error.WriteLine($"{caseName}: clean run: {calibration.TotalOps:N0} register ops ({calibration.WriteStartOps:N0} before the first erase{(calibration.BootStartOps >= 0 ? $", {calibration.BootStartOps:N0} before the boot block" : "")}), {calibration.Commits:N0} mailbox {(benchCase.IsSpi ? "executes" : "commits")}, {calibration.Reads:N0} mailbox reads, {calibration.ErasedSectors.Count} sectors erased, {calibration.Programs:N0} programs and {calibration.Erases:N0} erases seen by the part");
@@ -185,6 +187,8 @@ internal static class FaultCampaign
             {
                 if (!Applies(kind, caseName))
                     continue;
+                var perBudget = (budget - wall.Elapsed) / Math.Max(1, combosLeft);
+                combosLeft--;
                 if (kind == "erase-timeout" && benchCase.Chip.Program == ProgramModel.Page && !benchCase.IsSpi)
                 {
                     Console.Error.WriteLine($"  {caseName} {kind}: not applicable (a page-write part erases each page itself; there is no sector erase to hang)");
