@@ -34,6 +34,9 @@ internal sealed record FaultRun(string Kind, int Seed, string Fault, string Firs
     /// <summary>After the recovery run the key block was not the drive's own.</summary>
     public bool KeyBlockLost { get; init; }
 
+    /// <summary>After the recovery run the key block was the image's, another drive's (written without --take-image-key).</summary>
+    public bool KeyBlockImagesAfterRecovery { get; init; }
+
     /// <summary>The next run was refused at 52h (the stopped run had written the head) and the Lite-On erase with the drive's backup, then 'flash', recovered it.</summary>
     public bool RecoveredViaLiteOnErase { get; init; }
 }
@@ -515,6 +518,7 @@ internal static class FaultCampaign
             if (kind == "erase-timeout")
                 recovered &= first.StartsWith("WriteFailed", StringComparison.Ordinal) && !first.Contains("no intro", StringComparison.Ordinal);
             var keyLost = c.KeyBlock is { } k && !finalFlash.Slice((int)k.Start, (int)k.Length).SequenceEqual(c.New.AsSpan((int)k.Start, (int)k.Length));
+            var keyImages = keyLost && c.KeyBlock is { } ki && finalFlash.Slice((int)ki.Start, (int)ki.Length).SequenceEqual(c.ImageToWrite.AsSpan((int)ki.Start, (int)ki.Length));
             return new FaultRun(kind, seed, fault, first, crash is not null || crash2 is not null, crash ?? crash2, known, silent, backupExact, recovered, recoveryNote + second, where)
             {
                 EmptyBackupLeft = emptyBackup,
@@ -522,6 +526,7 @@ internal static class FaultCampaign
                 UnknownSectors = unknown,
                 KeyBlockForeign = keyForeign,
                 KeyBlockLost = keyLost,
+                KeyBlockImagesAfterRecovery = keyImages,
                 RecoveredViaLiteOnErase = viaErase,
             };
         }
@@ -724,7 +729,7 @@ internal static class FaultCampaign
             var crashes = runs.Count(r => r.Crash);
             var typed = runs.Count - ok - runs.Count(r => r.FirstOutcome == "crash");
             var outcomes = string.Join(", ", runs.GroupBy(r => r.FirstOutcome).OrderByDescending(g => g.Count()).Select(g => $"{g.Key} ×{g.Count()}"));
-            sb.AppendLine($"| {kind} | {runs.Count} | {ok} / {typed} / {runs.Count(r => r.FirstOutcome == "crash")} | {runs.Count(r => r.Recovered)}{(runs.Any(r => r.RecoveredViaLiteOnErase) ? $" (+{runs.Count(r => r.RecoveredViaLiteOnErase)} after the Lite-On erase)" : "")} | {runs.Count(r => r.KnownState)} | {runs.Count(r => r.UnknownSectors > 0)} | {runs.Sum(r => r.SilentLossSectors)} | {runs.Count(r => r.BootBlockBroken)} | {(c.KeyBlock is null ? "—" : $"{runs.Count(r => r.KeyBlockForeign)} / {runs.Count(r => r.KeyBlockLost)}")} | {runs.Count(r => !r.BackupExact)} | {runs.Count(r => r.EmptyBackupLeft)} | {crashes} | {outcomes} |");
+            sb.AppendLine($"| {kind} | {runs.Count} | {ok} / {typed} / {runs.Count(r => r.FirstOutcome == "crash")} | {runs.Count(r => r.Recovered)}{(runs.Any(r => r.RecoveredViaLiteOnErase) ? $" (+{runs.Count(r => r.RecoveredViaLiteOnErase)} after the Lite-On erase)" : "")} | {runs.Count(r => r.KnownState)} | {runs.Count(r => r.UnknownSectors > 0)} | {runs.Sum(r => r.SilentLossSectors)} | {runs.Count(r => r.BootBlockBroken)} | {(c.KeyBlock is null ? "—" : $"{runs.Count(r => r.KeyBlockForeign)} / {runs.Count(r => r.KeyBlockLost)}{(runs.Any(r => r.KeyBlockImagesAfterRecovery) ? $" ({runs.Count(r => r.KeyBlockImagesAfterRecovery)} the image's)" : "")}")} | {runs.Count(r => !r.BackupExact)} | {runs.Count(r => r.EmptyBackupLeft)} | {crashes} | {outcomes} |");
         }
         var bad = all.Where(r => r.Crash || !r.KnownState || r.SilentLossSectors > 0 || !(r.Recovered || r.RecoveredViaLiteOnErase) || !r.BackupExact || r.KeyBlockForeign || r.KeyBlockLost).Take(20).ToList();
         if (bad.Count > 0)
@@ -733,7 +738,7 @@ internal static class FaultCampaign
             sb.AppendLine("Bad outcomes (first 20):");
             sb.AppendLine();
             foreach (var r in bad)
-                sb.AppendLine($"- {r.Kind} seed {r.Seed}: {r.Fault} → {r.FirstOutcome} [{r.Where}]; known={r.KnownState}, silent={r.SilentLossSectors}, backup exact={r.BackupExact}{(r.KeyBlockForeign ? ", KEY BLOCK = IMAGE'S" : "")}{(r.KeyBlockLost ? ", KEY BLOCK NOT THE DRIVE'S AFTER RECOVERY" : "")}, recovered={r.Recovered} ({r.RecoveryOutcome}){(r.CrashText is null ? "" : "; " + r.CrashText)}");
+                sb.AppendLine($"- {r.Kind} seed {r.Seed}: {r.Fault} → {r.FirstOutcome} [{r.Where}]; known={r.KnownState}, silent={r.SilentLossSectors}, backup exact={r.BackupExact}{(r.KeyBlockForeign ? ", KEY BLOCK = IMAGE'S" : "")}{(r.KeyBlockLost ? (r.KeyBlockImagesAfterRecovery ? ", KEY BLOCK = THE IMAGE'S (ANOTHER DRIVE'S) AFTER RECOVERY" : ", KEY BLOCK NOT THE DRIVE'S AFTER RECOVERY") : "")}, recovered={r.Recovered} ({r.RecoveryOutcome}){(r.CrashText is null ? "" : "; " + r.CrashText)}");
         }
         return sb.ToString();
     }
@@ -764,6 +769,7 @@ internal static class FaultCampaign
                 w.WriteBoolean("emptyBackupLeft", r.EmptyBackupLeft);
                 w.WriteBoolean("keyBlockForeign", r.KeyBlockForeign);
                 w.WriteBoolean("keyBlockLost", r.KeyBlockLost);
+                w.WriteBoolean("keyBlockImagesAfterRecovery", r.KeyBlockImagesAfterRecovery);
                 w.WriteBoolean("recovered", r.Recovered);
                 w.WriteBoolean("recoveredViaLiteOnErase", r.RecoveredViaLiteOnErase);
                 w.WriteString("recovery", r.RecoveryOutcome);

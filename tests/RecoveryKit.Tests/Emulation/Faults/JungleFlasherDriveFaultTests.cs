@@ -161,4 +161,52 @@ public sealed class JungleFlasherDriveFaultTests
         Assert.Equal(rig.ExpectedKeyBlock, rig.KeyBlockNow);
         Assert.Equal(rig.Expected, rig.FlashNow);
     }
+
+    /// <summary>
+    /// The same host bug reached through a power cut while the last 64 KiB sector (erased, key sector included) is being
+    /// reprogrammed (campaign: dead-dg16d4s power-loss-program seeds 1000, 1001, 1006, 1008, 1011; page 468 of 605 here),
+    /// and worse: the key sector is still blank at the cut, so the next run decides "drive key block blank" and writes
+    /// the IMAGE's key sector, another drive's, without --take-image-key. Measured: 3E000h holds B7 01 59 EA F9 73 7F 53…
+    /// (the image's) where the drive's is B7 D5 F6 94 37 63 19 15…; the verified backup (written twice) has the drive's.
+    /// </summary>
+    [Fact(Skip = "host bug (MediaTek/FlashSession key block): a stopped run that erased the W25P20 sector holding the key sector makes the next run write the image's (another drive's) key sector without --take-image-key; see this test's doc comment")]
+    public void A_power_cut_while_the_sector_holding_the_key_sector_is_reprogrammed_does_not_cost_the_drive_its_key()
+    {
+        using var rig = new ScenarioFaultRig("dead-dg16d4s");
+        var cut = new PowerLossDuring(rig.Channel, rig.Drive.Memory, FlashOperation.Program, 468);
+        rig.Channel.Observer = cut;
+
+        var failure = rig.FlashFails();
+
+        Assert.True(cut.Fired);
+        rig.AssertReportedStatesHold(failure);
+        rig.Channel.Observer = null;
+        rig.Flash();
+        Assert.Equal(rig.ExpectedKeyBlock, rig.KeyBlockNow);
+        Assert.Equal(rig.Expected, rig.FlashNow);
+    }
+
+    /// <summary>
+    /// Found by the campaign (dead-dg16d4s power-loss-program seeds 1004, 1007, 1014: the cut falls in the program of
+    /// the first page, which FlashSession writes last and alone): the first 200h bytes are neither blank nor right, so
+    /// the slim drive answers 52h (as the emulator models every Lite-On drive, PROTOCOL.md §3 [F]) and every later run
+    /// is refused at the intro (FlashProtected), while the DG-16D4S profile lists no Lite-On erase: RecoveryKit offers
+    /// no way back although it holds a verified backup. (On the phat DG-16D2S the Lite-On erase with the backup
+    /// recovers the same cut.)
+    /// </summary>
+    [Fact(Skip = "host limitation found by the campaign: a DG-16D4S whose first page was cut mid-program answers 52h and every run is refused (FlashProtected at vendor-intro); the slim profile has no Lite-On erase, so RecoveryKit offers no way back; see this test's doc comment")]
+    public void A_power_cut_during_the_program_of_the_first_page_of_a_DG_16D4S_leaves_a_drive_RecoveryKit_can_still_recover()
+    {
+        using var rig = new ScenarioFaultRig("dead-dg16d4s");
+        var cut = new PowerLossDuring(rig.Channel, rig.Drive.Memory, FlashOperation.Program, 566);
+        rig.Channel.Observer = cut;
+
+        var failure = rig.FlashFails();
+
+        Assert.True(cut.Fired);
+        rig.AssertReportedStatesHold(failure);
+        rig.Channel.Observer = null;
+        rig.Flash();
+        Assert.Equal(rig.Expected, rig.FlashNow);
+    }
 }
