@@ -31,6 +31,15 @@ internal sealed class Rig
     /// <summary>The drive of a bench case: the case's profile; an SPI drive (the emulator's own SPI part and mailbox) when the case says so.</summary>
     public static Rig Create(BenchCase c, ReadOnlySpan<byte> flash, MtkFaultPlan? faults = null)
     {
+        if (c.Scenario is { } scenario)
+        {
+            // The practice scenario's own drive (dialect, maker, key block, erase trigger, framing): what sim:NAME builds.
+            var setup = MtkScenarios.Setups[scenario].Setup;
+            var sclock = new VirtualClock();
+            var sdrive = setup.Create(sclock, faults, flash);
+            var schannel = new VirtualChannel(sclock, ChannelAddress.Secondary, sdrive, null);
+            return new Rig(c.Chip, sclock, schannel, sdrive);
+        }
         if (c.Spi is not { } spi)
             return Create(c.Chip, flash, faults);
         var profile = ProfileCatalog.FindDrive(c.ProfileName) ?? throw new InvalidOperationException($"no {c.ProfileName} profile");
@@ -128,6 +137,21 @@ internal sealed record BenchCase(string Kind, ChipSpec Chip, ImageFamily Family,
 {
     /// <summary>The drive profile the session flashes with.</summary>
     public string ProfileName { get; init; } = Rig.DriveProfileName;
+
+    /// <summary>A practice scenario (MtkScenarios) whose drive the rig builds (null: the case's own drive).</summary>
+    public string? Scenario { get; init; }
+
+    /// <summary>The image the session is given (null: <see cref="New"/>); differs from New when the drive keeps its own key block.</summary>
+    public byte[]? Image { get; init; }
+
+    /// <summary>The drive's unique key block or key sector (null: none), which must hold the drive's own bytes after every run.</summary>
+    public FlashRange? KeyBlock { get; init; }
+
+    /// <summary>The image the session is given.</summary>
+    public byte[] ImageToWrite => Image ?? New;
+
+    /// <summary>The drive keeps its flash in an SPI part behind the buffer mailbox (executes, buffer writes and reads).</summary>
+    public bool IsSpi { get; init; }
 
     /// <summary>An SPI drive: the dialect and maker of its virtual drive (null: a parallel drive).</summary>
     public (SpiDialect Dialect, SpiDriveMaker Maker)? Spi { get; init; }

@@ -95,6 +95,22 @@ public sealed class FlashChipModel : IDriveFlash
         }
     }
 
+    public FlashOperation Busy
+    {
+        get
+        {
+            Settle();
+            return _busy switch
+            {
+                BusyKind.Program => FlashOperation.Program,
+                BusyKind.SectorErase => FlashOperation.SectorErase,
+                BusyKind.ChipErase => FlashOperation.ChipErase,
+                BusyKind.PageWrite => FlashOperation.PageWrite,
+                _ => FlashOperation.None,
+            };
+        }
+    }
+
     private bool Matches(uint address, uint command) => (address & Spec.UnlockMask) == (command & Spec.UnlockMask);
 
     private void Settle()

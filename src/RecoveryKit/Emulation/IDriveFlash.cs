@@ -1,5 +1,20 @@
 namespace RecoveryKit.Emulation;
 
+/// <summary>The operation a flash part is busy with (fault injection aims power cuts at one of them).</summary>
+public enum FlashOperation
+{
+    None,
+    /// <summary>A byte program (parallel) or a PAGE PROGRAM (SPI).</summary>
+    Program,
+    /// <summary>A sector (or SPI block) erase.</summary>
+    SectorErase,
+    ChipErase,
+    /// <summary>A parallel page write (the part writes its loaded page).</summary>
+    PageWrite,
+    /// <summary>An SPI status-register write.</summary>
+    StatusWrite,
+}
+
 /// <summary>
 /// What a virtual MediaTek drive needs from the flash part behind its mailbox, whatever the part's bus: the array's
 /// content (to decide whether the firmware boots), the drive's own whole-flash erase (a Lite-On erase trigger),
@@ -16,6 +31,9 @@ public interface IDriveFlash
 
     /// <summary>What the array holds now.</summary>
     ReadOnlySpan<byte> Contents { get; }
+
+    /// <summary>What the part is doing now (settled to the virtual clock): what a power cut at this moment would interrupt.</summary>
+    FlashOperation Busy { get; }
 
     /// <summary>How long the drive's own whole-flash erase keeps it busy (the part's typical chip-erase time).</summary>
     TimeSpan WholeEraseTime { get; }

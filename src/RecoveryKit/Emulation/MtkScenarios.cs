@@ -18,14 +18,7 @@ public sealed record MtkDriveSetup(string Profile, string Chip, string OldRevisi
 
     public ImageFamily Family => ImageFamilies.Find(DriveProfile.Family) ?? throw new InvalidOperationException($"no image family {DriveProfile.Family}");
 
-    public ChipSpec ChipSpec => ProfileCatalog.FindChip(Chip) ?? EmulatedParts.Find(Chip) ?? throw new InvalidOperationException($"no chip {Chip}");
-
-    /// <summary>
-    /// A Lite-On serial-flash drive (DG-16D2S): honours only the phat intro key 2Ah, erases its whole flash on the
-    /// erase trigger 2Eh/80h, answers 72h/52h by whether its flash is blank, and keeps a unique key block at
-    /// 1FF00h (PROTOCOL.md §3 DANGER, §5b, §7). Its SPI buffer is not modelled: nothing reaches the flash.
-    /// </summary>
-    public bool SerialFlash { get; init; }
+    public ChipSpec ChipSpec => ProfileCatalog.FindChip(Chip) ?? throw new InvalidOperationException($"no chip {Chip}");
 
     /// <summary>Where the drive's unique key block sits (null: none).</summary>
     public int? KeyBlockAt { get; init; }
@@ -171,13 +164,6 @@ public sealed record MtkDriveSetup(string Profile, string Chip, string OldRevisi
                 return id.Model is null ? null : new DriveIdentityStrings(id.Vendor ?? profile.Vendor, id.Model, id.Revision ?? "????", "MTK" + Seed.ToString("D8", System.Globalization.CultureInfo.InvariantCulture));
             },
             boot, faults);
-        if (SerialFlash)
-        {
-            drive.HonouredIntroKeys = [0x2A];
-            drive.EraseTriggers.Add(0x2E);
-            drive.OwnFraming = MailboxFraming.SpiBuffer;
-            drive.SpiStatusFromBlankness = true;
-        }
         if (SpiDialect is { } dialect)
             drive.UseSpiMailbox(dialect, SpiMaker);
         if (LiteOnEraseTrigger)
@@ -203,24 +189,6 @@ public enum SpiDamage
     FirstSectorsErased,
 }
 
-/// <summary>
-/// Flash parts the emulator needs that are not in chips.json because RecoveryKit cannot write them: the serial
-/// (SPI) parts behind Lite-On 360 drives. Only size and sectors matter here; no parallel command reaches them.
-/// </summary>
-public static class EmulatedParts
-{
-    private static readonly ChipSpec Mx25L2005 = new("MX25L2005", "MXIC", 0xC2, 0x11, 0x40000,
-        [.. Enumerable.Range(0, 64).Select(i => new FlashSector(i, (uint)(i * 0x1000), 0x1000))],
-        0, 0, 0, ProgramModel.Byte, 0, TimeSpan.Zero,
-        new DatasheetTime(TimeSpan.FromMicroseconds(1400), TimeSpan.FromMilliseconds(5)),
-        new DatasheetTime(TimeSpan.FromMilliseconds(60), TimeSpan.FromMilliseconds(120)),
-        new DatasheetTime(TimeSpan.FromMilliseconds(1800), TimeSpan.FromMilliseconds(4000)),
-        "F", "MX25L2005, 256 KiB SPI NOR behind the DG-16D2S (PROTOCOL.md §5b; REMS C2h/11h); times of the MXIC datasheet class, emulation only");
-
-    /// <summary>The emulation-only part of that name, or null.</summary>
-    public static ChipSpec? Find(string name) => string.Equals(name, Mx25L2005.Name, StringComparison.OrdinalIgnoreCase) ? Mx25L2005 : null;
-}
-
 /// <summary>Built-in MediaTek scenarios: the practice drives and what the end-to-end tests use.</summary>
 public static class MtkScenarios
 {
@@ -235,7 +203,12 @@ public static class MtkScenarios
             ["update-ldw411s"] = (new MtkDriveSetup("LDW-411S", "SST39VF080", "FS0F", "FS0J", null, 411), DevicePosition.SecondaryMaster),
             ["worn-ldw411s"] = (new MtkDriveSetup("LDW-411S", "SST39VF080", "FS0F", "FS0J", Corruption.HalfWritten, 411), DevicePosition.SecondaryMaster),
             ["shared-cable-ldw411s"] = (new MtkDriveSetup("LDW-411S", "SST39VF080", "FS0F", "FS0J", Corruption.HalfWritten, 4112), DevicePosition.SecondaryMaster),
-            ["xbox-dg16d2s"] = (new MtkDriveSetup("DG-16D2S", "MX25L2005", "0225", "0272", null, 1619) { SerialFlash = true, KeyBlockAt = 0x1FF00 }, DevicePosition.SecondaryMaster),
+            // A working DG-16D2S on the SPI model (issue 13): its flash is written, so it answers 52h like locked-dg16d2s,
+            // but with an unprotected MX25L2005 and an update image that carries its own key block.
+            ["xbox-dg16d2s"] = (new MtkDriveSetup("DG-16D2S", "MX25L2005", "0225", "0272", null, 1619)
+            {
+                SpiDialect = SpiDialect.Phat, KeyBlockAt = 0x1FF00, LiteOnEraseTrigger = true, BootsKnownImagesOnly = true,
+            }, DevicePosition.SecondaryMaster),
             // Issue 13: the JungleFlasher-era drives. Each SPI drive speaks its dialect with the drive side's own constants (Spi/SpiBufferMailbox.cs).
             ["dead-dg16d2s"] = (new MtkDriveSetup("DG-16D2S", "MX25L2005", "0225", "0225", null, 1621)
             {
@@ -285,7 +258,7 @@ public static class MtkScenarios
             "a dead LDW-411S whose flash never finishes erasing one sector (a worn part): the flash fails and says which sectors are old, new or unknown",
             () => WithStuckErase(Build("worn-ldw411s", null)), "worn-ldw411s");
         yield return new SimScenario("xbox-dg16d2s",
-            "a working Xbox 360 Lite-On DG-16D2S (serial flash with the drive's unique key block) on secondary master: RecoveryKit cannot write it and must leave it exactly as it is",
+            "a working Xbox 360 Lite-On DG-16D2S (MX25L2005 SPI flash, no protection bits, its unique key block at 1FF00h) on secondary master: its first 200h bytes are written, so it answers 52h (SPI locked) and nothing may be touched without the Lite-On erase; the practice image is an update (0225 to 0272) with its own key block",
             () => Build("xbox-dg16d2s", null), "xbox-dg16d2s");
         yield return new SimScenario("shared-cable-ldw411s",
             "a dead LDW-411S on secondary master with a working Lite-On LTR-52327S CD-RW (W29C040 flash) as slave on the same cable, whose boot code also takes the vendor intro and the mailbox writes meant for the dead drive [F: '2 mediatek drives shared one channel => both bad flashed simultaneously']: refused without --shared-channel",

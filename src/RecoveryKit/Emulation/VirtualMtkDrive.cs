@@ -154,12 +154,6 @@ public sealed class VirtualMtkDrive : VirtualAtapiDrive
     public MailboxFraming? OwnFraming { get; set; }
 
     /// <summary>
-    /// A Lite-On serial-flash drive's vendor status: 72h when the first 200h flash bytes are blank, 52h
-    /// (locked) otherwise [F geremia-12956]; false: the profile's vendor status.
-    /// </summary>
-    public bool SpiStatusFromBlankness { get; set; }
-
-    /// <summary>
     /// The drive's boot code also takes the vendor intro sent to the other device on its cable, and in vendor mode
     /// latches every mailbox write whatever device the DEV bit selects: "2 mediatek drives shared one channel => both
     /// bad flashed simultaneously" [F myce 55998, PROTOCOL.md §9]. A variant's <c>hearsSharedChannel</c> overrides it.
@@ -339,7 +333,7 @@ public sealed class VirtualMtkDrive : VirtualAtapiDrive
             return;
         }
         EndDataPhase();
-        var status = Variant.IntroStatus ?? Spi?.VendorStatus() ?? OwnVendorStatus ?? (SpiStatusFromBlankness ? (Memory.Contents[..Math.Min(0x200, Memory.Contents.Length)].IndexOfAnyExcept((byte)0xFF) < 0 ? (byte)0x72 : (byte)0x52) : Profile.VendorStatus.Value);
+        var status = Variant.IntroStatus ?? Spi?.VendorStatus() ?? OwnVendorStatus ?? Profile.VendorStatus.Value;
         if (Variant.IntroDelay > TimeSpan.Zero)
             BusyThen(Variant.IntroDelay, () => EnterVendor(status));
         else
@@ -393,15 +387,21 @@ public sealed class VirtualMtkDrive : VirtualAtapiDrive
     {
         var bank = Variant.IgnoresBankBits ? 0 : DeviceRegister & 0x0F;
         var address = (uint)((bank << 16) | (_addressHigh << 8) | _addressLow);
+        // The same faults as the SC-code mailbox: a lost write, a hang after the N-th write, a flipped read bit.
         if (write)
         {
             MailboxWrites++;
-            Flash.Write(address, _dataOut);
+            if (MailboxWrites != Faults.DropWriteNumber)
+                Flash.Write(address, _dataOut);
+            if (Faults.StuckBusyAfterCommits > 0 && MailboxWrites == Faults.StuckBusyAfterCommits)
+                _hung = true;
         }
         else
         {
             MailboxReads++;
             _dataIn = Flash.Read(address);
+            if (MailboxReads == Faults.FlipReadNumber || (Faults.FlipReadProbability > 0 && _random.NextDouble() < Faults.FlipReadProbability))
+                _dataIn ^= (byte)(1 << _random.Next(8));
         }
     }
 

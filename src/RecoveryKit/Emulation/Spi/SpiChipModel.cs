@@ -121,6 +121,22 @@ public sealed class SpiChipModel : IDriveFlash
 
     public bool IsSelected => _selected;
 
+    public FlashOperation Busy
+    {
+        get
+        {
+            Settle();
+            return _busy switch
+            {
+                Operation.PageProgram => FlashOperation.Program,
+                Operation.SectorErase => FlashOperation.SectorErase,
+                Operation.ChipErase => FlashOperation.ChipErase,
+                Operation.StatusWrite => FlashOperation.StatusWrite,
+                _ => FlashOperation.None,
+            };
+        }
+    }
+
     private byte CurrentStatus() => (byte)(_status | (_wel ? 0x02 : 0) | (_busy != Operation.None ? 0x01 : 0));
 
     private void PowerUp()

@@ -29,7 +29,7 @@ public sealed class EraseTriggerTests
     {
         using var rig = MtkRig.Scenario("xbox-dg16d2s");
 
-        Assert.False(Blank(rig.Flash.Contents.Slice(KeyBlock, 20)));
+        Assert.False(Blank(rig.Drive.Memory.Contents.Slice(KeyBlock, 20)));
         Assert.Equal(MtkDriveMode.Firmware, rig.Drive.Mode);
         Assert.Equal("DG-16D2S", rig.Inquiry()!.Product.Trim());
     }
@@ -44,7 +44,7 @@ public sealed class EraseTriggerTests
         rig.Clock.Advance(TimeSpan.FromSeconds(5));
 
         Assert.Equal(0x80, during & 0x80); // busy while erasing
-        Assert.True(Blank(rig.Flash.Contents));
+        Assert.True(Blank(rig.Drive.Memory.Contents));
         Assert.Equal(1, rig.Drive.TriggeredErases);
         Assert.Equal(0x72, rig.Host.Registers.Read(TaskFileRegister.StatusCommand));
         Assert.Equal(MtkDriveMode.Vendor, rig.Drive.Mode);
@@ -54,12 +54,12 @@ public sealed class EraseTriggerTests
     public void Key_2Ah_enters_vendor_mode_locked_52h_on_a_written_flash_and_changes_nothing()
     {
         using var rig = MtkRig.Scenario("xbox-dg16d2s");
-        var before = rig.Flash.Contents.ToArray();
+        var before = rig.Drive.Memory.Contents.ToArray();
 
         Intro(rig, 0x2A);
 
         Assert.Equal(0x52, rig.Host.Registers.Read(TaskFileRegister.StatusCommand));
-        Assert.Equal(before, rig.Flash.Contents.ToArray());
+        Assert.Equal(before, rig.Drive.Memory.Contents.ToArray());
         Assert.Equal(0, rig.Drive.TriggeredErases);
     }
 
@@ -82,27 +82,32 @@ public sealed class EraseTriggerTests
     public void Keys_whose_effect_is_unknown_are_aborted_and_change_nothing(byte key)
     {
         using var rig = MtkRig.Scenario("xbox-dg16d2s");
-        var before = rig.Flash.Contents.ToArray();
+        var before = rig.Drive.Memory.Contents.ToArray();
 
         Intro(rig, key);
 
         Assert.Equal(0x01, rig.Host.Registers.Read(TaskFileRegister.StatusCommand) & 0x01);
         Assert.NotEqual(MtkDriveMode.Vendor, rig.Drive.Mode);
-        Assert.Equal(before, rig.Flash.Contents.ToArray());
+        Assert.Equal(before, rig.Drive.Memory.Contents.ToArray());
     }
 
     [Fact]
     public void No_SC_code_reaches_the_serial_flash()
     {
         using var rig = MtkRig.Scenario("xbox-dg16d2s");
+        var before = rig.Drive.Memory.Contents.ToArray();
         Intro(rig, 0x2A);
         var regs = rig.Host.Registers;
 
+        // MtkFlash's whole byte-write sequence (PROTOCOL.md §4) to an SPI drive: the SC writes are only the buffer
+        // mailbox's count register, no opcode reaches the command register, so the SPI part sees no transaction.
         foreach (var code in new byte[] { 0x15, 0x20, 0x08, 0x15, 0x20, 0x40, 0x42, 0x01 })
             regs.Write(TaskFileRegister.SectorCount, code);
 
         Assert.Equal(0, rig.Drive.MailboxReads);
         Assert.Equal(0, rig.Drive.MailboxWrites);
+        Assert.Equal(0, rig.Drive.Spi!.Executes);
+        Assert.Equal(before, rig.Drive.Memory.Contents.ToArray());
     }
 
     [Fact]
@@ -114,7 +119,7 @@ public sealed class EraseTriggerTests
         Intro(rig, 0x2E);
         rig.Clock.Advance(TimeSpan.FromSeconds(5));
 
-        Assert.True(Blank(rig.Flash.Contents));
+        Assert.True(Blank(rig.Drive.Memory.Contents));
         Assert.Equal(0x72, rig.Host.Registers.Read(TaskFileRegister.StatusCommand));
     }
 }

@@ -1,0 +1,212 @@
+using RecoveryKit.Diagnostics;
+using RecoveryKit.Emulation;
+using RecoveryKit.Emulation.Faults;
+
+namespace RecoveryKit.Tests.Emulation.Faults;
+
+/// <summary>
+/// Issue 13: the fault kinds of the campaign (scripts/faults.sh) on the JungleFlasher-era drives, each a practice
+/// scenario's own virtual drive, with fixed seeds. Each run is judged from the virtual drive's flash: every sector the
+/// failure reports old, new or erased holds exactly that, the next run leaves the image in the flash, and the drive's
+/// key block is its own at the end.
+/// </summary>
+public sealed class JungleFlasherDriveFaultTests
+{
+    [Theory]
+    [InlineData("dead-dg16d2s", 158)]
+    [InlineData("dead-dg16d4s", 81)]
+    [InlineData("blank-vad6038", 466)]
+    [InlineData("dead-ts-h943a", 52000)]
+    public void A_power_cut_during_a_page_program_leaves_the_reported_sector_states_true_and_the_next_run_writes_the_image(string scenario, long nth)
+    {
+        using var rig = new ScenarioFaultRig(scenario);
+        var cut = new PowerLossDuring(rig.Channel, rig.Drive.Memory, FlashOperation.Program, nth);
+        rig.Channel.Observer = cut;
+
+        var failure = rig.FlashFails();
+
+        Assert.True(cut.Fired, "the power was never cut");
+        Assert.Equal(FailureKind.WriteFailed, failure.Kind);
+        Assert.NotNull(failure.SectorStates);
+        Assert.Contains(failure.SectorStates, s => s == RecoveryKit.MediaTek.SectorState.Unknown); // the page being programmed
+        rig.AssertReportedStatesHold(failure);
+
+        rig.Channel.Observer = null;
+        rig.Flash();
+
+        Assert.Equal(rig.Expected, rig.FlashNow);
+        Assert.Equal(rig.ExpectedKeyBlock, rig.KeyBlockNow);
+    }
+
+    [Theory]
+    [InlineData("dead-dg16d4s", 1)]
+    [InlineData("dead-ts-h943a", 2)]
+    public void A_power_cut_during_a_sector_erase_leaves_the_reported_sector_states_true_and_the_next_run_writes_the_image(string scenario, long nth)
+    {
+        using var rig = new ScenarioFaultRig(scenario);
+        var cut = new PowerLossDuring(rig.Channel, rig.Drive.Memory, FlashOperation.SectorErase, nth);
+        rig.Channel.Observer = cut;
+
+        var failure = rig.FlashFails();
+
+        Assert.True(cut.Fired, "the power was never cut");
+        Assert.Equal(FailureKind.WriteFailed, failure.Kind);
+        rig.AssertReportedStatesHold(failure);
+
+        rig.Channel.Observer = null;
+        rig.Flash();
+
+        Assert.Equal(rig.Expected, rig.FlashNow);
+        Assert.Equal(rig.ExpectedKeyBlock, rig.KeyBlockNow);
+    }
+
+    [Fact]
+    public void A_power_cut_during_an_erase_on_a_DG_16D2S_flashed_again_after_a_stopped_run_is_recovered_by_the_next_run()
+    {
+        // A blank DG-16D2S erases nothing on its first run; its erases come when it is flashed again after a stopped
+        // write of another firmware (first sector still blank, so it answers 72h).
+        var setup = MtkScenarios.Setups["dead-dg16d2s"].Setup;
+        var foreign = RecoveryKit.Firmware.SyntheticImage.Build(setup.Family, setup.FlashSize, "X999", 999);
+        foreign.AsSpan(0, 0x1000).Fill(0xFF);
+        using var rig = new ScenarioFaultRig("dead-dg16d2s", flash: foreign);
+        var cut = new PowerLossDuring(rig.Channel, rig.Drive.Memory, FlashOperation.SectorErase, 10);
+        rig.Channel.Observer = cut;
+
+        var failure = rig.FlashFails();
+
+        Assert.True(cut.Fired, "the power was never cut");
+        rig.AssertReportedStatesHold(failure);
+        rig.Channel.Observer = null;
+        rig.Flash();
+        Assert.Equal(rig.Expected, rig.FlashNow);
+    }
+
+    [Theory]
+    [InlineData("dead-dg16d2s", 119719)]
+    [InlineData("dead-dg16d4s", 40000)]
+    [InlineData("blank-vad6038", 119276)]
+    [InlineData("dead-ts-h943a", 200000)]
+    public void A_lost_buffer_write_is_caught_and_rewritten_before_the_run_ends(string scenario, long dropped)
+    {
+        using var rig = new ScenarioFaultRig(scenario, new MtkFaultPlan { Seed = 1000, DropWriteNumber = dropped });
+
+        rig.Flash();
+
+        Assert.Equal(rig.Expected, rig.FlashNow);
+        Assert.Equal(rig.ExpectedKeyBlock, rig.KeyBlockNow);
+        var writes = rig.Drive.Spi?.BufferWrites ?? rig.Drive.MailboxWrites;
+        Assert.True(writes >= dropped, $"only {writes} writes: the fault never fired");
+    }
+
+    [Theory]
+    [InlineData("dead-dg16d2s", 300000)]
+    [InlineData("dead-dg16d4s", 600000)]
+    [InlineData("blank-vad6038", 500000)]
+    [InlineData("dead-ts-h943a", 400000)]
+    public void A_flipped_buffer_read_bit_never_reaches_the_flash_or_a_verdict(string scenario, long flipped)
+    {
+        using var rig = new ScenarioFaultRig(scenario, new MtkFaultPlan { Seed = 1000, FlipReadNumber = flipped });
+
+        rig.Flash();
+
+        Assert.Equal(rig.Expected, rig.FlashNow);
+        Assert.Equal(rig.ExpectedKeyBlock, rig.KeyBlockNow);
+        var reads = rig.Drive.Spi?.BufferReads ?? rig.Drive.MailboxReads;
+        Assert.True(reads >= flipped, $"only {reads} reads: the fault never fired");
+    }
+
+    [Theory]
+    [InlineData("dead-dg16d2s", 2056)]
+    [InlineData("dead-dg16d4s", 3000)]
+    [InlineData("blank-vad6038", 4522)]
+    [InlineData("dead-ts-h943a", 150000)]
+    public void A_drive_that_hangs_after_N_executes_fails_typed_with_true_sector_states_and_is_recovered_after_a_power_cycle(string scenario, long executes)
+    {
+        var faults = new MtkFaultPlan { Seed = 1000, StuckBusyAfterCommits = executes };
+        using var rig = new ScenarioFaultRig(scenario, faults);
+
+        var failure = rig.FlashFails();
+
+        rig.AssertReportedStatesHold(failure);
+        faults.StuckBusyAfterCommits = 0;
+        rig.Channel.PowerCycle();
+        rig.Flash();
+        Assert.Equal(rig.Expected, rig.FlashNow);
+        Assert.Equal(rig.ExpectedKeyBlock, rig.KeyBlockNow);
+    }
+
+    /// <summary>
+    /// Host bug found by the campaign (dead-dg16d4s, power-loss-erase seed 1004, power-loss-program seeds 1000/1001,
+    /// erase-timeout): on the W25P20 (64 KiB erase sectors) the key sector 3E000h shares the last sector with firmware
+    /// that the update changes, so the plan erases it. A run that stops there leaves the key sector erased or half
+    /// erased; the next run takes its "drive key block" from that flash, finds it blank (and writes the image's, another
+    /// drive's, without --take-image-key) or garbage (and keeps the garbage). The drive's identity is lost although a
+    /// verified backup of it was written twice before the erase. Measured: erase 3 of 4 (sector 3, 30000h–3FFFFh) cut;
+    /// the failure reports sector 3 unknown (true); the next run ends "ok" with 3E000h holding F7 FD F6 9D FF… (the
+    /// half-erased old bytes: each the drive's key byte with random bits set) where the drive's key is B7 D5 F6 94 37….
+    /// </summary>
+    [Fact(Skip = "host bug (MediaTek/FlashSession key block): after a power cut during the erase of the W25P20 sector holding the key sector, the next run keeps the half-erased key sector as the drive's own (or takes the image's when it reads blank); see this test's doc comment and the campaign's dead-dg16d4s rows")]
+    public void A_power_cut_during_the_erase_of_the_sector_holding_the_key_sector_does_not_cost_the_drive_its_key()
+    {
+        using var rig = new ScenarioFaultRig("dead-dg16d4s");
+        var cut = new PowerLossDuring(rig.Channel, rig.Drive.Memory, FlashOperation.SectorErase, 3);
+        rig.Channel.Observer = cut;
+
+        var failure = rig.FlashFails();
+
+        Assert.True(cut.Fired);
+        rig.AssertReportedStatesHold(failure);
+        rig.Channel.Observer = null;
+        rig.Flash();
+        Assert.Equal(rig.ExpectedKeyBlock, rig.KeyBlockNow);
+        Assert.Equal(rig.Expected, rig.FlashNow);
+    }
+
+    /// <summary>
+    /// The same host bug reached through a power cut while the last 64 KiB sector (erased, key sector included) is being
+    /// reprogrammed (campaign: dead-dg16d4s power-loss-program seeds 1000, 1001, 1006, 1008, 1011; page 468 of 605 here),
+    /// and worse: the key sector is still blank at the cut, so the next run decides "drive key block blank" and writes
+    /// the IMAGE's key sector, another drive's, without --take-image-key. Measured: 3E000h holds B7 01 59 EA F9 73 7F 53…
+    /// (the image's) where the drive's is B7 D5 F6 94 37 63 19 15…; the verified backup (written twice) has the drive's.
+    /// </summary>
+    [Fact(Skip = "host bug (MediaTek/FlashSession key block): a stopped run that erased the W25P20 sector holding the key sector makes the next run write the image's (another drive's) key sector without --take-image-key; see this test's doc comment")]
+    public void A_power_cut_while_the_sector_holding_the_key_sector_is_reprogrammed_does_not_cost_the_drive_its_key()
+    {
+        using var rig = new ScenarioFaultRig("dead-dg16d4s");
+        var cut = new PowerLossDuring(rig.Channel, rig.Drive.Memory, FlashOperation.Program, 468);
+        rig.Channel.Observer = cut;
+
+        var failure = rig.FlashFails();
+
+        Assert.True(cut.Fired);
+        rig.AssertReportedStatesHold(failure);
+        rig.Channel.Observer = null;
+        rig.Flash();
+        Assert.Equal(rig.ExpectedKeyBlock, rig.KeyBlockNow);
+        Assert.Equal(rig.Expected, rig.FlashNow);
+    }
+
+    /// <summary>
+    /// Found by the campaign (dead-dg16d4s power-loss-program seeds 1004, 1007, 1014: the cut falls in the program of
+    /// the first page, which FlashSession writes last and alone): the first 200h bytes are neither blank nor right, so
+    /// the slim drive answers 52h (as the emulator models every Lite-On drive, PROTOCOL.md §3 [F]) and every later run
+    /// is refused at the intro (FlashProtected), while the DG-16D4S profile lists no Lite-On erase: RecoveryKit offers
+    /// no way back although it holds a verified backup. (On the phat DG-16D2S the Lite-On erase with the backup
+    /// recovers the same cut.)
+    /// </summary>
+    [Fact(Skip = "host limitation found by the campaign: a DG-16D4S whose first page was cut mid-program answers 52h and every run is refused (FlashProtected at vendor-intro); the slim profile has no Lite-On erase, so RecoveryKit offers no way back; see this test's doc comment")]
+    public void A_power_cut_during_the_program_of_the_first_page_of_a_DG_16D4S_leaves_a_drive_RecoveryKit_can_still_recover()
+    {
+        using var rig = new ScenarioFaultRig("dead-dg16d4s");
+        var cut = new PowerLossDuring(rig.Channel, rig.Drive.Memory, FlashOperation.Program, 566);
+        rig.Channel.Observer = cut;
+
+        var failure = rig.FlashFails();
+
+        Assert.True(cut.Fired);
+        rig.AssertReportedStatesHold(failure);
+        rig.Channel.Observer = null;
+        rig.Flash();
+        Assert.Equal(rig.Expected, rig.FlashNow);
+    }
+}
