@@ -90,12 +90,13 @@ public sealed class JungleFlasherDriveFaultTests
     {
         using var rig = new ScenarioFaultRig(scenario, new MtkFaultPlan { Seed = 1000, DropWriteNumber = dropped });
 
-        rig.Flash();
+        var outcome = rig.Flash();
 
         Assert.Equal(rig.Expected, rig.FlashNow);
         Assert.Equal(rig.ExpectedKeyBlock, rig.KeyBlockNow);
         var writes = rig.Drive.Spi?.BufferWrites ?? rig.Drive.MailboxWrites;
         Assert.True(writes >= dropped, $"only {writes} writes: the fault never fired");
+        Assert.True(outcome.Report.Retries >= 1, "the lost write should have cost a rewrite");
     }
 
     [Theory]
