@@ -329,11 +329,14 @@ internal static class FaultCampaign
         }
     }
 
-    private static FlashRequest Request(BenchCase c, string dir, IProgress<FlashProgress>? progress, Func<IntroResult, int, bool>? powerCycle = null) => new()
+    private static FlashRequest Request(BenchCase c, string dir, IProgress<FlashProgress>? progress, Func<IntroResult, int, bool>? powerCycle = null, bool tryLocked = false) => new()
     {
         Image = c.ImageToWrite,
         ImageName = "update.bin",
         SecondBackupPath = c.KeyBlock is null ? null : Path.Combine(dir, "backup-copy.bin"),
+        // As the CLI: the key-block journal in the data folder, shared by the run and the one after it.
+        KeyJournalFolder = c.KeyBlock is null ? null : Path.Combine(dir, "keys"),
+        AcceptLocked = tryLocked,
         Profile = ProfileCatalog.FindDrive(c.ProfileName)!,
         Family = c.Family,
         BackupPath = Path.Combine(dir, "backup.bin"),
@@ -501,6 +504,13 @@ internal static class FaultCampaign
                     recovered = true;
                     recoveryNote += "the image was in after the first run; the second is refused at 52h (nothing touched); ";
                 }
+                else if (ProfileCatalog.FindDrive(c.ProfileName)!.EraseTriggers.Value.Count == 0)
+                {
+                    // A slim drive has no known erase trigger: its documented way back is --try-locked (52h is [R] there).
+                    second = Attempt(rig, c, dir.FullName, new StageTracker(), out crash2, out _, tryLocked: true);
+                    recovered = second == "ok" && rig.Drive.Memory.Contents.SequenceEqual(c.New);
+                    recoveryNote += "refused at 52h, then recovered with --try-locked; ";
+                }
                 else
                 {
                     // The run stopped after the head (the first 200h, written last) was in, so the drive answers 52h:
@@ -572,16 +582,18 @@ internal static class FaultCampaign
     }
 
     /// <summary>One FlashSession run; returns "ok", a FailureKind name, or "crash".</summary>
-    private static string Attempt(Rig rig, BenchCase c, string dir, StageTracker tracker, out string? crash, out Failure? failure)
+    /// <summary>
+    /// One run. Earlier runs' backups stay (each run gets new names, as the CLI's): the key-block journal of a stopped run
+    /// names the backup that holds the drive's key, as it would on the stick's data partition.
+    /// </summary>
+    private static string Attempt(Rig rig, BenchCase c, string dir, StageTracker tracker, out string? crash, out Failure? failure, bool tryLocked = false)
     {
         crash = null;
         failure = null;
-        foreach (var f in Directory.GetFiles(dir))
-            File.Delete(f);
         try
         {
             var host = new AtaHost(rig.Channel);
-            FlashSession.Run(host, DeviceSelect.Master, "bench", Request(c, dir, tracker));
+            FlashSession.Run(host, DeviceSelect.Master, "bench", Request(c, dir, tracker, tryLocked: tryLocked));
             tracker.Finished = true;
             return "ok";
         }

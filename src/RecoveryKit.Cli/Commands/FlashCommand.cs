@@ -120,14 +120,18 @@ internal static class FlashCommand
     /// </summary>
     internal static string SecondBackupPath(string first, string sessionLog)
     {
-        var data = Environment.GetEnvironmentVariable("RECOVERYKIT_DATA");
-        var folder = string.IsNullOrWhiteSpace(data)
-            ? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(sessionLog)) ?? ".", "backups")
-            : Path.Combine(data, "backups");
+        var folder = Path.Combine(DataFolder(sessionLog), "backups");
         var candidate = Path.Combine(folder, Path.GetFileName(first));
         return string.Equals(Path.GetFullPath(candidate), Path.GetFullPath(first), StringComparison.Ordinal)
             ? Path.Combine(folder, Path.GetFileNameWithoutExtension(first) + "-copy" + Path.GetExtension(first))
             : candidate;
+    }
+
+    /// <summary>The data folder: $RECOVERYKIT_DATA on the recovery stick, else the folder of the session logs.</summary>
+    internal static string DataFolder(string sessionLog)
+    {
+        var data = Environment.GetEnvironmentVariable("RECOVERYKIT_DATA");
+        return string.IsNullOrWhiteSpace(data) ? Path.GetDirectoryName(Path.GetFullPath(sessionLog)) ?? "." : data;
     }
 
     /// <summary>Where the backup goes when --backup is not given: beside the image, NAME-backup-DATE.bin.</summary>

@@ -57,6 +57,7 @@ internal static class FlashRun
                         WriteBootCode = settings.WriteBootCode,
                         BackupPath = backup,
                         SecondBackupPath = family.DriveUnique.Value ? FlashCommand.SecondBackupPath(backup, log.Path) : null,
+                        KeyJournalFolder = family.KeyBlock is null ? null : Path.Combine(FlashCommand.DataFolder(log.Path), "keys"),
                         TakeImageKey = settings.TakeImageKey,
                         ConfirmImageKey = settings.YesImageKey ? _ => true : check => FlashCommand.Confirm(terminal,
                             $"This REPLACES the drive's own key block (hash {check.DriveHash}) with the image's (hash {check.ImageHash}): the drive takes another drive's identity. Type KEY to replace it (or run with --yes-image-key):", "KEY", StringComparison.Ordinal),

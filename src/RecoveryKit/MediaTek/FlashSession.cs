@@ -57,6 +57,12 @@ public sealed class FlashRequest
     /// </summary>
     public string? SecondBackupPath { get; init; }
 
+    /// <summary>
+    /// The folder of the key-block journals (<see cref="KeyJournal"/>; the CLI: keys/ in the data folder). Null: no journal,
+    /// and a run stopped while the key block was rewritten cannot be told apart from a blank drive.
+    /// </summary>
+    public string? KeyJournalFolder { get; init; }
+
     /// <summary>Where the backup of the whole flash goes (a new file; never overwrites).</summary>
     public required string BackupPath { get; init; }
 
@@ -214,25 +220,36 @@ public static class FlashSession
         // 5b. The drive's own key block (PROTOCOL.md §7): shown as a hash, compared with the image's, kept by default.
         KeyBlockCheck? keyCheck = null;
         FlashRange? keyRange = null;
+        KeyJournal? journal = null;
         if (family.KeyBlock is { } key && key.Fits(current.Length) && key.Fits(image.Length))
         {
             keyRange = new FlashRange((uint)key.Start, (uint)key.Length);
             try
             {
-                keyCheck = CheckKeyBlock(key, current, image.Span, request);
+                // A run that stopped while it rewrote the key block left a journal naming the backup with the drive's key.
+                var drive = current;
+                if (request.KeyJournalFolder is { } journals)
+                    (drive, journal) = RecoverKeyFromJournal(journals, key, current, request.Profile.Name, stages);
+                keyCheck = CheckKeyBlock(key, drive, image.Span, request);
+                stages?.Report(new StageEvent(keyCheck.Decision is KeyBlockDecision.Same or KeyBlockDecision.KeptDrive ? "key-block" : "warning", keyCheck.Describe()));
+                if (keyCheck.Decision == KeyBlockDecision.KeptDrive)
+                {
+                    var kept = image.ToArray();
+                    key.Of(drive).CopyTo(kept.AsSpan(key.Start, key.Length));
+                    image = kept;
+                    plan = FlashPlan.Create(chip, current, image.Span, bootBlock, writeBootCode);
+                }
+                // The key pass writes the drive's own key (kept, or the same as the image's): journal it against this run's
+                // backup, unless an earlier journal already names the backup that holds it (this flash's key is cut).
+                if (journal is null && request.KeyJournalFolder is not null && keyCheck.Decision is KeyBlockDecision.Same or KeyBlockDecision.KeptDrive)
+                    journal = new KeyJournal(request.Profile.Name, key.Start, key.Length, key.Hash(current), backupPath, secondBackup, KeyJournal.Sha256(current));
+                if (keyCheck.Decision is not (KeyBlockDecision.Same or KeyBlockDecision.KeptDrive))
+                    journal = null;
             }
             catch (RecoveryKitException)
             {
                 vendor.Exit();
                 throw;
-            }
-            stages?.Report(new StageEvent(keyCheck.Decision is KeyBlockDecision.Same or KeyBlockDecision.KeptDrive ? "key-block" : "warning", keyCheck.Describe()));
-            if (keyCheck.Decision == KeyBlockDecision.KeptDrive)
-            {
-                var kept = image.ToArray();
-                key.Of(current).CopyTo(kept.AsSpan(key.Start, key.Length));
-                image = kept;
-                plan = FlashPlan.Create(chip, current, image.Span, bootBlock, writeBootCode);
             }
         }
 
@@ -304,6 +321,8 @@ public static class FlashSession
                 if (keyRange is not { } keys || outside.Within(keys) is not { NothingToDo: false } keyPass)
                     continue;
                 stages?.Report(new StageEvent("key-block", "everything else outside the boot block is written and verified; now the key block's sector"));
+                if (journal is not null && request.KeyJournalFolder is { } journals)
+                    WriteJournal(journal.PathIn(journals), journal, stages);
                 var afterKey = afterMain.ToArray();
                 foreach (var step in keyPass.Sectors.Where(s => s.Action != SectorAction.Keep))
                     image.Span.Slice((int)step.Sector.Start, step.Sector.Size).CopyTo(afterKey.AsSpan((int)step.Sector.Start));
@@ -327,7 +346,11 @@ public static class FlashSession
                     report.Set(step.Sector.Index, SectorState.New);
             }
             if (pass == 1)
+            {
                 afterMain = expected;
+                if (journal is not null && request.KeyJournalFolder is { } done)
+                    KeyJournal.Remove(journal.PathIn(done)); // the key block is written and read back: nothing left to protect
+            }
         }
         stages?.Report(new StageEvent("verify", plan.NothingToDo ? "the flash already holds this image; nothing written" : $"{plan.SectorsToWrite} {(plan.SectorsToWrite == 1 ? "sector" : "sectors")} written and verified by read-back"));
 
@@ -337,6 +360,72 @@ public static class FlashSession
             ? $"drive reset ({outro.Method}); it answers as {outro.Inquiry!.Vendor} {outro.Inquiry.Product} {outro.Inquiry.Revision}"
             : $"drive reset ({outro.Method}); {outro.State}"));
         return new FlashOutcome(chip, id, intro, plan, report, backupPath, outro, host.Clock.Now - start, identity, gates) { KeyBlock = keyCheck, SecondBackupPath = secondBackup };
+    }
+
+    /// <summary>
+    /// The journal of an earlier run (<see cref="KeyJournal"/>), checked against the drive's flash: the same key (the earlier
+    /// run got past it) removes the journal; a key block that reads like a cut erase or program of the journaled key is
+    /// replaced, for every decision of this run, by the drive's own key from the backup the journal names (returned with
+    /// that journal, which stays until this run has rewritten the key). Another drive's intact key leaves the journal alone.
+    /// </summary>
+    private static (byte[] Drive, KeyJournal? Journal) RecoverKeyFromJournal(string folder, KeyBlock key, byte[] current, string profile, IProgress<StageEvent>? stages)
+    {
+        var journals = KeyJournal.ReadAll(folder, profile).Where(j => j.Journal.Start == key.Start && j.Journal.Length == key.Length).ToList();
+        if (journals.Count == 0)
+            return (current, null);
+        var hash = key.Hash(current);
+        foreach (var (path, journal) in journals.Where(j => j.Journal.KeyHash == hash))
+            KeyJournal.Remove(path); // this drive got past its key pass: nothing left to protect
+        if (journals.Any(j => j.Journal.KeyHash == hash))
+            return (current, null);
+        var matches = new List<(KeyJournal Journal, byte[] Key)>();
+        RecoveryKitException? unreadable = null;
+        foreach (var (_, journal) in journals)
+        {
+            try
+            {
+                var own = key.Of(journal.LoadBackup(key, current.Length)).ToArray();
+                if (KeyJournal.LooksInterrupted(key.Of(current), own))
+                    matches.Add((journal, own));
+            }
+            catch (RecoveryKitException ex)
+            {
+                unreadable ??= ex;
+            }
+        }
+        if (matches.Count > 1)
+            throw new RecoveryKitException(FailureKind.Usage, "key-block",
+                $"this drive's key block {key} reads {(key.IsBlank(current) ? "blank" : "half written")}, and stopped runs of {matches.Count} {profile} drives left journals it could belong to (key hashes {string.Join(", ", matches.Select(m => m.Journal.KeyHash))}); nothing was erased or written",
+                $"Move the journals (and backups) of the other drives out of {folder}, so that only this drive's is left, and run again.");
+        if (matches.Count == 0)
+        {
+            // A blank key with a journal whose backup is gone may be that drive: refuse rather than write the image's key.
+            if (unreadable is not null && key.IsBlank(current))
+                throw unreadable;
+            stages?.Report(new StageEvent("warning", $"{folder} holds {journals.Count} journal(s) of stopped runs of other {profile} drives; this drive's key block (hash {hash}) is not theirs and is what counts; they are left for those drives"));
+            return (current, null);
+        }
+        var (found, key0) = matches[0];
+        var drive = current.ToArray();
+        key0.CopyTo(drive.AsSpan(key.Start, key.Length));
+        stages?.Report(new StageEvent("key-block", $"a run stopped while it rewrote this drive's key block {key}: the flash holds it {(key.IsBlank(current) ? "blank" : "half written")}; the drive's own key block (hash {found.KeyHash}) is taken from its backup {found.Backup}"));
+        return (drive, found);
+    }
+
+    /// <summary>Writes the journal before the key pass; one that cannot be written stops the run before the key's sector is touched.</summary>
+    private static void WriteJournal(string path, KeyJournal journal, IProgress<StageEvent>? stages)
+    {
+        try
+        {
+            KeyJournal.Write(path, journal);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new RecoveryKitException(FailureKind.FileError, "key-block",
+                $"the key-block journal {path} cannot be written ({ex.Message}); the key block's sector was not touched",
+                "Free space or make the data folder writable and run again: only what differs is rewritten.");
+        }
+        stages?.Report(new StageEvent("key-block", $"journal {path} names the backup holding the drive's key block (hash {journal.KeyHash}) until it is rewritten"));
     }
 
     /// <summary>

@@ -170,7 +170,10 @@ public sealed class VendorMode
                     // and VendorSession checks on the flash itself, before any erase, that the drive lets it be read.
                     if (Target.AcceptLockedStatus)
                         return last with { Entered = true, Advice = LockedAccepted(last.Status, locked) };
-                    throw LeaveAfterRefusal(Refused(last, FailureKind.FlashProtected), last);
+                    var advice = Profile.EraseTriggers.Value.Count > 0 ? last.Advice :
+                        $"The drive answered {last.Status:X2}h: vendor mode with its SPI flash locked ([{locked.Grade}] on this drive); nothing was changed. " +
+                        "'--try-locked' goes on in vendor mode, clears the chip's block protection and stops before any erase if the flash reads blank (this drive has no known erase trigger).";
+                    throw LeaveAfterRefusal(Refused(last with { Advice = advice }, FailureKind.FlashProtected), last);
                 }
                 if (last.Meaning is VendorStatusMeaning.SpiAccessible or VendorStatusMeaning.SpiLocked or VendorStatusMeaning.BenqSerialFlash)
                     throw LeaveAfterRefusal(Refused(last, FailureKind.ChipUnknown), last);

@@ -313,6 +313,44 @@ public sealed class JungleFlasherDriveTests : IDisposable
     }
 
     [Fact]
+    public void The_key_sectors_pass_is_journalled_in_the_data_folder_and_the_journal_is_gone_when_it_is_written()
+    {
+        var r = _cli.Run("flash", "3", Image("dead-dg16d4s"), "--yes", "--device", "sim:dead-dg16d4s");
+
+        Assert.True(r.Exit == 0, r.ToString());
+        Assert.Contains("[key-block] journal ", r.Out, StringComparison.Ordinal);
+        var keys = Path.Combine(_cli.Dir, "keys");
+        Assert.True(Directory.Exists(keys));
+        Assert.Empty(Directory.EnumerateFiles(keys, "*.pending"));
+    }
+
+    [Fact]
+    public void After_a_run_stopped_in_the_key_sectors_pass_the_next_run_writes_the_drives_own_key_from_the_journalled_backup()
+    {
+        // What a cut in the key pass leaves (the fault campaign's dead-dg16d4s finding): the key sector (3E000h, 4 KiB,
+        // PROTOCOL.md §5b) blank, the backup taken before it (the drive's own key) in the data folder, and the journal.
+        var own = Initial("dead-dg16d4s");
+        var cut = own.ToArray();
+        cut.AsSpan(0x3E000, 0x1000).Fill(0xFF);
+        var state = NewDump();
+        Directory.CreateDirectory(state);
+        File.WriteAllBytes(Path.Combine(state, "3.bin"), cut);
+        var backup = _cli.PathOf("earlier-backup.bin");
+        File.WriteAllBytes(backup, own);
+        var block = MtkScenarios.Setups["dead-dg16d4s"].Setup.Family.KeyBlock!;
+        var journal = new RecoveryKit.MediaTek.KeyJournal("DG-16D4S", 0x3E000, 0x1000, block.Hash(own), backup, null, RecoveryKit.MediaTek.KeyJournal.Sha256(own));
+        RecoveryKit.MediaTek.KeyJournal.Write(journal.PathIn(Path.Combine(_cli.Dir, "keys")), journal);
+        var dump = NewDump();
+
+        var r = _cli.Run("flash", "3", Image("dead-dg16d4s"), "--yes", "--device", "sim:dead-dg16d4s", "--sim-load", state, "--sim-dump", dump);
+
+        Assert.True(r.Exit == 0, r.ToString());
+        Assert.Equal(own.AsSpan(0x3E000, 0x1000).ToArray(), Dump(dump).AsSpan(0x3E000, 0x1000).ToArray());
+        Assert.Contains("taken from its backup", r.Out, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(_cli.Dir, "keys"), "*.pending"));
+    }
+
+    [Fact]
     public void Backup_of_a_drive_unique_flash_is_written_twice_with_the_same_bytes()
     {
         var path = _cli.PathOf("own.bin");

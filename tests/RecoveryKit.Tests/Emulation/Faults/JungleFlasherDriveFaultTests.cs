@@ -1,3 +1,4 @@
+using RecoveryKit.MediaTek;
 using RecoveryKit.Diagnostics;
 using RecoveryKit.Emulation;
 using RecoveryKit.Emulation.Faults;
@@ -137,16 +138,17 @@ public sealed class JungleFlasherDriveFaultTests
     }
 
     /// <summary>
-    /// Host bug found by the campaign (dead-dg16d4s, power-loss-erase seed 1004, power-loss-program seeds 1000/1001,
+    /// Was a host bug found by the campaign, fixed by the key-block journal (MediaTek/KeyJournal.cs) (dead-dg16d4s, power-loss-erase seed 1004, power-loss-program seeds 1000/1001,
     /// erase-timeout): on the W25P20 (64 KiB erase sectors) the key sector 3E000h shares the last sector with firmware
     /// that the update changes, so the plan erases it. A run that stops there leaves the key sector erased or half
     /// erased; the next run takes its "drive key block" from that flash, finds it blank (and writes the image's, another
     /// drive's, without --take-image-key) or garbage (and keeps the garbage). The drive's identity is lost although a
-    /// verified backup of it was written twice before the erase. Measured: erase 3 of 4 (sector 3, 30000h–3FFFFh) cut;
+    /// verified backup of it was written twice before the erase. Now the next run finds the journal, sees a key block
+    /// that reads like a cut erase of the journaled key, and takes the key from that backup. Measured before the fix: erase 3 of 4 (sector 3, 30000h–3FFFFh) cut;
     /// the failure reports sector 3 unknown (true); the next run ends "ok" with 3E000h holding F7 FD F6 9D FF… (the
     /// half-erased old bytes: each the drive's key byte with random bits set) where the drive's key is B7 D5 F6 94 37….
     /// </summary>
-    [Fact(Skip = "host bug (MediaTek/FlashSession key block): after a power cut during the erase of the W25P20 sector holding the key sector, the next run keeps the half-erased key sector as the drive's own (or takes the image's when it reads blank); see this test's doc comment and the campaign's dead-dg16d4s rows")]
+    [Fact]
     public void A_power_cut_during_the_erase_of_the_sector_holding_the_key_sector_does_not_cost_the_drive_its_key()
     {
         using var rig = new ScenarioFaultRig("dead-dg16d4s");
@@ -164,13 +166,13 @@ public sealed class JungleFlasherDriveFaultTests
     }
 
     /// <summary>
-    /// The same host bug reached through a power cut while the last 64 KiB sector (erased, key sector included) is being
+    /// The same (fixed) host bug reached through a power cut while the last 64 KiB sector (erased, key sector included) is being
     /// reprogrammed (campaign: dead-dg16d4s power-loss-program seeds 1000, 1001, 1006, 1008, 1011; page 468 of 605 here),
     /// and worse: the key sector is still blank at the cut, so the next run decides "drive key block blank" and writes
     /// the IMAGE's key sector, another drive's, without --take-image-key. Measured: 3E000h holds B7 01 59 EA F9 73 7F 53…
     /// (the image's) where the drive's is B7 D5 F6 94 37 63 19 15…; the verified backup (written twice) has the drive's.
     /// </summary>
-    [Fact(Skip = "host bug (MediaTek/FlashSession key block): a stopped run that erased the W25P20 sector holding the key sector makes the next run write the image's (another drive's) key sector without --take-image-key; see this test's doc comment")]
+    [Fact]
     public void A_power_cut_while_the_sector_holding_the_key_sector_is_reprogrammed_does_not_cost_the_drive_its_key()
     {
         using var rig = new ScenarioFaultRig("dead-dg16d4s");
@@ -192,10 +194,11 @@ public sealed class JungleFlasherDriveFaultTests
     /// the first page, which FlashSession writes last and alone): the first 200h bytes are neither blank nor right, so
     /// the slim drive answers 52h (as the emulator models every Lite-On drive, PROTOCOL.md §3 [F]) and every later run
     /// is refused at the intro (FlashProtected), while the DG-16D4S profile lists no Lite-On erase: RecoveryKit offers
-    /// no way back although it holds a verified backup. (On the phat DG-16D2S the Lite-On erase with the backup
-    /// recovers the same cut.)
+    /// no way back although it held a verified backup. 52h is [R] on a slim drive, so --try-locked now takes it as vendor
+    /// mode (after reading the chip and the first 200h bytes, which are not blank here) and the run recovers the drive.
+    /// (On the phat DG-16D2S the Lite-On erase with the backup recovers the same cut too.)
     /// </summary>
-    [Fact(Skip = "host limitation found by the campaign: a DG-16D4S whose first page was cut mid-program answers 52h and every run is refused (FlashProtected at vendor-intro); the slim profile has no Lite-On erase, so RecoveryKit offers no way back; see this test's doc comment")]
+    [Fact]
     public void A_power_cut_during_the_program_of_the_first_page_of_a_DG_16D4S_leaves_a_drive_RecoveryKit_can_still_recover()
     {
         using var rig = new ScenarioFaultRig("dead-dg16d4s");
@@ -207,7 +210,46 @@ public sealed class JungleFlasherDriveFaultTests
         Assert.True(cut.Fired);
         rig.AssertReportedStatesHold(failure);
         rig.Channel.Observer = null;
-        rig.Flash();
+        // The drive now answers 52h: refused by default (exit 17, the advice names --try-locked), recovered with it.
+        var refused = rig.FlashFails();
+        Assert.Equal(FailureKind.FlashProtected, refused.Kind);
+        Assert.Contains("--try-locked", refused.Advice, StringComparison.Ordinal);
+        Assert.DoesNotContain("liteon-erase", refused.Advice, StringComparison.Ordinal); // a slim drive has no known erase trigger
+        rig.Flash(tryLocked: true);
         Assert.Equal(rig.Expected, rig.FlashNow);
+        Assert.Equal(rig.ExpectedKeyBlock, rig.KeyBlockNow);
+    }
+
+    [Fact]
+    public void A_journal_of_another_drive_is_left_alone_and_this_drives_intact_key_is_kept()
+    {
+        using var rig = new ScenarioFaultRig("dead-dg16d4s");
+        var other = rig.Old.ToArray();
+        other[rig.Setup.KeyBlockAt!.Value] ^= 0x5A; // another drive of the same model: its key differs
+        var block = rig.Setup.Family.KeyBlock!;
+        var otherBackup = Path.Combine(rig.KeyJournalFolder, "other-backup.bin");
+        Directory.CreateDirectory(rig.KeyJournalFolder);
+        File.WriteAllBytes(otherBackup, other);
+        var journal = new KeyJournal(rig.Setup.DriveProfile.Name, block.Start, block.Length, block.Hash(other), otherBackup, null, KeyJournal.Sha256(other));
+        KeyJournal.Write(journal.PathIn(rig.KeyJournalFolder), journal);
+
+        rig.Flash();
+
+        Assert.Equal(rig.ExpectedKeyBlock, rig.KeyBlockNow);
+        Assert.Equal(rig.Expected, rig.FlashNow);
+        Assert.Equal([journal], KeyJournal.ReadAll(rig.KeyJournalFolder, rig.Setup.DriveProfile.Name).Select(j => j.Journal));
+    }
+
+    [Fact]
+    public void A_run_that_rewrites_the_key_sector_leaves_no_journal_behind()
+    {
+        using var rig = new ScenarioFaultRig("dead-dg16d4s");
+
+        var outcome = rig.Flash();
+
+        var key = rig.Setup.Family.KeyBlock!;
+        Assert.Contains(outcome.Plan.Sectors, s => s.Action != SectorAction.Keep && key.Overlaps((int)s.Sector.Start, s.Sector.Size)); // the key pass ran
+        Assert.Equal(rig.ExpectedKeyBlock, rig.KeyBlockNow);
+        Assert.Empty(KeyJournal.ReadAll(rig.KeyJournalFolder, rig.Setup.DriveProfile.Name));
     }
 }

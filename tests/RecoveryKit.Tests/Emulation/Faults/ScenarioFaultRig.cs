@@ -50,19 +50,28 @@ internal sealed class ScenarioFaultRig : IDisposable
 
     public byte[] ExpectedKeyBlock => Setup.KeyBlockAt is { } at ? Expected.AsSpan(at, Setup.KeyBlockLength).ToArray() : [];
 
-    /// <summary>One 'flash' session with --yes (the backup written twice, as the CLI does for a drive with a key block).</summary>
-    public FlashOutcome Flash()
+    private int _runs;
+
+    /// <summary>The key-block journals' folder the runs share, as the CLI's keys/ in the data folder.</summary>
+    public string KeyJournalFolder => Path.Combine(_dir.FullName, "keys");
+
+    /// <summary>
+    /// One 'flash' session with --yes (the backup written twice, as the CLI does for a drive with a key block); each run
+    /// keeps its backups in a folder of its own, as the CLI's new names do. <paramref name="tryLocked"/>: --try-locked.
+    /// </summary>
+    public FlashOutcome Flash(bool tryLocked = false)
     {
-        foreach (var f in _dir.GetFiles())
-            f.Delete();
+        var run = Directory.CreateDirectory(Path.Combine(_dir.FullName, $"run{++_runs}")).FullName;
         return FlashSession.Run(new AtaHost(Channel), DeviceSelect.Master, "test", new FlashRequest
         {
             Image = Image,
             ImageName = "practice.bin",
             Profile = Setup.DriveProfile,
             Family = Setup.Family,
-            BackupPath = Path.Combine(_dir.FullName, "backup.bin"),
-            SecondBackupPath = Setup.KeyBlockAt is null ? null : Path.Combine(_dir.FullName, "backup-copy.bin"),
+            BackupPath = Path.Combine(run, "backup.bin"),
+            SecondBackupPath = Setup.KeyBlockAt is null ? null : Path.Combine(run, "backup-copy.bin"),
+            KeyJournalFolder = Setup.KeyBlockAt is null ? null : KeyJournalFolder,
+            AcceptLocked = tryLocked,
         });
     }
 
