@@ -138,45 +138,23 @@ public sealed class JungleFlasherDriveFaultTests
     }
 
     /// <summary>
-    /// Was a host bug found by the campaign, fixed by the key-block journal (MediaTek/KeyJournal.cs) (dead-dg16d4s, power-loss-erase seed 1004, power-loss-program seeds 1000/1001,
-    /// erase-timeout): on the W25P20 (64 KiB erase sectors) the key sector 3E000h shares the last sector with firmware
-    /// that the update changes, so the plan erases it. A run that stops there leaves the key sector erased or half
-    /// erased; the next run takes its "drive key block" from that flash, finds it blank (and writes the image's, another
-    /// drive's, without --take-image-key) or garbage (and keeps the garbage). The drive's identity is lost although a
-    /// verified backup of it was written twice before the erase. Now the next run finds the journal, sees a key block
-    /// that reads like a cut erase of the journaled key, and takes the key from that backup. Measured before the fix: erase 3 of 4 (sector 3, 30000h–3FFFFh) cut;
-    /// the failure reports sector 3 unknown (true); the next run ends "ok" with 3E000h holding F7 FD F6 9D FF… (the
-    /// half-erased old bytes: each the drive's key byte with random bits set) where the drive's key is B7 D5 F6 94 37….
+    /// Was a host bug found by the campaign, fixed by the key-block journal (MediaTek/KeyJournal.cs). On the W25P20 (64 KiB
+    /// erase sectors) the key sector 3E000h shares the last sector with firmware the update changes, so the plan erases
+    /// it. A run cut there leaves the key sector erased or half erased (erase 3 of 4; campaign power-loss-erase seed 1004)
+    /// or still blank while the sector is reprogrammed (page program 468 of 605; power-loss-program seeds 1000, 1001, 1006,
+    /// 1008, 1011). The next run took its "drive key block" from that flash: it kept the half-erased bytes (3E000h held
+    /// F7 FD F6 9D FF…, each the drive's key byte with bits set, where the key is B7 D5 F6 94 37…) or, finding it blank,
+    /// wrote the IMAGE's key sector (B7 01 59 EA…, another drive's) without --take-image-key, although a verified backup
+    /// of it had been written twice before the erase. Now the next run finds the journal, sees a key block that reads like
+    /// a cut erase or program of the journalled key, and takes the key from that backup.
     /// </summary>
-    [Fact]
-    public void A_power_cut_during_the_erase_of_the_sector_holding_the_key_sector_does_not_cost_the_drive_its_key()
+    [Theory]
+    [InlineData(FlashOperation.SectorErase, 3)]
+    [InlineData(FlashOperation.Program, 468)]
+    public void A_power_cut_in_the_sector_holding_the_key_sector_does_not_cost_the_drive_its_key(FlashOperation operation, int nth)
     {
         using var rig = new ScenarioFaultRig("dead-dg16d4s");
-        var cut = new PowerLossDuring(rig.Channel, rig.Drive.Memory, FlashOperation.SectorErase, 3);
-        rig.Channel.Observer = cut;
-
-        var failure = rig.FlashFails();
-
-        Assert.True(cut.Fired);
-        rig.AssertReportedStatesHold(failure);
-        rig.Channel.Observer = null;
-        rig.Flash();
-        Assert.Equal(rig.ExpectedKeyBlock, rig.KeyBlockNow);
-        Assert.Equal(rig.Expected, rig.FlashNow);
-    }
-
-    /// <summary>
-    /// The same (fixed) host bug reached through a power cut while the last 64 KiB sector (erased, key sector included) is being
-    /// reprogrammed (campaign: dead-dg16d4s power-loss-program seeds 1000, 1001, 1006, 1008, 1011; page 468 of 605 here),
-    /// and worse: the key sector is still blank at the cut, so the next run decides "drive key block blank" and writes
-    /// the IMAGE's key sector, another drive's, without --take-image-key. Measured: 3E000h holds B7 01 59 EA F9 73 7F 53…
-    /// (the image's) where the drive's is B7 D5 F6 94 37 63 19 15…; the verified backup (written twice) has the drive's.
-    /// </summary>
-    [Fact]
-    public void A_power_cut_while_the_sector_holding_the_key_sector_is_reprogrammed_does_not_cost_the_drive_its_key()
-    {
-        using var rig = new ScenarioFaultRig("dead-dg16d4s");
-        var cut = new PowerLossDuring(rig.Channel, rig.Drive.Memory, FlashOperation.Program, 468);
+        var cut = new PowerLossDuring(rig.Channel, rig.Drive.Memory, operation, nth);
         rig.Channel.Observer = cut;
 
         var failure = rig.FlashFails();
