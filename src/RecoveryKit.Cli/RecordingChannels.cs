@@ -96,7 +96,7 @@ internal sealed class RecordingChannels : IChannelSet
             if (_writer.Error is { } error)
             {
                 SessionFiles.Current.Warnings.Add(
-                    $"the transcript {TranscriptWriter.Escape(_path)} is incomplete: writing it failed after {_writer.FailedAtAccess} of {_writer.Accesses} register accesses ({error.Message}); the drive work was not affected");
+                    $"the transcript {OutputFiles.Shown(_path)} is incomplete: writing it failed after {_writer.FailedAtAccess} of {_writer.Accesses} register accesses ({error.Message}); the drive work was not affected");
             }
         }
         finally
