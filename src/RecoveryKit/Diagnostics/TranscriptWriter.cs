@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace RecoveryKit.Diagnostics;
 
@@ -267,9 +268,21 @@ public sealed unsafe class TranscriptWriter : IDisposable
             j += ReadCycleLength;
             var known = shadow[next] == value;
             shadow[next] = value;
-            _current = _drained + j;
-            AppendRead(value, known);
-            if (_run != RunKind.Read || _stopped || _runNext > 0xFFFF)
+            if (!known && _runShadowCount == 0 && _runLength < MaxRunBytes - 1)
+            {
+                // AppendRead's common case in a first read (a new value that does not fill the line) without the call.
+                _runBytes[_runLength++] = value;
+                _runTrailingKnown = 0;
+                _runNext = next + 1;
+            }
+            else
+            {
+                _current = _drained + j;
+                AppendRead(value, known);
+                if (_run != RunKind.Read || _stopped)
+                    break;
+            }
+            if (_runNext > 0xFFFF)
                 break;
         }
         return j;
@@ -331,7 +344,6 @@ public sealed unsafe class TranscriptWriter : IDisposable
         var low = e[29];
         var data = e[ProgramDataSlot];
         var poll = e[ProgramPollSlot];
-        var expected = e.AsSpan();
         // The bank a program run writes into stays the same inside (changing it takes a raw write).
         var shadow = _shadow.Bank(_runBase);
         while (n - j >= ProgramLength && _runNext <= 0xFFFF)
@@ -345,7 +357,7 @@ public sealed unsafe class TranscriptWriter : IDisposable
             e[ProgramPollSlot] = poll | (value << 32);
             e[28] = e[37] = high | ((ulong)(uint)(address >> 8) << 32);
             e[29] = e[38] = low | ((ulong)(byte)address << 32);
-            if (!c.SequenceEqual(expected))
+            if (!SameAccesses(ref MemoryMarshal.GetReference(c), ref MemoryMarshal.GetArrayDataReference(e)))
                 break;
             j += ProgramLength;
             shadow[address] = (byte)value;
@@ -362,6 +374,16 @@ public sealed unsafe class TranscriptWriter : IDisposable
                 break;
         }
         return j;
+    }
+
+    /// <summary>Whether the 43 accesses at <paramref name="c"/> are those at <paramref name="e"/>: two at a time, one branch.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool SameAccesses(ref ulong c, ref ulong e)
+    {
+        var differ = Vector128<ulong>.Zero;
+        for (var i = 0; i < ProgramLength - 1; i += 2)
+            differ |= Vector128.LoadUnsafe(ref c, (nuint)i) ^ Vector128.LoadUnsafe(ref e, (nuint)i);
+        return differ == Vector128<ulong>.Zero && Unsafe.Add(ref c, ProgramLength - 1) == Unsafe.Add(ref e, ProgramLength - 1);
     }
 
     /// <summary>The accesses of one mailbox cycle on the open run's channel (docs/transcript.md, "mw" and "rd"), value bits clear where the data goes.</summary>
