@@ -30,7 +30,7 @@ internal sealed class RecordingChannels : IChannelSet
 
     /// <summary>
     /// A virtual channel records through its own hook (one buffer store per access: the emulator answers an access in
-    /// about 160 instructions, and a wrapper's second interface call would add a third to that); any other channel
+    /// about 175 instructions, and a wrapper's second interface call and frame cost about 45 more); any other channel
     /// (real ports, a replay) is wrapped. Either way the transcript holds what the host saw, in order.
     /// </summary>
     private OpenChannel Record(OpenChannel channel)
