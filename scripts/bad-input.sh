@@ -9,7 +9,8 @@
 # never overwritten (--transcript/-o naming an existing file); unusable backup paths refused before any register
 # access; an updater with 2,000 sections; a one-byte-edited replay (exit 15); a transcript whose volume fills up
 # during the flash (root: the flash must finish with exit 0 and a warning); file names that are not UTF-8 (opened by
-# their bytes: inspect and flash succeed, a FIFO or missing file under such a name is one error line).
+# their bytes: inspect and flash succeed, a FIFO or missing file under such a name is one error line); output files
+# under such names (transcript, log, sim-image -o, --sim-dump) created by their bytes, a backup under one refused.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BIN="${BIN:-$PWD/out/linux-x64/recoverykit}"
@@ -148,6 +149,27 @@ case " ${CODES[byte-name]} " in *" 0 0 "*) ;; *) BAD[byte-name]=$(( ${BAD[byte-n
 run byte-name 0 inspect "$WORK/"$'pipe\xff.bin'
 run byte-name 0 inspect "$WORK/"$'nope\xff.bin'
 run byte-name 0 diff good.bin "$WORK/"$'nope\xff.bin'
+# Output files under names that are not UTF-8 are created by their bytes, exactly as named (a transcript, a log,
+# sim-image -o, a --sim-dump folder), never under a replacement name and never over an existing file; a backup under
+# such a name is refused as a usage error (exit 2) before the drive is touched.
+OUT=$'out\xfe'
+mkdir -p "$WORK/$OUT-dir"
+run byte-output 1 sim-image dead-ldw411s -o "$WORK/$OUT-dir/"$'img\xfd.bin'
+run byte-output 1 flash $DEV "$WORK/$OUT-dir/"$'img\xfd.bin' --backup "$WORK/b-out.bin" --transcript "$WORK/$OUT-dir/"$'t\xfc.txt' --sim-dump "$WORK/$OUT-dir/"$'dump\xfb'
+out="$(timeout 60 "$BIN" flash $DEV good.bin --yes --backup "$WORK/b-out2.bin" --log "$WORK/$OUT-dir/"$'log\xfa.log' 2>&1)"; rc=$?
+RUNS[byte-output]=$(( ${RUNS[byte-output]:-0} + 1 )); CODES[byte-output]="${CODES[byte-output]:-} $rc"
+expected=$'img\xfd.bin\nlog\xfa.log\nt\xfc.txt'
+actual="$(cd "$WORK/$OUT-dir" && ls -p | LC_ALL=C grep -av /)"
+if [[ $rc -eq 0 && "$actual" == "$expected" && -s "$WORK/$OUT-dir/"$'dump\xfb/3.bin' && -s "$WORK/$OUT-dir/"$'log\xfa.log' ]] && grep -q '^# end:' "$WORK/$OUT-dir/"$'t\xfc.txt' \
+   && grep -qF 'Session log: '"$WORK"'/out\xFE-dir/log\xFA.log' <<<"$out"; then
+  GOOD[byte-output]=$(( ${GOOD[byte-output]:-0} + 1 ))
+else
+  BAD[byte-output]=$(( ${BAD[byte-output]:-0} + 1 )); report_bad+=("byte-output: exit $rc; files: $(printf '%q ' $actual)")
+fi
+run byte-output 0 sim-image dead-ldw411s -o "$WORK/$OUT-dir/"$'img\xfd.bin'
+run byte-output 0 flash $DEV good.bin --backup "$WORK/"$'b\xf9.bin'
+case " ${CODES[byte-output]} " in *" 0 0 0 13 2 "*) ;; *) BAD[byte-output]=$(( ${BAD[byte-output]:-0} + 1 )); report_bad+=("byte-output: exits ${CODES[byte-output]}, expected 0 0 0 13 2");; esac
+if [[ -e "$WORK/"$'b\xf9.bin' ]] || ls "$WORK/$OUT-dir" | LC_ALL=C grep -aq $'\xef\xbf\xbd'; then BAD[byte-output]=$(( ${BAD[byte-output]:-0} + 1 )); report_bad+=("byte-output: a file was created under another name"); fi
 # Files are never overwritten: a transcript or -o naming an existing file is refused and the file is unchanged.
 sum_before="$(sha256sum good.bin)"
 run no-overwrite 0 flash $DEV good.bin --backup "$WORK/b.bin" --transcript good.bin
@@ -201,7 +223,7 @@ fi
 echo "| case | runs | good (one-line error:, documented code ≠ 1; full-transcript: exit 0 + warning) | bad | exit codes seen |"
 echo "|---|---|---|---|---|"
 total_bad=0
-for c in truncated oversized random mutated position missing-file log full-disk hostile-file bad-name byte-name no-overwrite unusable-output replay full-transcript; do
+for c in truncated oversized random mutated position missing-file log full-disk hostile-file bad-name byte-name byte-output no-overwrite unusable-output replay full-transcript; do
   [[ -n "${RUNS[$c]:-}" ]] || continue
   codes="$(printf '%s\n' ${CODES[$c]} | sort -n | uniq -c | awk '{printf "%s×%s ", $2, $1}')"
   echo "| $c | ${RUNS[$c]} | ${GOOD[$c]:-0} | ${BAD[$c]:-0} | $codes|"

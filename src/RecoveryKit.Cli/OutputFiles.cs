@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 using RecoveryKit.Diagnostics;
 using RecoveryKit.Firmware;
 using RecoveryKit.MediaTek;
@@ -29,8 +31,11 @@ internal sealed class SessionFiles(IReadOnlyList<string> arguments, bool raw)
 /// hold control characters are usage errors, an existing file is never overwritten, a folder that cannot take
 /// the file is refused with what to do.
 /// </summary>
-internal static class OutputFiles
+internal static partial class OutputFiles
 {
+    /// <summary>A file name for messages: a name that is not UTF-8 (<see cref="ByteNames"/>) with its bytes as \xNN, control characters escaped.</summary>
+    public static string Shown(string path) => ByteNames.TryGetBytes(path, out var bytes) ? ByteNames.Show(bytes) : TranscriptWriter.Escape(path);
+
     /// <summary>Refuses an empty name or one with control characters (a pasted newline) as a usage error.</summary>
     public static string CheckName(string? path, string option)
     {
@@ -48,6 +53,8 @@ internal static class OutputFiles
     public static FileStream CreateNew(string? path, string option, string what)
     {
         var name = CheckName(path, option);
+        if (ByteNames.TryGetBytes(name, out var bytes))
+            return CreateNewByBytes(bytes, option, what);
         if (Directory.Exists(name))
             throw new RecoveryKitException(FailureKind.FileError, what, $"{option} names the folder \"{TranscriptWriter.Escape(name)}\", not a file",
                 $"Give {option} a file name inside it.");
@@ -73,11 +80,90 @@ internal static class OutputFiles
     public static Reservation ReserveBackup(string? path, string option)
     {
         var name = CheckName(path, option);
+        if (ByteNames.TryGetBytes(name, out var bytes))
+        {
+            // The library writes, flushes and reads the backup back by its path, which .NET can only express in
+            // UTF-8; a backup under another name than the one asked for would be lost to the technician.
+            throw new RecoveryKitException(FailureKind.Usage, "backup",
+                $"the backup file name \"{ByteNames.Show(bytes)}\" is not UTF-8, and backups are written only under UTF-8 names",
+                $"Give {option} a UTF-8 file name (e.g. in /tmp); nothing was done to the drive.");
+        }
         if (Directory.Exists(name))
             throw new RecoveryKitException(FailureKind.FileError, "backup", $"{option} names the folder \"{TranscriptWriter.Escape(name)}\", not a file",
                 $"Give {option} a file name inside it.");
         return new Reservation(BackupStore.Reserve(name, FlashSize.Largest));
     }
+
+    /// <summary>
+    /// Creates a file whose name is not UTF-8 by the name's bytes (Linux: open(2) with O_CREAT|O_EXCL, so an existing
+    /// file or folder is never opened, let alone overwritten), as <see cref="ByteNames"/> opens such input files.
+    /// </summary>
+    internal static FileStream CreateNewByBytes(byte[] name, string option, string what)
+    {
+        var fd = CreateByBytes(name);
+        if (fd < 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            var shown = ByteNames.Show(name);
+            if (errno == ErrorExists)
+                throw new RecoveryKitException(FailureKind.FileError, what, $"\"{shown}\" already exists; RecoveryKit never overwrites a file",
+                    $"Give {option} a new file name (or move the old file away); nothing was done to the drive.");
+            throw new RecoveryKitException(FailureKind.FileError, what, $"cannot create \"{shown}\": {Marshal.GetPInvokeErrorMessage(errno)}",
+                $"Give {option} a writable path (the recovery stick's data folder, or /tmp); nothing was done to the drive.");
+        }
+        var handle = new SafeFileHandle(fd, ownsHandle: true);
+        try
+        {
+            return new FileStream(handle, FileAccess.Write, 1 << 16);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>open(NAME, O_WRONLY|O_CREAT|O_EXCL|O_CLOEXEC, 0666 less the umask): the new file's descriptor, or -1 (errno set).</summary>
+    internal static int CreateByBytes(byte[] name)
+    {
+        var path = new byte[name.Length + 1];
+        name.CopyTo(path, 0);
+        return Open(path, WriteOnly | Create | Exclusive | CloseOnExec, 0x1B6);
+    }
+
+    /// <summary>mkdir(NAME, 0777 less the umask) by the name's bytes; true when made or already a folder.</summary>
+    internal static bool MakeFolderByBytes(byte[] name, out int errno)
+    {
+        var path = new byte[name.Length + 1];
+        name.CopyTo(path, 0);
+        errno = 0;
+        if (MakeDirectory(path, 0x1FF) == 0)
+            return true;
+        errno = Marshal.GetLastPInvokeError();
+        return errno == ErrorExists;
+    }
+
+    /// <summary>open(NAME, O_RDONLY|O_DIRECTORY|O_CLOEXEC): a folder's descriptor, or -1 (errno set).</summary>
+    internal static int OpenFolderByBytes(byte[] name)
+    {
+        var path = new byte[name.Length + 1];
+        name.CopyTo(path, 0);
+        return Open(path, ReadOnly | DirectoryOnly | CloseOnExec, 0);
+    }
+
+    private const int ReadOnly = 0x0;
+    private const int WriteOnly = 0x1;
+    private const int Create = 0x40;
+    private const int Exclusive = 0x80;
+    private const int DirectoryOnly = 0x10000;
+    private const int CloseOnExec = 0x80000;
+    private const int ErrorExists = 17;
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true)]
+    private static partial int Open(byte[] path, int flags, int mode);
+
+    [LibraryImport("libc", EntryPoint = "mkdir", SetLastError = true)]
+    private static partial int MakeDirectory(byte[] path, int mode);
 
     /// <summary>A reserved backup file; removed again when nothing was written to it.</summary>
     internal sealed class Reservation(string path) : IDisposable

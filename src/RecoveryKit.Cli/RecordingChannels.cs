@@ -2,6 +2,7 @@ using System.Text;
 using RecoveryKit.Ata;
 using RecoveryKit.Diagnostics;
 using RecoveryKit.Discovery;
+using RecoveryKit.Emulation;
 
 namespace RecoveryKit.Cli;
 
@@ -24,7 +25,25 @@ internal sealed class RecordingChannels : IChannelSet
         _writer = writer;
         _path = path;
         _files = files;
-        Channels = inner.Channels.Select(c => c with { Registers = new RegisterTranscript(c.Registers, writer) }).ToList();
+        Channels = inner.Channels.Select(Record).ToList();
+    }
+
+    private readonly List<VirtualChannel> _hooked = [];
+
+    /// <summary>
+    /// A virtual channel records through its own hook (one buffer store per access: the emulator answers an access in
+    /// about 175 instructions, and a wrapper's second interface call and frame cost about 45 more); any other channel
+    /// (real ports, a replay) is wrapped. Either way the transcript holds what the host saw, in order.
+    /// </summary>
+    private OpenChannel Record(OpenChannel channel)
+    {
+        if (channel.Registers is VirtualChannel { Transcript: null } virtualChannel)
+        {
+            virtualChannel.Transcript = _writer;
+            _hooked.Add(virtualChannel);
+            return channel;
+        }
+        return channel with { Registers = new RegisterTranscript(channel.Registers, _writer) };
     }
 
     /// <summary>
@@ -72,11 +91,13 @@ internal sealed class RecordingChannels : IChannelSet
     {
         try
         {
+            foreach (var channel in _hooked)
+                channel.Transcript = null;
             _writer.Dispose();
             if (_writer.Error is { } error)
             {
                 _files.Warnings.Add(
-                    $"the transcript {TranscriptWriter.Escape(_path)} is incomplete: writing it failed after {_writer.FailedAtAccess} of {_writer.Accesses} register accesses ({error.Message}); the drive work was not affected");
+                    $"the transcript {OutputFiles.Shown(_path)} is incomplete: writing it failed after {_writer.FailedAtAccess} of {_writer.Accesses} register accesses ({error.Message}); the drive work was not affected");
             }
         }
         finally

@@ -1,4 +1,6 @@
+using Microsoft.Win32.SafeHandles;
 using RecoveryKit.Diagnostics;
+using RecoveryKit.Firmware;
 using Serilog;
 using Serilog.Core;
 using Serilog.Debugging;
@@ -22,6 +24,9 @@ internal sealed class SessionLog : IDisposable
     private readonly SessionFiles _files;
     private Exception? _error;
     private bool _disposed;
+    // A log whose name is not UTF-8: the file, created by its name's bytes and kept open while Serilog writes it
+    // through /proc/self/fd.
+    private SafeFileHandle? _byteNamed;
 
     private SessionLog(Logger logger, string path, SessionFiles files)
     {
@@ -30,7 +35,63 @@ internal sealed class SessionLog : IDisposable
         Path = path;
     }
 
+    /// <summary>The log file (for a name that is not UTF-8: the name as shown, its other bytes as \xNN).</summary>
     public string Path { get; }
+
+    private const string OutputTemplate = "{Timestamp:yyyy-MM-dd HH:mm:ss.fff} {Level:u3} {Message:l}{NewLine}";
+
+    private static Logger FileLogger(string path) =>
+        new LoggerConfiguration()
+            .MinimumLevel.Information()
+            .WriteTo.File(path, outputTemplate: OutputTemplate, shared: false, buffered: false)
+            .CreateLogger();
+
+    private SessionLog Listening()
+    {
+        lock (SelfLogGate)
+        {
+            _selfLogOwner = this;
+            SelfLog.Enable(message => _selfLogOwner?.SinkFailed(message));
+        }
+        return this;
+    }
+
+    /// <summary>
+    /// --log with a name that is not UTF-8 (<see cref="ByteNames"/>): created by its bytes, NAME-1.EXT… when it exists
+    /// (never overwritten), before anything touches the drive.
+    /// </summary>
+    private static SessionLog OpenByBytes(byte[] name, SessionFiles files)
+    {
+        var slash = Array.LastIndexOf(name, (byte)'/');
+        var dot = Array.LastIndexOf(name, (byte)'.');
+        if (dot <= slash + 1)
+            dot = name.Length;
+        var candidate = name;
+        for (var i = 1; ; i++)
+        {
+            var fd = OutputFiles.CreateByBytes(candidate);
+            if (fd >= 0)
+            {
+                var handle = new SafeFileHandle(fd, ownsHandle: true);
+                try
+                {
+                    var log = new SessionLog(FileLogger($"/proc/self/fd/{fd}"), ByteNames.Show(candidate), files) { _byteNamed = handle };
+                    return log.Listening();
+                }
+                catch
+                {
+                    handle.Dispose();
+                    throw;
+                }
+            }
+            var errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+            if (errno != 17 || i > 9999)
+                throw new RecoveryKitException(FailureKind.FileError, "log",
+                    $"cannot create the session log \"{ByteNames.Show(candidate)}\": {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(errno)}",
+                    "Give a writable file with --log (e.g. --log /tmp/recoverykit.log); nothing was done to the drive.");
+            candidate = [.. name.AsSpan(0, dot), .. System.Text.Encoding.ASCII.GetBytes($"-{i}"), .. name.AsSpan(dot)];
+        }
+    }
 
     /// <param name="files">The run's files: a log write that fails is reported with its warnings at the end.</param>
     public static SessionLog Open(string? requested, string command, SessionFiles files)
@@ -39,6 +100,8 @@ internal sealed class SessionLog : IDisposable
         if (!string.IsNullOrWhiteSpace(requested))
         {
             OutputFiles.CheckName(requested, "--log");
+            if (ByteNames.TryGetBytes(requested, out var bytes))
+                return OpenByBytes(bytes, files);
             try
             {
                 path = System.IO.Path.GetFullPath(requested);
@@ -68,17 +131,7 @@ internal sealed class SessionLog : IDisposable
             using (new FileStream(unique, FileMode.CreateNew, FileAccess.Write, FileShare.Read))
             {
             }
-            var logger = new LoggerConfiguration()
-                .MinimumLevel.Information()
-                .WriteTo.File(unique, outputTemplate: "{Timestamp:yyyy-MM-dd HH:mm:ss.fff} {Level:u3} {Message:l}{NewLine}", shared: false, buffered: false)
-                .CreateLogger();
-            var log = new SessionLog(logger, unique, files);
-            lock (SelfLogGate)
-            {
-                _selfLogOwner = log;
-                SelfLog.Enable(message => _selfLogOwner?.SinkFailed(message));
-            }
-            return log;
+            return new SessionLog(FileLogger(unique), unique, files).Listening();
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
@@ -120,6 +173,7 @@ internal sealed class SessionLog : IDisposable
             Write(LogEventLevel.Warning, warning);
         _disposed = true;
         _logger.Dispose();
+        _byteNamed?.Dispose();
         lock (SelfLogGate)
         {
             if (ReferenceEquals(_selfLogOwner, this))

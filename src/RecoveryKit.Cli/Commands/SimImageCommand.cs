@@ -47,9 +47,9 @@ internal static class SimImageCommand
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                throw new RecoveryKitException(FailureKind.FileError, "sim-image", $"cannot write {TranscriptWriter.Escape(path)}: {ex.Message}", "Pick a writable path.", ex);
+                throw new RecoveryKitException(FailureKind.FileError, "sim-image", $"cannot write {OutputFiles.Shown(path)}: {ex.Message}", "Pick a writable path.", ex);
             }
-            terminal.Output.WriteLine($"Wrote {image.Length / 1024} KiB to {path}: the image that recovers sim:{found.Name}.");
+            terminal.Output.WriteLine($"Wrote {image.Length / 1024} KiB to {OutputFiles.Shown(path)}: the image that recovers sim:{found.Name}.");
             if (json)
                 JsonOutput.Write(terminal.Output, new SimImageJson(found.Name, path, image.Length), c => c.SimImageJson);
             return 0;

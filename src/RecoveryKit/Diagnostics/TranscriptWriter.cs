@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace RecoveryKit.Diagnostics;
 
@@ -18,7 +19,7 @@ public enum TranscriptFormat
 /// I/O: the first write error (a full disk, a pulled stick) is kept in <see cref="Error"/>, recording stops
 /// there, and the drive work goes on — a transcript is evidence, never a reason to stop a flash halfway.
 /// </summary>
-public sealed class TranscriptWriter : IDisposable
+public sealed unsafe class TranscriptWriter : IDisposable
 {
     /// <summary>The first line of every transcript RecoveryKit writes.</summary>
     public const string Signature = "RecoveryKit register transcript";
@@ -63,19 +64,32 @@ public sealed class TranscriptWriter : IDisposable
     private readonly TranscriptShadow _shadow = new();
 
     public TranscriptWriter(TextWriter output, TranscriptFormat format)
+        : this(output, format, DefaultPendingAccesses)
+    {
+    }
+
+    /// <param name="output">Where the text goes.</param>
+    /// <param name="format">Compact or raw.</param>
+    /// <param name="pendingAccesses">How many accesses are kept before they are folded (tests use small numbers to
+    /// cut mailbox cycles at every point; the text never depends on it).</param>
+    internal TranscriptWriter(TextWriter output, TranscriptFormat format, int pendingAccesses)
     {
         _out = output;
         Format = format;
+        // Pinned (the pinned object heap): the channels append through a plain pointer, one store and one compare.
+        _pending = GC.AllocateUninitializedArray<ulong>(Math.Max(pendingAccesses, 1), pinned: true);
+        _first = (ulong*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_pending));
+        _cursor = _first;
+        _limit = _first + _pending.Length;
     }
 
     public TranscriptFormat Format { get; }
 
-    /// <summary>Whether accesses are matched against the predicted next cycle first (true; tests compare with false).</summary>
+    /// <summary>Whether whole mailbox cycles that continue the current run are folded in one step (true; tests compare with false).</summary>
     internal bool Predicting { get; init; } = true;
 
     /// <summary>Register accesses recorded (including any not written after an error).</summary>
-    public long Accesses { get; private set; }
-
+    public long Accesses => _drained + PendingCount;
 
     /// <summary>Accesses recorded when the first write error happened, or -1.</summary>
     public long FailedAtAccess { get; private set; } = -1;
@@ -86,7 +100,6 @@ public sealed class TranscriptWriter : IDisposable
     /// <summary>A header line ("# command: …"); written as given after "# ".</summary>
     public void Header(string text)
     {
-        Unarm();
         FlushAll();
         WriteLine("# " + Escape(text));
     }
@@ -94,7 +107,6 @@ public sealed class TranscriptWriter : IDisposable
     /// <summary>An event the replay device must see at this point, e.g. "power-cycle 3 yes".</summary>
     public void Event(string text)
     {
-        Unarm();
         FlushAll();
         WriteLine(text);
     }
@@ -102,55 +114,45 @@ public sealed class TranscriptWriter : IDisposable
     /// <summary>Records one register access (a byte, or a word on the data port).</summary>
     public void Access(bool write, int port, ushort value, bool word) => Record(Pack(write, port, value, word));
 
-    /// <summary>
-    /// Records one packed access (<see cref="Pack"/>). The common case — the next access of the mailbox cycle that
-    /// continues the current run of reads or programs — is one masked compare against the predicted access (see
-    /// <see cref="Arm"/>); everything else goes through the folding stages below, which the prediction only
-    /// short-cuts: the text written is the same either way.
-    /// </summary>
+    // ---- Recording: one store per access; the folding runs over a batch of them (Drain) ----
+    //
+    // A channel (VirtualChannel's recording hook, or the RegisterTranscript wrapper) hands each access over already
+    // packed: bit 0 write, bit 1 word, bits 8-23 port, bits 32-47 value. Keeping them and folding a few thousand at a
+    // time lets the fold compare whole mailbox cycles against the run it continues in one tight loop (FoldReads,
+    // FoldPrograms) instead of paying a call and the folding stages' bookkeeping per access.
+
+    private const int DefaultPendingAccesses = 8192;
+    private const ulong AnyValue = ~(0xFFFFUL << 32);
+
+    private readonly ulong[] _pending;
+    // The next free slot of _pending, its first slot and the end; _cursor < _limit between calls.
+    private ulong* _cursor;
+    private readonly ulong* _first;
+    private readonly ulong* _limit;
+
+    private int PendingCount => (int)(_cursor - _first);
+    // Accesses taken out of _pending (folded or written) so far, and the one being folded now (1-based, for FailedAtAccess).
+    private long _drained;
+    private long _current;
+
+    /// <summary>Records one packed access (<see cref="Pack"/>): kept, and folded with the next few thousand.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void Record(ulong packed)
     {
-        Accesses++;
-        var i = _expectPosition;
-        if (i < _expectLength)
-        {
-            // i < _expectLength ≤ _expect.Length (Arm sets at most ProgramLength, the array's length).
-            ref var slot = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_expect), i);
-            if ((packed & slot.Mask) == slot.Value)
-            {
-                slot.Seen = packed;
-                _expectPosition = ++i;
-                if (i == _expectLength)
-                    Predicted();
-                return;
-            }
-        }
-        AccessSlow(packed);
+        var p = _cursor;
+        *p = packed;
+        _cursor = ++p;
+        if (p == _limit)
+            Full();
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void AccessSlow(ulong packed)
+    private void Full()
     {
-        if (_stopped)
-            return;
-        if (Format == TranscriptFormat.Raw)
-        {
-            EmitRawLine(Unpack(packed), 1);
-            return;
-        }
-        Unarm();
-        Feed(Unpack(packed));
-        Arm();
+        Drain(final: false);
+        if (_cursor == _limit)
+            Drain(final: true);
     }
-
-    // ---- The prediction: the accesses that would continue the current run, compared as packed integers ----
-    //
-    // Packed access: bit 0 write, bit 1 word, bits 8-23 port, bits 32-47 value. A slot's mask clears the value
-    // bits where any value continues the run (the byte a read answers, the byte a program writes).
-
-    private const ulong FullMask = ulong.MaxValue;
-    private const ulong AnyValue = ~(0xFFFFUL << 32);
 
     /// <summary>bit 0 write, bit 1 word, bits 8-23 port, bits 32-47 value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -160,138 +162,252 @@ public sealed class TranscriptWriter : IDisposable
     private static Raw Unpack(ulong packed) =>
         new((packed & 1) != 0, (int)((packed >> 8) & 0xFFFFFF), (ushort)(packed >> 32), (packed & 2) != 0);
 
-    private struct Slot
+    /// <summary>
+    /// Folds the kept accesses. Where the stages are between mailbox cycles with a run of reads or programs open,
+    /// whole cycles that continue the run exactly are appended in one step; everything else goes through the stages
+    /// one access at a time. The short-cut changes nothing in the text (a property test compares it with the stages
+    /// alone). Unless <paramref name="final"/>, a cycle the batch ends in the middle of waits for the next batch.
+    /// </summary>
+    private void Drain(bool final)
     {
-        public ulong Value;
-        public ulong Mask;
-        public ulong Seen;
+        var n = PendingCount;
+        var buffer = _pending;
+        var j = 0;
+        if (_stopped)
+            j = n;
+        else if (Format == TranscriptFormat.Raw)
+        {
+            for (; j < n && !_stopped; j++)
+            {
+                _current = _drained + j + 1;
+                EmitRawLine(Unpack(buffer[j]), 1);
+            }
+            j = n;
+        }
+        else
+        {
+            while (j < n)
+            {
+                if (Predicting && _cycleLength == 0 && _opCount == 0 && _runNext <= 0xFFFF)
+                {
+                    if (_run == RunKind.Read && _runShadow is not null && ReferenceEquals(_shadow.Bank(_runBase), _runShadow))
+                    {
+                        var k = FoldReads(buffer, j, n);
+                        if (k != j)
+                        {
+                            j = k;
+                            continue;
+                        }
+                        if (!final && n - j < ReadCycleLength)
+                            break;
+                    }
+                    else if (_run == RunKind.Program)
+                    {
+                        var k = FoldPrograms(buffer, j, n);
+                        if (k != j)
+                        {
+                            j = k;
+                            continue;
+                        }
+                        if (!final && n - j < ProgramLength)
+                            break;
+                    }
+                }
+                if (_stopped)
+                {
+                    j = n;
+                    break;
+                }
+                _current = _drained + j + 1;
+                Feed(Unpack(buffer[j++]));
+            }
+        }
+        _drained += j;
+        _current = _drained;
+        _cursor = _first + (n - j);
+        if (j < n)
+            Array.Copy(buffer, j, buffer, 0, n - j);
     }
+
+    // A mailbox read cycle (PROTOCOL.md §4): SC←15, LBA high, LBA mid, status, SC←20, SC←08, data.
+    private const int ReadCycleLength = 7;
 
     // A byte program: four write cycles (9 accesses each) and the poll's read cycle (7).
-    private const int ProgramLength = (4 * 9) + 7;
+    private const int ProgramLength = (4 * 9) + ReadCycleLength;
     private const int ProgramDataSlot = (3 * 9) + 4;
     private const int ProgramPollSlot = ProgramLength - 1;
-    private readonly Slot[] _expect = new Slot[ProgramLength];
-    private int _expectLength;
-    private int _expectPosition;
+    private readonly ulong[] _program = new ulong[ProgramLength];
+    private readonly ulong[] _readCycle = new ulong[ReadCycleLength];
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Packed(bool write, ulong port, int value) => (write ? 1UL : 0UL) | (port << 8) | ((ulong)(uint)value << 32);
 
     /// <summary>
-    /// Predicts the next mailbox cycle when the stages are between cycles and a run of reads or programs is open:
-    /// the read (or byte program) at the run's next address, on the same channel with the same ready status — the
-    /// only continuation the stages would append to the run unchanged.
+    /// Appends to the open run of reads every whole read cycle from <paramref name="j"/> that continues it (same
+    /// channel and status, the run's next address; the bank cannot change inside: that takes a raw write). Returns
+    /// where it stopped.
     /// </summary>
-    private void Arm()
+    private int FoldReads(ulong[] buffer, int j, int n)
     {
-        _expectPosition = 0;
-        _expectLength = 0;
-        if (!Predicting || _stopped || _cycleLength != 0 || _opCount != 0 || _runNext > 0xFFFF)
-            return;
-        if (_run == RunKind.Read && _runShadow is not null && ReferenceEquals(_shadow.Bank(_runBase), _runShadow))
+        var t = _readCycle;
+        ExpectCycle(t, 0, false, 0, 0);
+        var shadow = _runShadow!;
+        while (n - j >= ReadCycleLength)
         {
-            ExpectCycle(0, false, _runNext, 0);
-            _expect[6].Mask = AnyValue;
-            _expectLength = 7;
+            if (_runShadowCount > 0)
+            {
+                j = FoldKnownReads(buffer, j, n);
+                if (n - j < ReadCycleLength || _runNext > 0xFFFF)
+                    break;
+            }
+            var next = _runNext;
+            ref var c = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(buffer), j);
+            if (!IsReadCycle(ref c, ref MemoryMarshal.GetArrayDataReference(t), next))
+                break;
+            var value = (byte)(Unsafe.Add(ref c, 6) >> 32);
+            j += ReadCycleLength;
+            var known = shadow[next] == value;
+            shadow[next] = value;
+            if (!known && _runShadowCount == 0 && _runLength < MaxRunBytes - 1)
+            {
+                // AppendRead's common case in a first read (a new value that does not fill the line) without the call.
+                _runBytes[_runLength++] = value;
+                _runTrailingKnown = 0;
+                _runNext = next + 1;
+            }
+            else
+            {
+                _current = _drained + j;
+                AppendRead(value, known);
+                if (_run != RunKind.Read || _stopped)
+                    break;
+            }
+            if (_runNext > 0xFFFF)
+                break;
         }
-        else if (_run == RunKind.Program)
-        {
-            ExpectCycle(0, true, _runUnlock1, 0xAA);
-            ExpectCycle(9, true, _runUnlock2, 0x55);
-            ExpectCycle(18, true, _runUnlock1, 0xA0);
-            ExpectCycle(27, true, _runNext, 0);
-            ExpectCycle(36, false, _runNext, 0);
-            _expect[ProgramDataSlot].Mask = AnyValue;
-            _expect[ProgramPollSlot].Mask = AnyValue;
-            _expectLength = ProgramLength;
-        }
+        return j;
     }
 
-    /// <summary>The accesses of one mailbox cycle (docs/transcript.md, "mw" and "rd") into the slots from <paramref name="at"/>.</summary>
-    private void ExpectCycle(int at, bool write, int address, byte data)
+    /// <summary>The seven accesses at <paramref name="c"/> are the read cycle <paramref name="t"/> (ExpectCycle) at <paramref name="address"/>, any data.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsReadCycle(ref ulong c, ref ulong t, int address) =>
+        c == t
+        && Unsafe.Add(ref c, 1) == (Unsafe.Add(ref t, 1) | ((ulong)(uint)(address >> 8) << 32))
+        && Unsafe.Add(ref c, 2) == (Unsafe.Add(ref t, 2) | ((ulong)(byte)address << 32))
+        && Unsafe.Add(ref c, 3) == Unsafe.Add(ref t, 3)
+        && Unsafe.Add(ref c, 4) == Unsafe.Add(ref t, 4)
+        && Unsafe.Add(ref c, 5) == Unsafe.Add(ref t, 5)
+        && (Unsafe.Add(ref c, 6) & AnyValue) == Unsafe.Add(ref t, 6);
+
+    /// <summary>
+    /// The common case of a read-back (backup's second pass, verify): while the run is an "rs" run, every read
+    /// cycle that continues it and answers the value already known there adds one to its count (AppendRead's first
+    /// branch). No calls, so the loop keeps its values in registers.
+    /// </summary>
+    private int FoldKnownReads(ulong[] buffer, int j, int n)
     {
-        var b = _runBase;
-        var e = _expect;
-        Set(ref e[at], true, b + 2, 0x15);
-        Set(ref e[at + 1], true, b + 5, (byte)(address >> 8));
-        Set(ref e[at + 2], true, b + 4, (byte)address);
-        Set(ref e[at + 3], false, b + 7, (byte)_runReady);
+        ref var t = ref MemoryMarshal.GetArrayDataReference(_readCycle);
+        // Every run shadow is a whole bank (TranscriptShadow.NewBank): 10000h values, and next stays ≤ FFFFh below.
+        ref var shadow = ref MemoryMarshal.GetArrayDataReference(_runShadow!);
+        ref var c = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(buffer), j);
+        var next = _runNext;
+        var count = _runShadowCount;
+        var cycles = (n - j) / ReadCycleLength;
+        var done = 0;
+        while (done < cycles && next <= 0xFFFF)
+        {
+            if (!IsReadCycle(ref c, ref t, next) || Unsafe.Add(ref shadow, next) != (short)(ushort)(byte)(Unsafe.Add(ref c, 6) >> 32))
+                break;
+            c = ref Unsafe.Add(ref c, ReadCycleLength);
+            next++;
+            done++;
+        }
+        _runNext = next;
+        _runShadowCount = count + done;
+        return j + (done * ReadCycleLength);
+    }
+
+    /// <summary>
+    /// Appends to the open run of byte programs every whole byte program from <paramref name="j"/> that continues
+    /// it (same channel, status and unlock addresses, the run's next address, a poll that shows the data). Returns
+    /// where it stopped.
+    /// </summary>
+    private int FoldPrograms(ulong[] buffer, int j, int n)
+    {
+        var e = _program;
+        ExpectCycle(e, 0, true, _runUnlock1, 0xAA);
+        ExpectCycle(e, 9, true, _runUnlock2, 0x55);
+        ExpectCycle(e, 18, true, _runUnlock1, 0xA0);
+        ExpectCycle(e, 27, true, 0, 0);
+        ExpectCycle(e, 36, false, 0, 0);
+        var high = e[28];
+        var low = e[29];
+        var data = e[ProgramDataSlot];
+        var poll = e[ProgramPollSlot];
+        // The bank a program run writes into stays the same inside (changing it takes a raw write).
+        var shadow = _shadow.Bank(_runBase);
+        while (n - j >= ProgramLength && _runNext <= 0xFFFF)
+        {
+            var address = _runNext;
+            var c = buffer.AsSpan(j, ProgramLength);
+            // The data byte (written, then shown by the poll) is the one value not known in advance: taken from the
+            // data write, so that one compare of all 43 accesses checks the rest and that the poll shows it.
+            var value = (c[ProgramDataSlot] >> 32) & 0xFF;
+            e[ProgramDataSlot] = data | (value << 32);
+            e[ProgramPollSlot] = poll | (value << 32);
+            e[28] = e[37] = high | ((ulong)(uint)(address >> 8) << 32);
+            e[29] = e[38] = low | ((ulong)(byte)address << 32);
+            if (!SameAccesses(ref MemoryMarshal.GetReference(c), ref MemoryMarshal.GetArrayDataReference(e)))
+                break;
+            j += ProgramLength;
+            shadow[address] = (byte)value;
+            if (_runLength < MaxRunBytes)
+            {
+                // EmitProgram's common case: the byte continues the run's line.
+                _runBytes[_runLength++] = (byte)value;
+                _runNext = address + 1;
+                continue;
+            }
+            _current = _drained + j;
+            EmitProgram(_runBase, _runReady, _runUnlock1, _runUnlock2, address, (byte)value);
+            if (_run != RunKind.Program || _stopped)
+                break;
+        }
+        return j;
+    }
+
+    /// <summary>Whether the 43 accesses at <paramref name="c"/> are those at <paramref name="e"/>: two at a time, one branch.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool SameAccesses(ref ulong c, ref ulong e)
+    {
+        var differ = Vector128<ulong>.Zero;
+        for (var i = 0; i < ProgramLength - 1; i += 2)
+            differ |= Vector128.LoadUnsafe(ref c, (nuint)i) ^ Vector128.LoadUnsafe(ref e, (nuint)i);
+        return differ == Vector128<ulong>.Zero && Unsafe.Add(ref c, ProgramLength - 1) == Unsafe.Add(ref e, ProgramLength - 1);
+    }
+
+    /// <summary>The accesses of one mailbox cycle on the open run's channel (docs/transcript.md, "mw" and "rd"), value bits clear where the data goes.</summary>
+    private void ExpectCycle(ulong[] e, int at, bool write, int address, byte data)
+    {
+        var b = (ulong)(uint)_runBase;
+        e[at] = Packed(true, b + 2, 0x15);
+        e[at + 1] = Packed(true, b + 5, address >> 8);
+        e[at + 2] = Packed(true, b + 4, address & 0xFF);
+        e[at + 3] = Packed(false, b + 7, _runReady);
         if (write)
         {
-            Set(ref e[at + 4], true, b + 3, data);
-            Set(ref e[at + 5], true, b + 2, 0x20);
-            Set(ref e[at + 6], true, b + 2, 0x40);
-            Set(ref e[at + 7], true, b + 2, 0x42);
-            Set(ref e[at + 8], true, b + 2, 0x01);
+            e[at + 4] = Packed(true, b + 3, data);
+            e[at + 5] = Packed(true, b + 2, 0x20);
+            e[at + 6] = Packed(true, b + 2, 0x40);
+            e[at + 7] = Packed(true, b + 2, 0x42);
+            e[at + 8] = Packed(true, b + 2, 0x01);
         }
         else
         {
-            Set(ref e[at + 4], true, b + 2, 0x20);
-            Set(ref e[at + 5], true, b + 2, 0x08);
-            Set(ref e[at + 6], false, b + 3, 0);
+            e[at + 4] = Packed(true, b + 2, 0x20);
+            e[at + 5] = Packed(true, b + 2, 0x08);
+            e[at + 6] = Packed(false, b + 3, 0);
         }
-
-        static void Set(ref Slot slot, bool write, int port, byte value)
-        {
-            slot.Value = Pack(write, port, value, false);
-            slot.Mask = FullMask;
-        }
-    }
-
-    /// <summary>Gives the accesses matched so far to the stages, as if no prediction had been made.</summary>
-    private void Unarm()
-    {
-        var n = _expectPosition;
-        _expectPosition = 0;
-        _expectLength = 0;
-        for (var i = 0; i < n; i++)
-            Feed(Unpack(_expect[i].Seen));
-    }
-
-    /// <summary>A predicted cycle (or byte program) is complete: appended to the run, and the next one predicted.</summary>
-    private void Predicted()
-    {
-        if (_run == RunKind.Read)
-        {
-            var value = (byte)(_expect[6].Seen >> 32);
-            var address = _runNext;
-            var known = _runShadow![address] == value;
-            _runShadow[address] = value;
-            AppendRead(value, known);
-            if (_run == RunKind.Read && !_stopped && _runNext <= 0xFFFF)
-            {
-                // The run goes on (AppendRead keeps channel, status and bank): only the address changes.
-                Readdress(1, _runNext);
-                _expectPosition = 0;
-                return;
-            }
-        }
-        else
-        {
-            var data = (byte)(_expect[ProgramDataSlot].Seen >> 32);
-            if ((byte)(_expect[ProgramPollSlot].Seen >> 32) != data)
-            {
-                // The poll answered something else: not a byte program; the stages sort it out.
-                Unarm();
-                Arm();
-                return;
-            }
-            EmitProgram(_runBase, _runReady, _runUnlock1, _runUnlock2, _runNext, data);
-            if (_run == RunKind.Program && !_stopped && _runNext <= 0xFFFF)
-            {
-                Readdress(28, _runNext);
-                Readdress(37, _runNext);
-                _expectPosition = 0;
-                return;
-            }
-        }
-        Arm();
-    }
-
-    /// <summary>The LBA high and mid slots of a predicted cycle, from <paramref name="at"/>, for another address.</summary>
-    private void Readdress(int at, int address)
-    {
-        var b = (ulong)(uint)_runBase << 8;
-        _expect[at].Value = 1UL | ((b + (5UL << 8)) | ((ulong)(byte)(address >> 8) << 32));
-        _expect[at + 1].Value = 1UL | ((b + (4UL << 8)) | ((ulong)(byte)address << 32));
     }
 
     /// <summary>Writes what is still folded and the closing line; the transcript is complete after this.</summary>
@@ -300,7 +416,6 @@ public sealed class TranscriptWriter : IDisposable
         if (_completed)
             return;
         _completed = true;
-        Unarm();
         FlushAll();
         WriteLine($"# end: {Accesses} register accesses");
         try
@@ -607,6 +722,7 @@ public sealed class TranscriptWriter : IDisposable
 
     private void FlushAll()
     {
+        Drain(final: true);
         if (Format == TranscriptFormat.Compact)
         {
             FlushOps();
@@ -651,8 +767,15 @@ public sealed class TranscriptWriter : IDisposable
         c[n++] = ' ';
         n = Hex(c, n, start, 4);
         c[n++] = ' ';
+        const string digits = "0123456789ABCDEF";
+        var bytes = _runBytes;
         for (var i = 0; i < length; i++)
-            n = Hex(c, n, _runBytes[i], 2);
+        {
+            var b = bytes[i];
+            c[n] = digits[b >> 4];
+            c[n + 1] = digits[b & 0xF];
+            n += 2;
+        }
         WriteChars(c, n);
     }
 
@@ -696,10 +819,9 @@ public sealed class TranscriptWriter : IDisposable
     private void Fail(Exception ex)
     {
         _stopped = true;
-        _expectLength = 0;
         Error ??= ex;
         if (FailedAtAccess < 0)
-            FailedAtAccess = Accesses;
+            FailedAtAccess = _current;
     }
 
     private enum RunKind

@@ -1,4 +1,5 @@
 using RecoveryKit.Ata;
+using RecoveryKit.Diagnostics;
 
 namespace RecoveryKit.Emulation;
 
@@ -26,6 +27,24 @@ public sealed class VirtualChannel : IAtaRegisters
         PortCycle = TimeSpan.FromMicroseconds(1);
         Attach(DeviceSelect.Master, master);
         Attach(DeviceSelect.Slave, slave);
+        _readCommand = TranscriptWriter.Pack(false, address.CommandBase, 0, false);
+        _writeCommand = TranscriptWriter.Pack(true, address.CommandBase, 0, false);
+    }
+
+    private TranscriptWriter? _transcript;
+    // Packed accesses (TranscriptWriter.Pack) to the command block's first register, without a value.
+    private readonly ulong _readCommand;
+    private readonly ulong _writeCommand;
+
+    /// <summary>
+    /// Records every access as the host sees it (a written value before any wire fault, a read value after) into a
+    /// transcript (--transcript): the same text as wrapping the channel in a <see cref="RegisterTranscript"/>,
+    /// without a second interface call per access. Null: not recording.
+    /// </summary>
+    public TranscriptWriter? Transcript
+    {
+        get => _transcript;
+        set => _transcript = value;
     }
 
     public ChannelAddress Address { get; }
@@ -77,6 +96,7 @@ public sealed class VirtualChannel : IAtaRegisters
         var value = ReadCore(register, clearInterrupt: true);
         if (WireFault is { } fault)
             value = fault.OnRead(Address, register, value);
+        _transcript?.Record(_readCommand + ((ulong)(uint)register << 8) + ((ulong)value << 32));
         Observer?.OnRead(Address.CommandBase + (int)register, value);
         return value;
     }
@@ -108,6 +128,7 @@ public sealed class VirtualChannel : IAtaRegisters
     public void Write(TaskFileRegister register, byte value)
     {
         Tick();
+        _transcript?.Record(_writeCommand + ((ulong)(uint)register << 8) + ((ulong)value << 32));
         if (WireFault is { } fault)
             value = fault.OnWrite(Address, register, value);
         Observer?.OnWrite(Address.CommandBase + (int)register, value);
@@ -139,6 +160,7 @@ public sealed class VirtualChannel : IAtaRegisters
     {
         Tick();
         var value = ReadCore(TaskFileRegister.StatusCommand, clearInterrupt: false);
+        _transcript?.Record(TranscriptWriter.Pack(false, Address.ControlBase, value, false));
         Observer?.OnRead(Address.ControlBase, value);
         return value;
     }
@@ -146,6 +168,7 @@ public sealed class VirtualChannel : IAtaRegisters
     public void WriteDeviceControl(byte value)
     {
         Tick();
+        _transcript?.Record(TranscriptWriter.Pack(true, Address.ControlBase, value, false));
         Observer?.OnWrite(Address.ControlBase, value);
         var wasReset = (_deviceControl & DeviceControl.SoftReset) != 0;
         var isReset = (value & DeviceControl.SoftReset) != 0;
@@ -166,6 +189,7 @@ public sealed class VirtualChannel : IAtaRegisters
     {
         Tick();
         var value = _devices[_selected]?.ReadDataWord() ?? (ushort)(FloatingValue | (FloatingValue << 8));
+        _transcript?.Record(TranscriptWriter.Pack(false, Address.CommandBase, value, true));
         Observer?.OnReadData(Address.CommandBase, value);
         return value;
     }
@@ -173,6 +197,7 @@ public sealed class VirtualChannel : IAtaRegisters
     public void WriteData(ushort value)
     {
         Tick();
+        _transcript?.Record(TranscriptWriter.Pack(true, Address.CommandBase, value, true));
         Observer?.OnWriteData(Address.CommandBase, value);
         _devices[_selected]?.WriteDataWord(value);
     }

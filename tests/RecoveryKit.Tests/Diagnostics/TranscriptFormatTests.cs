@@ -11,10 +11,10 @@ public class TranscriptFormatTests
 {
     private const int Base = 0x170;
 
-    private static string Encode(IEnumerable<RegisterAccess> accesses, TranscriptFormat format, bool predicting = true)
+    private static string Encode(IEnumerable<RegisterAccess> accesses, TranscriptFormat format, bool predicting = true, int pending = 8192)
     {
         var text = new StringWriter();
-        var writer = new TranscriptWriter(text, format) { Predicting = predicting };
+        var writer = new TranscriptWriter(text, format, pending) { Predicting = predicting };
         foreach (var a in accesses)
             writer.Access(a.IsWrite, a.Port, a.Value, a.IsWord);
         writer.Complete();
@@ -133,8 +133,11 @@ public class TranscriptFormatTests
         {
             var compact = Encode(accesses, TranscriptFormat.Compact);
             Assert.Equal(accesses, Decode(compact));
-            // The writer's prediction of the next cycle is a short-cut only: without it the text is the same.
+            // Folding whole cycles at once is a short-cut only: without it the text is the same, and so it is when
+            // the batches the accesses are folded in end anywhere inside a cycle or a byte program.
             Assert.Equal(Encode(accesses, TranscriptFormat.Compact, predicting: false), compact);
+            foreach (var pending in (int[])[1, 6, 13, 44])
+                Assert.Equal(compact, Encode(accesses, TranscriptFormat.Compact, pending: pending));
             Assert.Equal(accesses, Decode(Encode(accesses, TranscriptFormat.Raw)));
         }, iter: 1000);
     }
@@ -154,8 +157,11 @@ public class TranscriptFormatTests
         var compact = Encode(accesses, TranscriptFormat.Compact);
 
         Assert.Equal(Encode(accesses, TranscriptFormat.Compact, predicting: false), compact);
+        for (var pending = 1; pending <= 50; pending++)
+            Assert.Equal(compact, Encode(accesses, TranscriptFormat.Compact, pending: pending));
         Assert.Equal(accesses, Decode(compact));
         Assert.Contains("rs 4000 300\n", compact, StringComparison.Ordinal);
+        Assert.Contains("pg 5555 2AAA 6000 ", compact, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -170,7 +176,11 @@ public class TranscriptFormatTests
 
         Assert.IsType<IOException>(writer.Error);
         Assert.Equal(5000, writer.Accesses);
-        Assert.InRange(writer.FailedAtAccess, 1, 4999);
+        // Nothing folds (each value differs from the one before), and an access's line is written when the next
+        // access shows it is not repeated. 2000 characters are 222 lines of "R 177 xx" and its line end (nine
+        // characters): the 223rd line fails, written while the 224th access was recorded — not wherever the batch
+        // of accesses it was folded in ended.
+        Assert.Equal(224, writer.FailedAtAccess);
     }
 
     [Fact]
