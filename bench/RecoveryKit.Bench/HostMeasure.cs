@@ -68,10 +68,14 @@ internal sealed record InProcessResult(string What, double DeviceSeconds, double
     /// <summary>/usr/bin/time -v of the whole child process (runtime start-up and JIT included).</summary>
     public TimedRun? Process { get; init; }
 
+    /// <summary>The same child with the JIT's tiered PGO off: what its instrumented code adds to the RSS.</summary>
+    public TimedRun? ProcessWithoutPgo { get; init; }
+
     public string Markdown() =>
         $"In-process 2 MiB flash ({What}; a fresh harness process doing only this, JIT, same library code as the CLI, backup written to a temp file and read back): " +
         $"{DeviceSeconds:0.0} s virtual device time; the flash itself {WallSeconds:0.00} s wall, {CpuSeconds:0.00} s CPU, {AllocatedBytes / 1048576.0:0.0} MiB allocated, " +
         $"peak GC heap {PeakGcHeapBytes / 1048576.0:0.0} MiB; whole process (/usr/bin/time -v, runtime start-up and JIT included) {Process?.WallSeconds:0.00} s wall, {Process?.CpuSeconds:0.00} s CPU, peak RSS {Process?.PeakRssKib / 1024.0:0.0} MiB " +
+        $"(the same child with the JIT's tiered PGO off, which the shipped NativeAOT binary does not have either: peak RSS {ProcessWithoutPgo?.PeakRssKib / 1024.0:0.0} MiB, so the difference is the JIT's instrumented code, not the flash's data) " +
         $"(targets: CPU < 1 s beyond device time: {(CpuSeconds < 1 ? "met" : "MISSED")} for the flash, {((Process?.CpuSeconds ?? 99) < 1 ? "met" : "MISSED")} for the whole process; peak < 64 MiB: {((Process?.PeakRssKib ?? long.MaxValue) < 64 * 1024 ? "met" : "MISSED")}).";
 
     public string ToLine() => FormattableString.Invariant($"inproc2m\t{What}\t{DeviceSeconds}\t{WallSeconds}\t{CpuSeconds}\t{AllocatedBytes}\t{PeakWorkingSetBytes}\t{GcHeapAfterBytes}\t{PeakGcHeapBytes}");
@@ -162,10 +166,13 @@ internal static class HostMeasure
     }
 
     /// <summary>Runs "inproc2m" in a fresh harness process under /usr/bin/time -v.</summary>
-    public static InProcessResult InProcess2MChild()
+    public static InProcessResult InProcess2MChild() => InProcess2MChild(pgo: true) with { ProcessWithoutPgo = InProcess2MChild(pgo: false).Process };
+
+    private static InProcessResult InProcess2MChild(bool pgo)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "RecoveryKit.Bench.dll");
         var psi = new ProcessStartInfo("/usr/bin/time") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.Environment["DOTNET_TieredPGO"] = pgo ? "1" : "0";
         foreach (var a in new[] { "-v", "dotnet", dll, "inproc2m" })
             psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
