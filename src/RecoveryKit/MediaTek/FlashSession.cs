@@ -221,6 +221,7 @@ public static class FlashSession
         KeyBlockCheck? keyCheck = null;
         FlashRange? keyRange = null;
         KeyJournal? journal = null;
+        KeyJournal? restoredFrom = null;
         if (family.KeyBlock is { } key && key.Fits(current.Length) && key.Fits(image.Length))
         {
             keyRange = new FlashRange((uint)key.Start, (uint)key.Length);
@@ -229,7 +230,10 @@ public static class FlashSession
                 // A run that stopped while it rewrote the key block left a journal naming the backup with the drive's key.
                 var drive = current;
                 if (request.KeyJournalFolder is { } journals)
+                {
                     (drive, journal) = RecoverKeyFromJournal(journals, key, current, request.Profile.Name, stages);
+                    restoredFrom = journal;
+                }
                 keyCheck = CheckKeyBlock(key, drive, image.Span, request);
                 stages?.Report(new StageEvent(keyCheck.Decision is KeyBlockDecision.Same or KeyBlockDecision.KeptDrive ? "key-block" : "warning", keyCheck.Describe()));
                 if (keyCheck.Decision == KeyBlockDecision.KeptDrive)
@@ -348,8 +352,15 @@ public static class FlashSession
             if (pass == 1)
             {
                 afterMain = expected;
-                if (journal is not null && request.KeyJournalFolder is { } done)
-                    KeyJournal.Remove(journal.PathIn(done)); // the key block is written and read back: nothing left to protect
+                // The key block is written and read back: nothing left to protect. A journal this run restored the key from goes
+                // too, even when the technician confirmed the image's key instead (--take-image-key): it has been decided.
+                if (request.KeyJournalFolder is { } done)
+                {
+                    if (journal is not null)
+                        KeyJournal.Remove(journal.PathIn(done));
+                    if (restoredFrom is not null)
+                        KeyJournal.Remove(restoredFrom.PathIn(done));
+                }
             }
         }
         stages?.Report(new StageEvent("verify", plan.NothingToDo ? "the flash already holds this image; nothing written" : $"{plan.SectorsToWrite} {(plan.SectorsToWrite == 1 ? "sector" : "sectors")} written and verified by read-back"));

@@ -324,11 +324,12 @@ public sealed class JungleFlasherDriveTests : IDisposable
         Assert.Empty(Directory.EnumerateFiles(keys, "*.pending"));
     }
 
-    [Fact]
-    public void After_a_run_stopped_in_the_key_sectors_pass_the_next_run_writes_the_drives_own_key_from_the_journalled_backup()
+    /// <summary>
+    /// What a cut in the key pass leaves (the fault campaign's dead-dg16d4s finding): the key sector (3E000h, 4 KiB,
+    /// PROTOCOL.md §5b) blank, the backup taken before it (the drive's own key) in the data folder, and the journal.
+    /// </summary>
+    private (string State, byte[] Own) CutInTheKeyPass()
     {
-        // What a cut in the key pass leaves (the fault campaign's dead-dg16d4s finding): the key sector (3E000h, 4 KiB,
-        // PROTOCOL.md §5b) blank, the backup taken before it (the drive's own key) in the data folder, and the journal.
         var own = Initial("dead-dg16d4s");
         var cut = own.ToArray();
         cut.AsSpan(0x3E000, 0x1000).Fill(0xFF);
@@ -340,6 +341,13 @@ public sealed class JungleFlasherDriveTests : IDisposable
         var block = MtkScenarios.Setups["dead-dg16d4s"].Setup.Family.KeyBlock!;
         var journal = new RecoveryKit.MediaTek.KeyJournal("DG-16D4S", 0x3E000, 0x1000, block.Hash(own), backup, null, RecoveryKit.MediaTek.KeyJournal.Sha256(own));
         RecoveryKit.MediaTek.KeyJournal.Write(journal.PathIn(Path.Combine(_cli.Dir, "keys")), journal);
+        return (state, own);
+    }
+
+    [Fact]
+    public void After_a_run_stopped_in_the_key_sectors_pass_the_next_run_writes_the_drives_own_key_from_the_journalled_backup()
+    {
+        var (state, own) = CutInTheKeyPass();
         var dump = NewDump();
 
         var r = _cli.Run("flash", "3", Image("dead-dg16d4s"), "--yes", "--device", "sim:dead-dg16d4s", "--sim-load", state, "--sim-dump", dump);
@@ -347,6 +355,21 @@ public sealed class JungleFlasherDriveTests : IDisposable
         Assert.True(r.Exit == 0, r.ToString());
         Assert.Equal(own.AsSpan(0x3E000, 0x1000).ToArray(), Dump(dump).AsSpan(0x3E000, 0x1000).ToArray());
         Assert.Contains("taken from its backup", r.Out, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(_cli.Dir, "keys"), "*.pending"));
+    }
+
+    [Fact]
+    public void A_confirmed_take_image_key_after_a_stopped_key_pass_writes_the_images_key_and_settles_the_journal()
+    {
+        var (state, own) = CutInTheKeyPass();
+        var dump = NewDump();
+
+        var r = _cli.Run("flash", "3", Image("dead-dg16d4s"), "--yes", "--take-image-key", "--yes-image-key", "--device", "sim:dead-dg16d4s", "--sim-load", state, "--sim-dump", dump);
+
+        Assert.True(r.Exit == 0, r.ToString());
+        var image = File.ReadAllBytes(Image("dead-dg16d4s"));
+        Assert.Equal(image.AsSpan(0x3E000, 0x1000).ToArray(), Dump(dump).AsSpan(0x3E000, 0x1000).ToArray());
+        Assert.NotEqual(own.AsSpan(0x3E000, 0x1000).ToArray(), image.AsSpan(0x3E000, 0x1000).ToArray());
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(_cli.Dir, "keys"), "*.pending"));
     }
 
