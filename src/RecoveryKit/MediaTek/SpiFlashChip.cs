@@ -35,6 +35,9 @@ public sealed class SpiFlashChip : IFlashEngine
 
     private readonly ISpiBus _bus;
     private readonly IClock _clock;
+    // PAGE PROGRAM's command bytes (opcode, address, one page of data), reused for every page: an SST part programs
+    // byte by byte, and a new array per command was an allocation per byte written.
+    private readonly byte[] _program;
     private bool _writable;
 
     public SpiFlashChip(ISpiBus bus, ChipSpec spec, IClock clock)
@@ -46,6 +49,7 @@ public sealed class SpiFlashChip : IFlashEngine
         _bus = bus;
         Spec = spec;
         _clock = clock;
+        _program = new byte[4 + Math.Max(1, spec.PageSize)];
     }
 
     public ChipSpec Spec { get; }
@@ -181,10 +185,10 @@ public sealed class SpiFlashChip : IFlashEngine
         if (data.IsEmpty || (address % (uint)Spec.PageSize) + (uint)data.Length > (uint)Spec.PageSize)
             throw new ArgumentException("a page program stays inside one page");
         PrepareWrite();
-        var command = new byte[4 + data.Length];
+        var command = _program.AsSpan(0, 4 + data.Length);
         command[0] = PageProgram;
-        WriteAddress(command.AsSpan(1), address);
-        data.CopyTo(command.AsSpan(4));
+        WriteAddress(command[1..], address);
+        data.CopyTo(command[4..]);
         EnableWrite();
         _bus.Transact(command, []);
         WaitIdle("page program", Spec.ProgramTime.Typical, Spec.ProgramTime.Maximum, address);
@@ -209,10 +213,10 @@ public sealed class SpiFlashChip : IFlashEngine
             if ((address % (uint)page) + (uint)length > (uint)page)
                 throw new ArgumentException("a page program stays inside one page");
             PrepareWrite();
-            var command = new byte[4 + length];
+            var command = _program.AsSpan(0, 4 + length);
             command[0] = PageProgram;
-            WriteAddress(command.AsSpan(1), address);
-            target.CopyTo(command.AsSpan(4));
+            WriteAddress(command[1..], address);
+            target.CopyTo(command[4..]);
             EnableWrite();
             _bus.Transact(command, []);
             WaitIdle("page program", Spec.ProgramTime.Typical, Spec.ProgramTime.Maximum, address);
